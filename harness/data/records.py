@@ -1,0 +1,120 @@
+"""Records shared by the loaders: one evaluation doc, and what a load skipped."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """A solved question shown before the asked one (five-shot)."""
+
+    question: str
+    options: tuple[Option, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One question as the tasks see it; `answer` is "" when the split withholds it."""
+
+    doc_id: str
+    subject: str
+    question: str
+    answer: str
+    multi: bool = False
+    options: tuple[Option, ...] = ()
+    case_info: str = ""
+    case_text: str = ""
+    exemplars: tuple[Exemplar, ...] = ()
+    subject_name: str = ""
+
+    def to_row(self) -> dict[str, Any]:
+        """A plain dict row (what lm-eval and the prompt templates read)."""
+        return asdict(self)
+
+
+@dataclass
+class LoadReport:
+    """Docs loaded from a benchmark plus the known anomalies skipped or repaired on the way."""
+
+    docs: list[Doc] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+
+    def warn(self, benchmark: str) -> None:
+        """Emit one warning summarising the skipped and repaired records."""
+        if self.skipped:
+            warnings.warn(
+                f"{benchmark}: skipped {len(self.skipped)} record(s) with known anomalies: "
+                + "; ".join(self.skipped[:5])
+                + (" ..." if len(self.skipped) > 5 else ""),
+                stacklevel=3,
+            )
+        if self.repaired:
+            warnings.warn(
+                f"{benchmark}: normalised {len(self.repaired)} answer(s) to bare letters", stacklevel=3
+            )
+
+
+def read_json_list(path: Path) -> list[dict[str, Any]]:
+    """Read a benchmark file that must hold a JSON list of objects."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise HarnessError(f"{path}: cannot be read ({error.strerror})") from None
+    if not raw.strip():
+        raise HarnessError(f"{path}: the file is empty; expected a JSON list of questions")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise HarnessError(f"{path}: invalid JSON at line {error.lineno} column {error.colno} ({error.msg})") from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise HarnessError(f"{path}: expected a JSON list of objects")
+    return data
+
+
+def require(record: dict[str, Any], key: str, where: str, kind: type = str) -> Any:
+    """The record's `key`, or a HarnessError naming the file and record."""
+    if key not in record:
+        raise HarnessError(f"{where}: missing '{key}'")
+    value = record[key]
+    if not isinstance(value, kind):
+        raise HarnessError(f"{where}: '{key}' should be a {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def parse_options(record: dict[str, Any], where: str) -> tuple[Option, ...]:
+    """Options as (label, text) pairs in label order; empty option texts are left out."""
+    raw = require(record, "options", where, dict)
+    options = tuple(
+        Option(str(label).strip(), str(text).strip())
+        for label, text in sorted(raw.items())
+        if str(text).strip()
+    )
+    if len(options) < 2:
+        raise HarnessError(f"{where}: 'options' needs at least two non-empty options")
+    return options
+
+
+def check_answer_letters(answer: str, options: tuple[Option, ...], where: str) -> str:
+    """Sorted answer letters, or a HarnessError when a letter is not among the options."""
+    labels = {option.label for option in options}
+    unknown = sorted(set(answer) - labels)
+    if unknown:
+        raise HarnessError(
+            f"{where}: answer {answer!r} names {''.join(unknown)}, which is not an option ({''.join(sorted(labels))})"
+        )
+    return "".join(sorted(set(answer)))

@@ -1,0 +1,73 @@
+"""What the task files in tasks/ call (custom_dataset, process_results), so that stock lm-eval and
+the harness load the same docs and score them the same way."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from harness.data.location import resolve_data_dir
+from harness.scoring import score_mcq, score_open
+
+TASKS_DIR = Path(__file__).resolve().parent.parent / "tasks"
+DEFAULT_EXEMPLARS = TASKS_DIR / "cpsyexam" / "fewshot_exemplars.json"
+
+
+def pceb_dataset(subset: str, kind: str = "", data_dir: str | None = None, **_: Any) -> Any:
+    """PCEB docs of one subset (case/moral/theory x single/multi, or case_qa) as {"test": Dataset}."""
+    from harness.data.pceb import load_pceb_case_qa, load_pceb_mcq
+
+    root = resolve_data_dir(data_dir)
+    report = load_pceb_case_qa(root) if subset == "case_qa" else load_pceb_mcq(root, subset, kind)  # type: ignore[arg-type]
+    report.warn("PCEB")
+    return _as_dataset([doc.to_row() for doc in report.docs])
+
+
+def cpsyexam_dataset(
+    category: str,
+    kind: str,
+    shots: int = 0,
+    split: str | None = None,
+    data_dir: str | None = None,
+    exemplars_file: str | None = None,
+    answer_key: str | None = None,
+    **_: Any,
+) -> Any:
+    """CPsyExam docs of one category x type of a split (default dev, or $PSYCHE_CPSYEXAM_SPLIT)."""
+    from harness.data import cpsyexam
+
+    root = resolve_data_dir(data_dir)
+    chosen_split = split or os.environ.get("PSYCHE_CPSYEXAM_SPLIT", "dev")
+    key = cpsyexam.read_answer_key(Path(answer_key)) if answer_key else None
+    report = cpsyexam.load_cpsyexam(root, chosen_split, category, kind, answer_key=key)  # type: ignore[arg-type]
+    report.warn("CPsyExam")
+    docs = report.docs
+    if shots:
+        source = Path(exemplars_file) if exemplars_file else DEFAULT_EXEMPLARS
+        stored = json.loads(source.read_text(encoding="utf-8"))
+        pool = cpsyexam.exemplar_pool(root, category, kind)  # type: ignore[arg-type]
+        docs = cpsyexam.attach_exemplars(docs, stored["subjects"], pool, str(source))
+    return _as_dataset([doc.to_row() for doc in docs])
+
+
+def process_mcq(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+    """lm-eval process_results for MCQ tasks."""
+    return score_mcq(doc, results[0]).metrics
+
+
+def process_open(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+    """lm-eval process_results for open questions."""
+    return score_open(doc, results[0]).metrics
+
+
+def total(values: list[float]) -> float:
+    """lm-eval aggregation: the sum (used for the count of unparsed responses)."""
+    return float(sum(values))
+
+
+def _as_dataset(rows: list[dict[str, Any]]) -> Any:
+    import datasets
+
+    return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})
