@@ -215,7 +215,7 @@ def _with_exemplars(doc: Doc, shots: tuple[Exemplar, ...]) -> Doc:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Draw the five-shot exemplars for every test subject: python -m harness.data.cpsyexam DATA_DIR [SEED]."""
+    """Draw the five-shot exemplars for every dev and test subject: python -m harness.data.cpsyexam DATA_DIR [SEED]."""
     import sys
 
     args = argv if argv is not None else sys.argv[1:]
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     for category in ("KG", "CA"):
         for kind in ("single", "multi"):
             pool = exemplar_pool(data_dir, category, kind)  # type: ignore[arg-type]
-            names = [p.stem for p in subject_files(data_dir, "test", category, kind)]  # type: ignore[arg-type]
+            names = {p.stem for split in ("dev", "test") for p in subject_files(data_dir, split, category, kind)}  # type: ignore[arg-type]
             subjects |= draw_exemplars(pool, names, seed)
     print(json.dumps({"seed": seed, "source_split": "train", "shots": SHOTS, "subjects": subjects},
                      ensure_ascii=False, indent=1))

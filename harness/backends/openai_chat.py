@@ -1,0 +1,89 @@
+"""Any OpenAI-compatible chat endpoint: bounded concurrency (asyncio semaphore), and retries with
+exponential backoff on 429, 5xx, timeouts and dropped connections (the openai client's own retry
+logic). The API key is read from the environment and never written anywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from harness.backends.base import GenerationRequest, Message, OnFailure, OnResponse
+from harness.errors import HarnessError
+from harness.models import ModelSpec
+
+MAX_STOP_STRINGS = 4  # the OpenAI API accepts at most four
+
+
+class OpenAIChatBackend:
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        if not spec.api_model:
+            raise HarnessError(f"model {spec.name!r}: the openai backend needs 'api_model' in models.yaml")
+        self.base_url = spec.base_url or os.environ.get(spec.base_url_env) or None
+        self.api_key = os.environ.get(spec.api_key_env)
+        if not self.api_key:
+            raise HarnessError(f"model {spec.name!r}: set the API key in the environment variable {spec.api_key_env}")
+
+    def render(self, messages: list[Message]) -> str:
+        return json.dumps(messages, ensure_ascii=False)
+
+    def generate(self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure) -> None:
+        if requests:
+            asyncio.run(self._generate_all(requests, on_response, on_failure))
+
+    async def _generate_all(
+        self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure
+    ) -> None:
+        from openai import AsyncOpenAI
+
+        # Created inside the running loop: a client reused across asyncio.run calls fails.
+        client = AsyncOpenAI(
+            api_key=self.api_key, base_url=self.base_url, max_retries=self.spec.max_retries, timeout=self.spec.timeout_s
+        )
+        limit = asyncio.Semaphore(self.spec.concurrency)
+
+        async def one(request: GenerationRequest) -> None:
+            async with limit:
+                try:
+                    text = await self._complete(client, request)
+                except Exception as error:  # noqa: BLE001 - every failure is recorded, none is fatal
+                    on_failure(request, _describe_error(error))
+                    return
+            on_response(request, text)
+
+        try:
+            await asyncio.gather(*(one(request) for request in requests))
+        finally:
+            await client.close()
+
+    async def _complete(self, client: Any, request: GenerationRequest) -> str:
+        arguments: dict[str, Any] = {
+            "model": self.spec.api_model,
+            "messages": request.message_dicts(),
+            "max_tokens": request.max_new_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+        }
+        if request.stop:
+            arguments["stop"] = list(request.stop[:MAX_STOP_STRINGS])
+        if self.spec.chat_template_kwargs:
+            arguments["extra_body"] = {"chat_template_kwargs": dict(self.spec.chat_template_kwargs)}
+        completion = await client.chat.completions.create(**arguments)
+        message = completion.choices[0].message
+        text = message.content or ""
+        reasoning = getattr(message, "reasoning_content", None)
+        if reasoning:  # keep the reasoning, in think tags, so answers are read after it
+            opening, closing = self.spec.think_tags
+            text = f"{opening}{reasoning}{closing}{text}"
+        return text
+
+    def describe(self) -> dict[str, object]:
+        return {"class": "openai-chat", "api_model": self.spec.api_model, "base_url": self.base_url or "default"}
+
+
+def _describe_error(error: Exception) -> str:
+    status = getattr(error, "status_code", None)
+    return f"{type(error).__name__}{f' {status}' if status else ''}: {str(error)[:200]}"

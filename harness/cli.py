@@ -1,0 +1,169 @@
+"""The `harness` command: parses arguments, calls one function per command, prints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from harness.errors import HarnessError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evaluate Chinese psychological LLMs (PCEB, CPsyExam).")
+
+TasksOption = Annotated[str, typer.Option("--tasks", help="Comma-separated tasks or groups, e.g. pceb,cpsyexam")]
+DataDirOption = Annotated[
+    str | None, typer.Option("--data-dir", help="Folder holding PCEB/ and CPsyExam/ (default: $PSYCHE_DATA_DIR)")
+]
+OutputOption = Annotated[Path, typer.Option("--output-dir", help="Where run folders are written")]
+LimitOption = Annotated[int | None, typer.Option("--limit", help="Only the first N docs of each task")]
+SplitOption = Annotated[str | None, typer.Option("--split", help="CPsyExam split: dev (default, scored) or test")]
+
+
+@app.command("eval")
+def eval_command(
+    model: Annotated[str, typer.Option("--model", help="A models.yaml name or a local model folder")] = "smollm2-135m",
+    tasks: TasksOption = "pceb",
+    data_dir: DataDirOption = None,
+    output_dir: OutputOption = Path("results"),
+    limit: LimitOption = None,
+    max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", help="Override the model's setting")] = None,
+    split: SplitOption = None,
+    answer_key: Annotated[str | None, typer.Option("--answer-key", help="CPsyExam test answer key (official format)")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Regenerate every response")] = False,
+    models_file: Annotated[Path | None, typer.Option("--models-file", help="Instead of models.yaml")] = None,
+) -> None:
+    """Run a model on tasks; writes <output-dir>/<model>/results.json and samples/."""
+    from harness.models import resolve_model
+    from harness.runner import RunOptions, evaluate
+
+    spec = resolve_model(model, [models_file] if models_file else None)
+    options = RunOptions(
+        data_dir=data_dir,
+        output_dir=output_dir,
+        limit=limit,
+        use_cache=not no_cache,
+        split=split,
+        answer_key=answer_key,
+        max_new_tokens=max_new_tokens,
+    )
+    with _progress() as progress:
+        results = evaluate(spec, _split_names(tasks), options, progress)
+    _print_table(results, spec.name)
+
+
+@app.command("score")
+def score_command(
+    tasks: TasksOption,
+    predictions: Annotated[Path, typer.Option("--predictions", help='JSONL lines {"doc_id": ..., "response": ...}')],
+    model_name: Annotated[str, typer.Option("--model-name", help="Name of the run folder")] = "external",
+    data_dir: DataDirOption = None,
+    output_dir: OutputOption = Path("results"),
+    limit: LimitOption = None,
+    split: SplitOption = None,
+    answer_key: Annotated[str | None, typer.Option("--answer-key")] = None,
+) -> None:
+    """Score responses produced elsewhere and write the same results files."""
+    from harness.results import read_predictions
+    from harness.runner import RunOptions, score_predictions
+
+    options = RunOptions(data_dir=data_dir, output_dir=output_dir, limit=limit, split=split, answer_key=answer_key)
+    results = score_predictions(model_name, _split_names(tasks), read_predictions(predictions), options)
+    _print_table(results, model_name)
+
+
+@app.command("tasks")
+def tasks_command(data_dir: DataDirOption = None, split: SplitOption = None) -> None:
+    """List tasks and groups with their sizes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.catalog import load_tasks
+    from harness.runner import RunOptions
+
+    leaves, groups = load_tasks(["pceb", "cpsyexam", "cpsyexam_5shot"], RunOptions(data_dir=data_dir, split=split).metadata())
+    sizes = {leaf.name: len(leaf.docs) for leaf in leaves}
+    table = Table("task", "docs", "scorer", "version")
+    for leaf in leaves:
+        table.add_row(leaf.name, str(len(leaf.docs)), leaf.scorer, leaf.version)
+    for group in groups:
+        table.add_row(f"[bold]{group.name}[/] (group)", str(sum(sizes.get(t, 0) for t in group.subtasks)), "", "")
+    Console().print(table)
+
+
+@app.command("docs")
+def docs_command(tasks: TasksOption, data_dir: DataDirOption = None, limit: LimitOption = None, split: SplitOption = None) -> None:
+    """Print each doc's id, rendered prompt (chat messages) and gold as JSONL."""
+    import json
+
+    from harness.catalog import load_tasks
+    from harness.runner import RunOptions
+
+    leaves, _ = load_tasks(_split_names(tasks), RunOptions(data_dir=data_dir, split=split).metadata())
+    for leaf in leaves:
+        for doc in leaf.docs[:limit] if limit else leaf.docs:
+            row = {"task": leaf.name, "doc_id": doc["doc_id"], "messages": leaf.messages(doc), "gold": doc.get("answer") or None}
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _split_names(tasks: str) -> list[str]:
+    names = [name.strip() for name in tasks.split(",") if name.strip()]
+    if not names:
+        raise HarnessError("--tasks is empty: name at least one task, e.g. --tasks pceb")
+    return names
+
+
+class _progress:
+    """A rich progress bar over the responses still to generate."""
+
+    def __enter__(self) -> Any:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        self.bar.start()
+
+        def factory(total: int) -> Any:
+            task = self.bar.add_task("generate", total=total)
+            return lambda: self.bar.advance(task)
+
+        return factory
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+
+def _print_table(results: dict[str, Any], name: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def cell(value: Any) -> str:
+        return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+
+    table = Table("task", "n", "acc", "acc_elastic", "unparsed", "R-1", "R-L", "B-4", "failed", title=f"results: {name}")
+    rows = list(results["tasks"].items()) + [(f"{group} (avg)", values) for group, values in results["groups"].items()]
+    for task, values in rows:
+        table.add_row(
+            task,
+            cell(values.get("n")),
+            cell(values.get("acc")),
+            cell(values.get("acc_elastic")),
+            cell(values.get("n_unparsed")),
+            cell(values.get("rouge1")),
+            cell(values.get("rougeL")),
+            cell(values.get("bleu4")),
+            cell(values.get("n_failed")),
+        )
+    Console().print(table)
+
+
+def main() -> None:
+    """Entry point: user mistakes print one line and exit 2, without a traceback."""
+    import logging
+
+    logging.basicConfig(format="warning: %(message)s", level=logging.WARNING)
+    try:
+        app()
+    except HarnessError as error:
+        sys.stderr.write(f"error: {error}\n")
+        sys.exit(2)

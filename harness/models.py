@@ -1,0 +1,129 @@
+"""models.yaml: every model we compare, validated; a name (or a local path) -> its settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from harness.errors import HarnessError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODELS_FILE = REPO_ROOT / "models.yaml"
+LOCAL_MODELS_FILE = "models.local.yaml"  # written by training producers, read after models.yaml
+EMBEDDED_SMOLLM2 = "embedded:smollm2"
+
+
+class GenerationSettings(BaseModel):
+    """Decoding settings; the paper's: temperature 0, top-p 0.95, 1024 new tokens."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    temperature: float = Field(0.0, ge=0.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    max_new_tokens: int = Field(1024, gt=0)
+
+
+class ModelSpec(BaseModel):
+    """One entry of models.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    display_name: str = ""
+    backend: Literal["hf", "vllm", "openai", "mock"]
+    weights: str | None = None  # hub id, local path, or embedded:smollm2 (hf, vllm)
+    api_model: str | None = None  # model id sent to an OpenAI-compatible endpoint
+    base_url: str | None = None
+    base_url_env: str = "OPENAI_BASE_URL"
+    api_key_env: str = "OPENAI_API_KEY"
+    params_b: float | None = None  # parameters in billions; None when undisclosed
+    category: Literal["general", "reasoning", "closed-source", "psychological", "candidate", "embedded"]
+    chat_template: bool = True
+    reasoning: bool = False
+    think_tags: tuple[str, str] = ("<think>", "</think>")
+    chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
+    generation: GenerationSettings = GenerationSettings()
+    batch_size: int = Field(8, gt=0)
+    concurrency: int = Field(32, gt=0)
+    max_retries: int = Field(6, ge=0)
+    timeout_s: float = Field(120.0, gt=0)
+    dtype: str = "auto"
+    device: str | None = None
+    mock_response: str | None = None  # the mock backend's fixed reply
+    notes: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The settings that change what the model answers (part of every cache key)."""
+        return self.model_dump(
+            include={"backend", "weights", "api_model", "chat_template", "chat_template_kwargs", "dtype", "mock_response"}
+        )
+
+
+class ModelsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    models: dict[str, dict[str, Any]]
+
+
+def load_models(paths: list[Path] | None = None) -> dict[str, ModelSpec]:
+    """All models of models.yaml, then of models.local.yaml (later files add or replace entries)."""
+    if paths is None:
+        env = os.environ.get("PSYCHE_MODELS_FILE")
+        paths = [Path(env)] if env else [DEFAULT_MODELS_FILE]
+        local = Path.cwd() / LOCAL_MODELS_FILE
+        if local.exists():
+            paths.append(local)
+    specs: dict[str, ModelSpec] = {}
+    for path in paths:
+        specs |= _read_models_file(path)
+    return specs
+
+
+def resolve_model(name_or_path: str, paths: list[Path] | None = None) -> ModelSpec:
+    """A models.yaml entry by name, or an hf entry for a local model folder."""
+    specs = load_models(paths)
+    if name_or_path in specs:
+        return specs[name_or_path]
+    local = Path(name_or_path).expanduser()
+    if local.is_dir():
+        return ModelSpec(name=local.name, backend="hf", weights=str(local.resolve()), category="candidate")
+    known = ", ".join(sorted(specs)) or "none"
+    raise HarnessError(f"unknown model {name_or_path!r}: not in models.yaml ({known}) and not a local folder")
+
+
+def _read_models_file(path: Path) -> dict[str, ModelSpec]:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise HarnessError(f"{path}: cannot read the models file ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise HarnessError(f"{path}: invalid YAML ({str(error).splitlines()[0]})") from None
+    try:
+        parsed = ModelsFile.model_validate(raw)
+    except ValidationError as error:
+        raise HarnessError(f"{path}: {_first_problem(error)}") from None
+    specs = {}
+    for name, entry in parsed.models.items():
+        merged = {**parsed.defaults, **(entry or {})}
+        merged["generation"] = {**parsed.defaults.get("generation", {}), **(entry or {}).get("generation", {})}
+        try:
+            specs[name] = ModelSpec.model_validate({"name": name, **merged})
+        except ValidationError as error:
+            raise HarnessError(f"{path}, model {name!r}: {_first_problem(error)}") from None
+    return specs
+
+
+def _first_problem(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    where = ".".join(str(part) for part in problem["loc"])
+    if problem["type"] == "extra_forbidden":
+        return f"unknown setting {where!r}"
+    if problem["type"] == "missing":
+        return f"missing setting {where!r}"
+    return f"setting {where!r}: {problem['msg']}"

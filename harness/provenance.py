@@ -1,0 +1,49 @@
+"""Facts that make a run folder self-describing: git commit and dirty flag, package versions."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from harness import __version__
+
+PACKAGES = ("lm_eval", "transformers", "torch", "datasets", "openai", "rouge-chinese", "jieba", "nltk", "vllm", "gguf")
+
+
+def git_state(repo: Path) -> dict[str, object]:
+    """The commit of the harness checkout and whether it has uncommitted changes."""
+
+    def run(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = run("rev-parse", "HEAD")
+    status = run("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def collect(repo: Path) -> dict[str, object]:
+    return {
+        "harness_version": __version__,
+        "git": git_state(repo),
+        "packages": package_versions(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "command": " ".join(["harness", *sys.argv[1:]]),
+    }

@@ -1,0 +1,271 @@
+"""evaluate(model, tasks) -> a run folder. Responses are cached as they arrive; scoring reads
+them afterwards, so a crash resumes where it stopped and `harness score` re-scores without a model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from harness.backends.base import GenerationRequest
+from harness.cache import ResponseCache, request_key
+from harness.catalog import GroupSpec, LeafTask, load_tasks
+from harness.errors import HarnessError
+from harness.models import REPO_ROOT, ModelSpec
+from harness.provenance import collect
+from harness.results import SCHEMA_VERSION, run_dir, write_results, write_samples
+from harness.scoring import SCORERS
+from harness.summary import summarize_group, summarize_task
+
+ProgressFactory = Callable[[int], Callable[[], None]]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: where data and results live, and what to limit or override."""
+
+    data_dir: str | None = None
+    output_dir: Path = Path("results")
+    limit: int | None = None
+    use_cache: bool = True
+    split: str | None = None
+    answer_key: str | None = None
+    max_new_tokens: int | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        """What the task files' custom_dataset receives."""
+        extra = {"data_dir": self.data_dir, "split": self.split, "answer_key": self.answer_key}
+        return {key: value for key, value in extra.items() if value is not None}
+
+
+@dataclass
+class PlannedTask:
+    task: LeafTask
+    docs: list[dict[str, Any]]
+    requests: list[GenerationRequest] = field(default_factory=list)
+
+
+def evaluate(
+    spec: ModelSpec, task_names: list[str], options: RunOptions, progress: ProgressFactory | None = None
+) -> dict[str, Any]:
+    """Run a model on tasks and write its run folder; returns the results dict."""
+    started = _now()
+    leaves, groups = load_tasks(task_names, options.metadata())
+    from harness.backends import make_backend
+
+    backend = make_backend(spec)
+    settings = _generation_settings(spec, options)
+    planned = [_plan(task, options.limit, backend.render, spec, settings) for task in leaves]
+
+    folder = run_dir(options.output_dir, spec.name)
+    cache = ResponseCache(folder / "cache.sqlite")
+    failures: dict[str, str] = {}
+    try:
+        every = [request for plan in planned for request in plan.requests]
+        cached = cache.get_many([request.key for request in every]) if options.use_cache else {}
+        missing = _unique([request for request in every if request.key not in cached])
+        advance = progress(len(missing)) if progress and missing else (lambda: None)
+
+        def keep(request: GenerationRequest, text: str) -> None:
+            cache.put(request.key, text)
+            cached[request.key] = text
+            advance()
+
+        def fail(request: GenerationRequest, reason: str) -> None:
+            failures[request.key] = reason
+            advance()
+
+        backend.generate(missing, keep, fail)
+        responses = dict(cached)
+    finally:
+        cache.close()
+
+    results = _score_and_write(
+        folder, planned, groups, lambda request, doc: responses.get(request.key), spec, settings, started, options
+    )
+    results["backend"] = backend.describe()
+    write_results(folder, results)
+    if failures:
+        first = next(iter(failures.values()))
+        raise HarnessError(
+            f"{len(failures)} request(s) failed after retries (first: {first}); results for the rest are in {folder}; "
+            "re-run the same command to retry only the failed ones"
+        )
+    return results
+
+
+def score_predictions(
+    model_name: str, task_names: list[str], predictions: list[dict[str, Any]], options: RunOptions
+) -> dict[str, Any]:
+    """Score responses produced elsewhere ({"doc_id", "response", "task"?} rows) into a run folder."""
+    started = _now()
+    leaves, groups = load_tasks(task_names, options.metadata())
+    by_task: dict[tuple[str, str], str] = {}
+    by_doc: dict[str, str] = {}
+    for row in predictions:
+        if row.get("task"):
+            by_task[(str(row["task"]), str(row["doc_id"]))] = row["response"]
+        else:
+            by_doc[str(row["doc_id"])] = row["response"]
+    spec = ModelSpec(name=model_name, backend="mock", category="candidate", notes="scored from a predictions file")
+    settings = _generation_settings(spec, options)
+    planned = [_plan(task, options.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings) for task in leaves]
+
+    def lookup(request: GenerationRequest, doc: dict[str, Any]) -> str | None:
+        task = request.key.split("\x00", 1)[0]
+        return by_task.get((task, doc["doc_id"]), by_doc.get(doc["doc_id"]))
+
+    # score_predictions keys requests by task name so the lookup can tell tasks apart
+    for plan in planned:
+        plan.requests = [_with_key(request, f"{plan.task.name}\x00{doc['doc_id']}") for request, doc in zip(plan.requests, plan.docs, strict=True)]
+    folder = run_dir(options.output_dir, model_name)
+    results = _score_and_write(folder, planned, groups, lookup, spec, settings, started, options)
+    matched = sum(results["tasks"][plan.task.name]["n"] - results["tasks"][plan.task.name]["n_failed"] for plan in planned)
+    if matched == 0:
+        raise HarnessError("no prediction matched a doc of the requested tasks (check the doc_id values with `harness docs`)")
+    write_results(folder, results)
+    return results
+
+
+def _plan(
+    task: LeafTask,
+    limit: int | None,
+    render: Callable[[list[dict[str, str]]], str],
+    spec: ModelSpec,
+    settings: dict[str, Any],
+) -> PlannedTask:
+    docs = task.docs[:limit] if limit else list(task.docs)
+    plan = PlannedTask(task=task, docs=docs)
+    fingerprint = spec.fingerprint()
+    for doc in docs:
+        messages = task.messages(doc)
+        prompt = render(messages)
+        decoding = {**settings, "stop": list(task.stop)}
+        plan.requests.append(
+            GenerationRequest(
+                key=request_key(fingerprint, prompt, decoding),
+                messages=tuple((m["role"], m["content"]) for m in messages),
+                prompt=prompt,
+                stop=task.stop,
+                max_new_tokens=settings["max_new_tokens"],
+                temperature=settings["temperature"],
+                top_p=settings["top_p"],
+            )
+        )
+    return plan
+
+
+def _score_and_write(
+    folder: Path,
+    planned: list[PlannedTask],
+    groups: list[GroupSpec],
+    response_for: Callable[[GenerationRequest, dict[str, Any]], str | None],
+    spec: ModelSpec,
+    settings: dict[str, Any],
+    started: str,
+    options: RunOptions,
+) -> dict[str, Any]:
+    task_summaries: dict[str, dict[str, Any]] = {}
+    for plan in planned:
+        scorer = SCORERS[plan.task.scorer]
+        samples = []
+        for doc, request in zip(plan.docs, plan.requests, strict=True):
+            response = response_for(request, doc)
+            sample: dict[str, Any] = {
+                "doc_id": doc["doc_id"],
+                "prompt": request.prompt,
+                "response": response,
+                "gold": doc.get("answer") or None,
+            }
+            if response is not None:
+                scored = scorer(doc, response)
+                sample["extracted"] = scored.extracted
+                sample["scores"] = scored.metrics
+            samples.append(sample)
+        write_samples(folder, plan.task.name, samples)
+        summary = summarize_task(plan.task.scorer, samples)
+        summary |= {
+            "version": plan.task.version,
+            "prompt_hash": _prompt_hash(plan, settings),
+            "split": _split_of(plan.task.name, options),
+            "limit": options.limit,
+        }
+        task_summaries[plan.task.name] = summary
+        if plan.task.name.startswith("cpsyexam") and any(not doc.get("answer") for doc in plan.docs):
+            _write_submission(folder, plan)
+    group_summaries = {group.name: summarize_group(group, task_summaries) for group in groups if group.metrics}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "model": spec.model_dump(mode="json"),
+        "generation": settings,
+        "tasks": task_summaries,
+        "groups": group_summaries,
+        "provenance": collect(REPO_ROOT) | {"data_dir": options.data_dir},
+        "started_at": started,
+        "finished_at": _now(),
+    }
+
+
+def _write_submission(folder: Path, plan: PlannedTask) -> None:
+    """CPsyExam's official submission format: {"zero_shot"|"five_shot": {subject: [{question_id, prediction}]}}."""
+    from harness.answers import extract_choices
+    from harness.scoring import option_letters
+
+    path = folder / "cpsyexam_submission.json"
+    submission: dict[str, dict[str, list[dict[str, str]]]] = {}
+    if path.exists():
+        submission = json.loads(path.read_text(encoding="utf-8"))
+    setting = "five_shot" if "_5shot" in plan.task.name else "zero_shot"
+    samples = [json.loads(line) for line in (folder / "samples" / f"{plan.task.name}.jsonl").read_text("utf-8").splitlines()]
+    by_id = {sample["doc_id"]: sample for sample in samples}
+    subjects = submission.setdefault(setting, {})
+    for doc in plan.docs:
+        response = by_id[doc["doc_id"]]["response"] or ""
+        predicted = extract_choices(response, option_letters(doc), multi=bool(doc.get("multi"))) or ""
+        entries = [e for e in subjects.get(doc["subject"], []) if e["question_id"] != doc["doc_id"]]
+        subjects[doc["subject"]] = [*entries, {"question_id": doc["doc_id"], "prediction": predicted}]
+    path.write_text(json.dumps(submission, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _generation_settings(spec: ModelSpec, options: RunOptions) -> dict[str, Any]:
+    settings = spec.generation.model_dump()
+    if options.max_new_tokens is not None:
+        settings["max_new_tokens"] = options.max_new_tokens
+    return settings
+
+
+def _prompt_hash(plan: PlannedTask, settings: dict[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps([settings, list(plan.task.stop)], sort_keys=True).encode())
+    for request in plan.requests:
+        digest.update(json.dumps(request.messages, ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def _split_of(task_name: str, options: RunOptions) -> str:
+    if task_name.startswith("cpsyexam"):
+        return options.split or "dev"
+    return "test"
+
+
+def _unique(requests: list[GenerationRequest]) -> list[GenerationRequest]:
+    seen: set[str] = set()
+    unique = []
+    for request in requests:
+        if request.key not in seen:
+            seen.add(request.key)
+            unique.append(request)
+    return unique
+
+
+def _with_key(request: GenerationRequest, key: str) -> GenerationRequest:
+    from dataclasses import replace
+
+    return replace(request, key=key)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
