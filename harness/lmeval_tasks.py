@@ -45,7 +45,8 @@ def cpsyexam_dataset(
     report.warn("CPsyExam")
     docs = report.docs
     if shots:
-        source = Path(exemplars_file) if exemplars_file else DEFAULT_EXEMPLARS
+        chosen = exemplars_file or os.environ.get("PSYCHE_CPSYEXAM_EXEMPLARS")
+        source = Path(chosen) if chosen else DEFAULT_EXEMPLARS
         stored = json.loads(source.read_text(encoding="utf-8"))
         pool = cpsyexam.exemplar_pool(root, category, kind)  # type: ignore[arg-type]
         docs = cpsyexam.attach_exemplars(docs, stored["subjects"], pool, str(source))

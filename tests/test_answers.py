@@ -1,0 +1,91 @@
+"""extract_choices: reads stated answers only."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.answers import extract_choices
+
+STATED = [
+    ("C", False, "C"),
+    ("答案：AC", True, "AC"),
+    ("答案是 A、C 和 D", True, "ACD"),
+    ("正确答案为：【B】", False, "B"),
+    ("**答案**：C", False, "C"),
+    ("故选D", False, "D"),
+    ("我觉得选A不对，应选B", False, "B"),
+    ("这是一道单项选择题，答案：A", False, "A"),
+    ("The answer is b.", False, "B"),
+    ("Answer: (C)", False, "C"),
+    ("\\boxed{BD}", True, "BD"),
+    ('{"ans": "AB"}', True, "AB"),
+    ('{"ans": ["A", "C"]}', True, "AC"),
+    ("<answer>C</answer>", False, "C"),
+    ("<answer>答案：D</answer>", False, "D"),
+    ("Ｂ", False, "B"),
+    ("答案：ｃ", False, "C"),
+    ("A, C", True, "AC"),
+    ("A C", True, "AC"),
+    ("C、A", True, "AC"),
+    ("A和C", True, "AC"),
+    ("B. 间脑", False, "B"),
+    ("选项C正确", False, "C"),
+    ("DCBA", True, "ABCD"),
+]
+
+
+@pytest.mark.parametrize(("response", "multi", "expected"), STATED)
+def test_extract_choices_reads_the_stated_answer(response: str, multi: bool, expected: str) -> None:
+    assert extract_choices(response, "ABCD", multi=multi) == expected
+
+
+@pytest.mark.parametrize(
+    "response",
+    ["ABC理论认为情绪由信念引起", "CBT是一种疗法", "A型人格的特点是急躁", "SCL-90总分偏高", "MMPI量表", "答案是ABC理论", "无法确定", ""],
+)
+def test_extract_choices_never_reads_letters_out_of_words(response: str) -> None:
+    assert extract_choices(response, "ABCD", multi=True) is None
+
+
+def test_extract_choices_ignores_an_explanation_after_the_stated_answer() -> None:
+    assert extract_choices("答案：A。解析：B项错误，C项和D项也不对。", "ABCD") == "A"
+
+
+def test_extract_choices_reads_after_the_reasoning_block() -> None:
+    assert extract_choices("<think>也许是A，也许是C</think>答案：B") == "B"
+    assert extract_choices("先分析……</think>\n\nD") == "D"
+
+
+def test_extract_choices_returns_none_when_cut_off_inside_thinking() -> None:
+    assert extract_choices("<think>选项A看起来正确，答案：A") is None
+
+
+def test_extract_choices_rejects_letters_that_are_not_options() -> None:
+    assert extract_choices("答案：E", "ABCD") is None
+    assert extract_choices("答案：E", "ABCDE") == "E"
+
+
+def test_extract_choices_returns_all_letters_for_a_single_answer_question_answered_with_several() -> None:
+    assert extract_choices("答案：AB", "ABCD", multi=False) == "AB"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("ABCDEabcdeＡＢ答案：选是为、，, 和<>/think{}\\boxed\"ansCBT理论型-90。\n")), max_size=60),
+    st.sampled_from(["ABCD", "ABCDE", "AB"]),
+    st.booleans(),
+)
+def test_extract_choices_never_raises_and_returns_sorted_option_letters(response: str, options: str, multi: bool) -> None:
+    found = extract_choices(response, options, multi=multi)
+    if found is not None:
+        assert found and set(found) <= set(options)
+        assert list(found) == sorted(set(found))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_extract_choices_survives_arbitrary_text(response: str) -> None:
+    found = extract_choices(response)
+    assert found is None or set(found) <= set("ABCD")

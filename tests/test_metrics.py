@@ -1,0 +1,53 @@
+"""Metrics: accuracy definitions and the PCEB text metrics."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.metrics import elastic_accuracy, segment_words, standard_accuracy, text_scores
+
+
+def test_standard_accuracy_needs_the_exact_set() -> None:
+    assert standard_accuracy("AC", "CA") == 1.0
+    assert standard_accuracy("A", "AC") == 0.0
+    assert standard_accuracy(None, "A") == 0.0
+
+
+def test_elastic_accuracy_gives_partial_credit_for_subset() -> None:
+    assert elastic_accuracy("A", "ACD") == pytest.approx(1 / 3)
+    assert elastic_accuracy("AC", "ACD") == pytest.approx(2 / 3)
+    assert elastic_accuracy("ACD", "ACD") == 1.0
+
+
+def test_elastic_accuracy_gives_nothing_for_a_wrong_letter_or_no_answer() -> None:
+    assert elastic_accuracy("AB", "ACD") == 0.0
+    assert elastic_accuracy("ABCD", "ACD") == 0.0
+    assert elastic_accuracy(None, "ACD") == 0.0
+    assert elastic_accuracy("", "ACD") == 0.0
+
+
+def test_elastic_equals_standard_on_single_answer_questions() -> None:
+    for predicted in ("A", "B", "AB", None):
+        assert elastic_accuracy(predicted, "A") == standard_accuracy(predicted, "A")
+
+
+def test_text_scores_are_100_for_an_identical_answer() -> None:
+    scores = text_scores("该求助者的诊断是一般心理问题。", "该求助者的诊断是一般心理问题。")
+    assert scores.rouge1 == pytest.approx(100.0, abs=1e-4)
+    assert scores.rougeL == pytest.approx(100.0, abs=1e-4)
+    assert scores.bleu4 == pytest.approx(100.0, abs=1e-4)
+
+
+def test_text_scores_are_partial_for_an_overlapping_answer() -> None:
+    scores = text_scores("诊断是一般心理问题", "该求助者的诊断是严重心理问题")
+    assert 0 < scores.rouge1 < 100
+    assert 0 < scores.bleu4 < scores.rouge1
+
+
+def test_text_scores_are_zero_for_an_empty_response_without_crashing() -> None:
+    assert text_scores("", "参考答案").rouge1 == 0.0
+    assert text_scores("   ", "参考答案").bleu4 == 0.0
+
+
+def test_segment_words_uses_chinese_words_not_characters() -> None:
+    assert "心理咨询" in segment_words("心理咨询师的工作")
