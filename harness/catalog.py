@@ -59,36 +59,21 @@ def available_tasks(tasks_dir: Path = TASKS_DIR) -> list[str]:
 
 def load_tasks(names: list[str], metadata: dict[str, Any]) -> tuple[list[LeafTask], list[GroupSpec]]:
     """Leaf tasks and groups for the requested names (groups expand to their subtasks)."""
-    from lm_eval.tasks import get_task_dict
-
     manager = task_manager(metadata)
     unknown = [name for name in names if name not in manager.all_tasks]
     if unknown:
         raise HarnessError(f"unknown task(s) {', '.join(unknown)}: available are {', '.join(sorted(manager.all_tasks))}")
-    tree = get_task_dict(names, manager)
-    leaves: dict[str, LeafTask] = {}
-    groups: list[GroupSpec] = []
-    _walk(tree, leaves, groups)
-    return list(leaves.values()), groups
-
-
-def _walk(tree: dict[Any, Any], leaves: dict[str, LeafTask], groups: list[GroupSpec]) -> list[str]:
-    names: list[str] = []
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            children = _walk(value, leaves, groups)
-            config = key.config if isinstance(key.config, dict) else key.config.to_dict()
-            metrics = tuple(
-                (str(agg["metric"]), bool(agg.get("weight_by_size", False)))
-                for agg in (config.get("aggregate_metric_list") or [])
-            )
-            groups.append(GroupSpec(name=str(config["group"]), subtasks=tuple(children), metrics=metrics))
-            names.extend(children)
-        else:
-            leaf = _leaf(str(key), value)
-            leaves[leaf.name] = leaf
-            names.append(leaf.name)
-    return names
+    loaded = manager.load(names)
+    leaves = [_leaf(name, task) for name, task in loaded["tasks"].items()]
+    groups = [
+        GroupSpec(
+            name=name,
+            subtasks=tuple(task.task_name for task in group.get_all_tasks()),
+            metrics=tuple((agg.metric, bool(agg.weight_by_size)) for agg in (group.aggregate_metric_list or [])),
+        )
+        for name, group in loaded["groups"].items()
+    ]
+    return leaves, groups
 
 
 def _leaf(name: str, task: Any) -> LeafTask:

@@ -1,0 +1,164 @@
+"""The runner and CLI on the mock backend: results files, aggregates, resume, re-scoring, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import read_jsonl
+from harness.models import resolve_model
+from harness.results import read_results
+from harness.runner import RunOptions, evaluate, score_predictions
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, models_file: Path) -> None:
+    spec = resolve_model("always-b", [models_file])
+    results = evaluate(spec, ["pceb"], RunOptions(output_dir=tmp_path))
+    on_disk = read_results(tmp_path / "always-b" / "results.json")
+    assert on_disk["tasks"] == results["tasks"]
+    tasks = results["tasks"]
+    # gold answers in the fixtures: theory single B,C,A -> 1/3; moral single D,A -> 0; case single B,A -> 1/2
+    assert tasks["pceb_theory_smcq"]["acc"] == pytest.approx(100 / 3)
+    assert tasks["pceb_moral_smcq"]["acc"] == 0.0
+    assert tasks["pceb_case_smcq"]["acc"] == pytest.approx(50.0)
+    # multi: "B" is a proper subset of ABD (case) and of AB (theory) -> elastic credit, no standard credit
+    assert tasks["pceb_case_mmcq"]["acc"] == 0.0
+    assert tasks["pceb_case_mmcq"]["acc_elastic"] == pytest.approx(100 / 3)
+    assert tasks["pceb_theory_mmcq"]["acc_elastic"] == pytest.approx((0 + 50) / 2)
+    six = ["pceb_case_smcq", "pceb_case_mmcq", "pceb_moral_smcq", "pceb_moral_mmcq", "pceb_theory_smcq", "pceb_theory_mmcq"]
+    group = results["groups"]["pceb_mcq"]
+    assert group["acc"] == pytest.approx(sum(tasks[t]["acc"] for t in six) / 6)
+    assert group["acc_elastic"] == pytest.approx(sum(tasks[t]["acc_elastic"] for t in six) / 6)
+    assert tasks["pceb_case_qa"]["rouge1"] is not None and tasks["pceb_case_qa"]["n"] == 2
+    assert on_disk["provenance"]["git"]["commit"] and "lm_eval" in on_disk["provenance"]["packages"]
+    sample = read_jsonl(tmp_path / "always-b" / "samples" / "pceb_theory_smcq.jsonl")[0]
+    assert sample["response"] == "答案：B" and sample["extracted"] == "B" and sample["gold"] == "B"
+    assert "情绪的ABC理论" in sample["prompt"] and sample["scores"]["acc"] == 1.0
+
+
+def test_cpsyexam_overall_is_the_micro_average(tmp_path: Path, models_file: Path) -> None:
+    results = evaluate(resolve_model("always-b", [models_file]), ["cpsyexam"], RunOptions(output_dir=tmp_path))
+    tasks = results["tasks"]
+    total = sum(t["n"] for t in tasks.values())
+    micro = sum(t["acc"] * t["n"] for t in tasks.values()) / total
+    assert results["groups"]["cpsyexam"]["acc"] == pytest.approx(micro)
+    assert tasks["cpsyexam_knowledge_single"]["split"] == "dev"
+
+
+def test_unparsed_responses_are_counted_and_scored_wrong(tmp_path: Path, models_file: Path) -> None:
+    results = evaluate(resolve_model("rambler", [models_file]), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    assert results["tasks"]["pceb_moral_smcq"] | {} == results["tasks"]["pceb_moral_smcq"]
+    assert results["tasks"]["pceb_moral_smcq"]["n_unparsed"] == 2
+    assert results["tasks"]["pceb_moral_smcq"]["acc"] == 0.0
+
+
+def test_five_shot_prompts_show_the_stored_exemplars(tmp_path: Path, models_file: Path) -> None:
+    evaluate(resolve_model("always-b", [models_file]), ["cpsyexam_5shot_case_multi"], RunOptions(output_dir=tmp_path))
+    prompt = read_jsonl(tmp_path / "always-b" / "samples" / "cpsyexam_5shot_case_multi.jsonl")[0]["prompt"]
+    assert prompt.count("答案：") >= 6 and "训练题" in prompt and "验证题0" in prompt
+
+
+def test_test_split_writes_a_submission_in_the_official_format(tmp_path: Path, models_file: Path) -> None:
+    results = evaluate(
+        resolve_model("always-b", [models_file]), ["cpsyexam"], RunOptions(output_dir=tmp_path, split="test")
+    )
+    assert results["tasks"]["cpsyexam_case_single"]["acc"] is None
+    submission = json.loads((tmp_path / "always-b" / "cpsyexam_submission.json").read_text(encoding="utf-8"))
+    entries = submission["zero_shot"]["CA-心理咨询-单项选择题"]
+    assert entries == [
+        {"question_id": "心理咨询-single-200", "prediction": "B"},
+        {"question_id": "心理咨询-single-201", "prediction": "B"},
+    ]
+
+
+def test_rerun_uses_the_cache_and_no_cache_regenerates(tmp_path: Path, models_file: Path) -> None:
+    spec = resolve_model("always-b", [models_file])
+    evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    calls: list[int] = []
+
+    def progress(total: int):
+        calls.append(total)
+        return lambda: None
+
+    evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path), progress)
+    assert calls == []  # nothing left to generate
+    evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path, use_cache=False), progress)
+    assert calls == [2]
+
+
+def test_score_rescores_predictions_without_a_model(tmp_path: Path) -> None:
+    predictions = tmp_path / "predictions.jsonl"
+    docs = run_cli("docs", "--tasks", "pceb_moral_smcq")
+    assert docs.returncode == 0, docs.stderr
+    rows = [json.loads(line) for line in docs.stdout.splitlines()]
+    predictions.write_text(
+        "".join(json.dumps({"doc_id": r["doc_id"], "response": f"答案：{r['gold']}"}, ensure_ascii=False) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    results = score_predictions("external", ["pceb_moral_smcq"], [json.loads(x) for x in predictions.read_text().splitlines()], RunOptions(output_dir=tmp_path))
+    assert results["tasks"]["pceb_moral_smcq"]["acc"] == 100.0
+
+
+def test_docs_prints_id_prompt_and_gold_as_jsonl() -> None:
+    done = run_cli("docs", "--tasks", "pceb_case_smcq")
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["gold"] for r in rows] == ["B", "A"]
+    assert rows[0]["messages"][0]["role"] == "system"
+    assert "求助者，女性，28岁" in rows[0]["messages"][1]["content"]
+
+
+def test_tasks_lists_every_task_with_its_size() -> None:
+    done = run_cli("tasks")
+    assert done.returncode == 0, done.stderr
+    assert "pceb_case_qa" in done.stdout and "cpsyexam_5shot_case_multi" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["eval", "--model", "no-such-model", "--tasks", "pceb"], "unknown model 'no-such-model'"),
+        (["eval", "--model", "always-b", "--tasks", "nope"], "unknown task(s) nope"),
+        (["eval", "--model", "always-b", "--tasks", "pceb", "--data-dir", "/does/not/exist"], "does not exist"),
+    ],
+)
+def test_user_mistakes_give_one_line_and_a_non_zero_exit(args: list[str], message: str, models_file: Path) -> None:
+    if "--model" in args:
+        args = [*args, "--models-file", str(models_file)]
+    done = run_cli(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
+
+
+def test_models_file_rejects_unknown_settings(tmp_path: Path) -> None:
+    bad = tmp_path / "models.yaml"
+    bad.write_text("models:\n  m:\n    backend: hf\n    category: general\n    temprature: 0\n", encoding="utf-8")
+    done = run_cli("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
+    assert done.returncode == 2 and "unknown setting 'temprature'" in done.stderr and "model 'm'" in done.stderr
+
+
+def test_models_file_requires_a_backend(tmp_path: Path) -> None:
+    bad = tmp_path / "models.yaml"
+    bad.write_text("models:\n  m:\n    category: general\n", encoding="utf-8")
+    done = run_cli("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
+    assert done.returncode == 2 and "missing setting 'backend'" in done.stderr
+
+
+def test_malformed_data_stops_eval_with_one_line(tmp_path: Path, models_file: Path) -> None:
+    import shutil
+
+    from conftest import FIXTURE_DATA
+
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    (data / "PCEB/benchmark/moral/single/second/01 职业道德单选.json").write_text("[{", encoding="utf-8")
+    done = run_cli("eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--data-dir", str(data), "--models-file", str(models_file))
+    assert done.returncode == 2 and "职业道德单选.json: invalid JSON" in done.stderr and "Traceback" not in done.stderr
