@@ -1,0 +1,100 @@
+"""A fake OpenAI-compatible chat server on 127.0.0.1 for tests and benchmarks.
+
+Faults are scripted per prompt: the n-th attempt for a prompt can answer 429, 500, or stall
+past the client's timeout before a normal answer. Every request is counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Fault = str  # "429", "500", "stall", or "ok"
+
+
+class FakeOpenAI:
+    def __init__(
+        self,
+        reply: Callable[[list[dict[str, str]]], str] = lambda messages: "答案：B",
+        faults: Callable[[str, int], Fault] = lambda prompt_id, attempt: "ok",
+        latency_s: float = 0.0,
+        stall_s: float = 2.0,
+    ) -> None:
+        self.reply, self.faults, self.latency_s, self.stall_s = reply, faults, latency_s, stall_s
+        self.attempts: Counter[str] = Counter()
+        self.outcomes: Counter[Fault] = Counter()
+        self.headers_seen: list[dict[str, str]] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                messages = body["messages"]
+                prompt_id = hashlib.sha1(json.dumps(messages, ensure_ascii=False).encode()).hexdigest()
+                with fake.lock:
+                    fake.attempts[prompt_id] += 1
+                    attempt = fake.attempts[prompt_id]
+                    fake.headers_seen.append(dict(self.headers))
+                fault = fake.faults(prompt_id, attempt)
+                with fake.lock:
+                    fake.outcomes[fault] += 1
+                if fault == "stall":
+                    time.sleep(fake.stall_s)
+                if fault in ("429", "500"):
+                    self._send(int(fault), {"error": {"message": f"injected {fault}"}}, {"retry-after-ms": "20"})
+                    return
+                time.sleep(fake.latency_s)
+                content = fake.reply(messages)
+                self._send(
+                    200,
+                    {
+                        "id": "fake",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                    },
+                )
+
+            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout) before we answered
+
+        return Handler

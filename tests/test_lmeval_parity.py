@@ -1,0 +1,52 @@
+"""Stock lm-eval loads our task files and gives the same per-sample responses as `harness eval`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import read_jsonl
+from harness.models import resolve_model
+from harness.runner import RunOptions, evaluate
+
+TASKS = ["pceb_moral_smcq", "pceb_case_mmcq", "pceb_case_qa", "cpsyexam_5shot_case_multi"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_stock_lm_eval_and_harness_give_identical_responses(tmp_path: Path, models_file: Path, tiny_model_dir: Path) -> None:
+    evaluate(resolve_model("tiny", [models_file]), TASKS, RunOptions(output_dir=tmp_path / "harness", limit=2))
+
+    lm_eval = Path(sys.executable).with_name("lm_eval")
+    done = subprocess.run(
+        [
+            str(lm_eval), "run", "--model", "hf",
+            "--model_args", f"pretrained={tiny_model_dir}", "dtype=float32",
+            "--tasks", *TASKS,
+            "--include_path", str(REPO / "tasks"),
+            "--apply_chat_template",
+            "--gen_kwargs", "max_gen_toks=8",
+            "--limit", "2", "--batch_size", "4", "--device", "cpu",
+            "--output_path", str(tmp_path / "stock"), "--log_samples",
+        ],
+        capture_output=True, text=True, env=os.environ.copy(), cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    stock: dict[tuple[str, str], str] = {}
+    for path in (tmp_path / "stock").rglob("samples_*.jsonl"):
+        task = path.name.removeprefix("samples_").rsplit("_", 1)[0]
+        for row in read_jsonl(path):
+            stock[(task, row["doc"]["doc_id"])] = row["resps"][0][0]
+    ours = {
+        (task, sample["doc_id"]): sample["response"]
+        for task in TASKS
+        for sample in read_jsonl(tmp_path / "harness" / "tiny" / "samples" / f"{task}.jsonl")
+    }
+    assert len(ours) == 2 * len(TASKS)
+    assert stock == ours
+
+    results = json.loads(next((tmp_path / "stock").rglob("results_*.json")).read_text(encoding="utf-8"))
+    assert "pceb_moral_smcq" in results["results"] and "acc,none" in results["results"]["pceb_moral_smcq"]

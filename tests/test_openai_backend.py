@@ -1,0 +1,118 @@
+"""The OpenAI-compatible backend against a fake server: faults lose no sample, failures are
+recorded and resumed, a killed run resumes, and the API key never reaches the results."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import read_jsonl
+from fake_openai import FakeOpenAI
+from harness.errors import HarnessError
+from harness.models import ModelSpec
+from harness.runner import RunOptions, evaluate
+
+SECRET = "sk-test-never-written-4242"
+
+
+def api_spec(base_url: str, **overrides: object) -> ModelSpec:
+    settings: dict[str, object] = {
+        "name": "fake-api",
+        "backend": "openai",
+        "api_model": "fake-model",
+        "base_url": base_url,
+        "category": "closed-source",
+        "concurrency": 4,
+        "max_retries": 4,
+        "timeout_s": 0.5,
+    }
+    return ModelSpec.model_validate(settings | overrides)
+
+
+@pytest.fixture(autouse=True)
+def _api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+
+
+def test_injected_429_500_and_timeouts_lose_no_sample(tmp_path: Path) -> None:
+    script = {1: "429", 2: "500", 3: "stall"}
+    with FakeOpenAI(faults=lambda prompt, attempt: script.get(attempt, "ok"), stall_s=1.5) as server:
+        results = evaluate(api_spec(server.base_url), ["pceb"], RunOptions(output_dir=tmp_path))
+    assert all(task["n_failed"] == 0 for task in results["tasks"].values())
+    assert server.outcomes["429"] == server.outcomes["500"] == server.outcomes["stall"] == 14  # fixture pceb: 14 prompts
+    samples = read_jsonl(tmp_path / "fake-api" / "samples" / "pceb_theory_smcq.jsonl")
+    assert [s["response"] for s in samples] == ["答案：B"] * 3
+    assert results["tasks"]["pceb_theory_smcq"]["acc"] == pytest.approx(100 / 3)
+
+
+def test_api_key_never_appears_in_results_samples_or_cache(tmp_path: Path) -> None:
+    with FakeOpenAI() as server:
+        evaluate(api_spec(server.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    assert any(SECRET in str(h) for h in server.headers_seen)  # it was sent...
+    for path in (tmp_path / "fake-api").rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path  # ...and never written
+
+
+def test_permanent_failures_are_recorded_and_a_rerun_retries_only_them(tmp_path: Path) -> None:
+    broken: set[str] = set()
+
+    def faults(prompt: str, attempt: int) -> str:
+        if not broken or prompt in broken:
+            broken.add(prompt)
+            return "500"
+        return "ok"
+
+    spec = api_spec("", max_retries=1)
+    with FakeOpenAI(faults=faults) as server:
+        spec = api_spec(server.base_url, max_retries=1)
+        with pytest.raises(HarnessError, match="1 request\\(s\\) failed after retries"):
+            evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    samples = read_jsonl(tmp_path / "fake-api" / "samples" / "pceb_moral_smcq.jsonl")
+    assert sorted(s["response"] is None for s in samples) == [False, True]
+
+    with FakeOpenAI() as healed:
+        results = evaluate(api_spec(healed.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    assert sum(healed.attempts.values()) == 1
+    assert results["tasks"]["pceb_moral_smcq"]["n_failed"] == 0
+
+
+def test_kill_minus_nine_then_rerun_generates_only_what_is_missing(tmp_path: Path) -> None:
+    models = tmp_path / "models.yaml"
+    with FakeOpenAI(latency_s=0.3) as server:
+        models.write_text(
+            f"models:\n  slow-api:\n    backend: openai\n    api_model: m\n    base_url: {server.base_url}\n"
+            "    category: closed-source\n    concurrency: 1\n",
+            encoding="utf-8",
+        )
+        command = [sys.executable, "-m", "harness", "eval", "--model", "slow-api", "--tasks", "pceb",
+                   "--models-file", str(models), "--output-dir", str(tmp_path / "out")]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+        deadline = time.monotonic() + 60
+        while sum(server.attempts.values()) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        first_run = sum(server.attempts.values())
+        assert 4 <= first_run < 14
+        done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+        assert done.returncode == 0, done.stderr
+        second_run = sum(server.attempts.values()) - first_run
+    # at most the one request in flight at the kill is asked again
+    assert 14 - first_run <= second_run <= 14 - first_run + 1
+    results = read_jsonl(tmp_path / "out" / "slow-api" / "samples" / "pceb_case_qa.jsonl")
+    assert all(s["response"] == "答案：B" for s in results)
+
+
+def test_missing_api_key_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    from harness.backends.openai_chat import OpenAIChatBackend
+
+    with pytest.raises(HarnessError, match="OPENAI_API_KEY"):
+        OpenAIChatBackend(api_spec("http://127.0.0.1:1/v1"))
