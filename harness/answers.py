@@ -18,7 +18,9 @@ _FULL_WIDTH = str.maketrans(
 )
 
 # What may stand between a marker and the letters: copulas, "选项", brackets, quotes.
-_LEAD = r"(?:\s|:|是|为|应为|应该是|应该为|应当是|应选|可能是|选项|选|option|options|\(|\[|【|\{|「|\"|'|“|‘|\*)*"
+_LEAD = (
+    r"(?:\s|:|是|为|应为|应该是|应该为|应当是|应选|可能是|选项|选|option|options|\(|\[|【|\{|「|\"|'|“|‘|\*)*"
+)
 # What may separate the letters of a list.
 _SEP = r"(?:\s|、|,|，|和|与|及|/|\+|&|\"|'|“|”|‘|’)*"
 # A run of letters ends at the end of the text, punctuation, white space, or one of a few CJK
@@ -26,7 +28,9 @@ _SEP = r"(?:\s|、|,|，|和|与|及|/|\+|&|\"|'|“|”|‘|’)*"
 # character means the letters were part of a word.
 _BOUNDARY = r"(?=$|[^A-Za-z0-9_\-\u3400-\u9fff]|[项选正和或都均])"
 
-_STRONG_MARKERS = re.compile(r"正确答案|最终答案|参考答案|答案|final answer|the answer is|answer", re.IGNORECASE)
+_STRONG_MARKERS = re.compile(
+    r"正确答案|最终答案|参考答案|答案|final answer|the answer is|answer", re.IGNORECASE
+)
 _WEAK_MARKERS = re.compile(r"故选|应选|因此选|所以选|我选|选择")
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
@@ -98,7 +102,9 @@ def _from_json(text: str, letters: str) -> str | None:
             value = json.loads(raw)
         except json.JSONDecodeError:
             continue
-        joined = "".join(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else value
+        joined = (
+            "".join(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else value
+        )
         if isinstance(joined, str):
             found = _letter_run(joined.strip(), letters, True)
             if found:

@@ -32,13 +32,16 @@ class ResponseCache:
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
             marks = ",".join("?" * len(part))
-            rows = self.connection.execute(f"SELECT key, response FROM responses WHERE key IN ({marks})", part)
+            rows = self.connection.execute(
+                f"SELECT key, response FROM responses WHERE key IN ({marks})", part
+            )
             found.update(dict(rows.fetchall()))
         return found
 
     def put(self, key: str, response: str) -> None:
         self.connection.execute(
-            "INSERT OR REPLACE INTO responses (key, response, created) VALUES (?, ?, ?)", (key, response, time.time())
+            "INSERT OR REPLACE INTO responses (key, response, created) VALUES (?, ?, ?)",
+            (key, response, time.time()),
         )
 
     def close(self) -> None:

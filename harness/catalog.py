@@ -31,7 +31,9 @@ class LeafTask:
             0,
             apply_chat_template=True,
             fewshot_as_multiturn=True,
-            chat_template=lambda messages, add_generation_prompt=True: json.dumps(messages, ensure_ascii=False),
+            chat_template=lambda messages, add_generation_prompt=True: json.dumps(
+                messages, ensure_ascii=False
+            ),
         )
         loaded: list[Message] = json.loads(rendered)
         return loaded
@@ -62,14 +64,18 @@ def load_tasks(names: list[str], metadata: dict[str, Any]) -> tuple[list[LeafTas
     manager = task_manager(metadata)
     unknown = [name for name in names if name not in manager.all_tasks]
     if unknown:
-        raise HarnessError(f"unknown task(s) {', '.join(unknown)}: available are {', '.join(sorted(manager.all_tasks))}")
+        raise HarnessError(
+            f"unknown task(s) {', '.join(unknown)}: available are {', '.join(sorted(manager.all_tasks))}"
+        )
     loaded = manager.load(names)
     leaves = [_leaf(name, task) for name, task in loaded["tasks"].items()]
     groups = [
         GroupSpec(
             name=name,
             subtasks=tuple(task.task_name for task in group.get_all_tasks()),
-            metrics=tuple((agg.metric, bool(agg.weight_by_size)) for agg in (group.aggregate_metric_list or [])),
+            metrics=tuple(
+                (agg.metric, bool(agg.weight_by_size)) for agg in (group.aggregate_metric_list or [])
+            ),
         )
         for name, group in loaded["groups"].items()
     ]

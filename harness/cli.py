@@ -10,27 +10,40 @@ import typer
 
 from harness.errors import HarnessError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evaluate Chinese psychological LLMs (PCEB, CPsyExam).")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Evaluate Chinese psychological LLMs (PCEB, CPsyExam)."
+)
 
-TasksOption = Annotated[str, typer.Option("--tasks", help="Comma-separated tasks or groups, e.g. pceb,cpsyexam")]
+TasksOption = Annotated[
+    str, typer.Option("--tasks", help="Comma-separated tasks or groups, e.g. pceb,cpsyexam")
+]
 DataDirOption = Annotated[
-    str | None, typer.Option("--data-dir", help="Folder holding PCEB/ and CPsyExam/ (default: $PSYCHE_DATA_DIR)")
+    str | None,
+    typer.Option("--data-dir", help="Folder holding PCEB/ and CPsyExam/ (default: $PSYCHE_DATA_DIR)"),
 ]
 OutputOption = Annotated[Path, typer.Option("--output-dir", help="Where run folders are written")]
 LimitOption = Annotated[int | None, typer.Option("--limit", help="Only the first N docs of each task")]
-SplitOption = Annotated[str | None, typer.Option("--split", help="CPsyExam split: dev (default, scored) or test")]
+SplitOption = Annotated[
+    str | None, typer.Option("--split", help="CPsyExam split: dev (default, scored) or test")
+]
 
 
 @app.command("eval")
 def eval_command(
-    model: Annotated[str, typer.Option("--model", help="A models.yaml name or a local model folder")] = "smollm2-135m",
+    model: Annotated[
+        str, typer.Option("--model", help="A models.yaml name or a local model folder")
+    ] = "smollm2-135m",
     tasks: TasksOption = "pceb",
     data_dir: DataDirOption = None,
     output_dir: OutputOption = Path("results"),
     limit: LimitOption = None,
-    max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", help="Override the model's setting")] = None,
+    max_new_tokens: Annotated[
+        int | None, typer.Option("--max-new-tokens", help="Override the model's setting")
+    ] = None,
     split: SplitOption = None,
-    answer_key: Annotated[str | None, typer.Option("--answer-key", help="CPsyExam test answer key (official format)")] = None,
+    answer_key: Annotated[
+        str | None, typer.Option("--answer-key", help="CPsyExam test answer key (official format)")
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Regenerate every response")] = False,
     models_file: Annotated[Path | None, typer.Option("--models-file", help="Instead of models.yaml")] = None,
 ) -> None:
@@ -56,7 +69,9 @@ def eval_command(
 @app.command("score")
 def score_command(
     tasks: TasksOption,
-    predictions: Annotated[Path, typer.Option("--predictions", help='JSONL lines {"doc_id": ..., "response": ...}')],
+    predictions: Annotated[
+        Path, typer.Option("--predictions", help='JSONL lines {"doc_id": ..., "response": ...}')
+    ],
     model_name: Annotated[str, typer.Option("--model-name", help="Name of the run folder")] = "external",
     data_dir: DataDirOption = None,
     output_dir: OutputOption = Path("results"),
@@ -68,7 +83,9 @@ def score_command(
     from harness.results import read_predictions
     from harness.runner import RunOptions, score_predictions
 
-    options = RunOptions(data_dir=data_dir, output_dir=output_dir, limit=limit, split=split, answer_key=answer_key)
+    options = RunOptions(
+        data_dir=data_dir, output_dir=output_dir, limit=limit, split=split, answer_key=answer_key
+    )
     results = score_predictions(model_name, _split_names(tasks), read_predictions(predictions), options)
     _print_table(results, model_name)
 
@@ -76,24 +93,29 @@ def score_command(
 @app.command("tasks")
 def tasks_command(data_dir: DataDirOption = None, split: SplitOption = None) -> None:
     """List tasks and groups with their sizes."""
-    from rich.console import Console
     from rich.table import Table
 
     from harness.catalog import load_tasks
     from harness.runner import RunOptions
 
-    leaves, groups = load_tasks(["pceb", "cpsyexam", "cpsyexam_5shot"], RunOptions(data_dir=data_dir, split=split).metadata())
+    leaves, groups = load_tasks(
+        ["pceb", "cpsyexam", "cpsyexam_5shot"], RunOptions(data_dir=data_dir, split=split).metadata()
+    )
     sizes = {leaf.name: len(leaf.docs) for leaf in leaves}
     table = Table("task", "docs", "scorer", "version")
     for leaf in leaves:
         table.add_row(leaf.name, str(len(leaf.docs)), leaf.scorer, leaf.version)
     for group in groups:
-        table.add_row(f"[bold]{group.name}[/] (group)", str(sum(sizes.get(t, 0) for t in group.subtasks)), "", "")
-    Console().print(table)
+        table.add_row(
+            f"[bold]{group.name}[/] (group)", str(sum(sizes.get(t, 0) for t in group.subtasks)), "", ""
+        )
+    _console().print(table)
 
 
 @app.command("docs")
-def docs_command(tasks: TasksOption, data_dir: DataDirOption = None, limit: LimitOption = None, split: SplitOption = None) -> None:
+def docs_command(
+    tasks: TasksOption, data_dir: DataDirOption = None, limit: LimitOption = None, split: SplitOption = None
+) -> None:
     """Print each doc's id, rendered prompt (chat messages) and gold as JSONL."""
     import json
 
@@ -103,7 +125,12 @@ def docs_command(tasks: TasksOption, data_dir: DataDirOption = None, limit: Limi
     leaves, _ = load_tasks(_split_names(tasks), RunOptions(data_dir=data_dir, split=split).metadata())
     for leaf in leaves:
         for doc in leaf.docs[:limit] if limit else leaf.docs:
-            row = {"task": leaf.name, "doc_id": doc["doc_id"], "messages": leaf.messages(doc), "gold": doc.get("answer") or None}
+            row = {
+                "task": leaf.name,
+                "doc_id": doc["doc_id"],
+                "messages": leaf.messages(doc),
+                "gold": doc.get("answer") or None,
+            }
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
@@ -120,7 +147,9 @@ class _progress:
     def __enter__(self) -> Any:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.bar = Progress(TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        self.bar = Progress(
+            TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+        )
         self.bar.start()
 
         def factory(total: int) -> Any:
@@ -134,14 +163,17 @@ class _progress:
 
 
 def _print_table(results: dict[str, Any], name: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     def cell(value: Any) -> str:
         return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
-    table = Table("task", "n", "acc", "acc_elastic", "unparsed", "R-1", "R-L", "B-4", "failed", title=f"results: {name}")
-    rows = list(results["tasks"].items()) + [(f"{group} (avg)", values) for group, values in results["groups"].items()]
+    table = Table(
+        "task", "n", "acc", "acc_elastic", "unparsed", "R-1", "R-L", "B-4", "failed", title=f"results: {name}"
+    )
+    rows = list(results["tasks"].items()) + [
+        (f"{group} (avg)", values) for group, values in results["groups"].items()
+    ]
     for task, values in rows:
         table.add_row(
             task,
@@ -154,7 +186,15 @@ def _print_table(results: dict[str, Any], name: str) -> None:
             cell(values.get("bleu4")),
             cell(values.get("n_failed")),
         )
-    Console().print(table)
+    _console().print(table)
+
+
+def _console() -> Any:
+    """A console wide enough for the tables, also when the output is piped to a file."""
+    from rich.console import Console
+
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
 
 
 def main() -> None:

@@ -15,7 +15,9 @@ from typing import Any
 
 def standard_accuracy(predicted: str | None, gold: str) -> float:
     """1.0 when the predicted letter set equals the gold set exactly, else 0.0."""
-    return float(bool(predicted) and set(predicted) == set(gold))
+    if not predicted:
+        return 0.0
+    return float(set(predicted) == set(gold))
 
 
 def elastic_accuracy(predicted: str | None, gold: str) -> float:
@@ -50,7 +52,10 @@ def text_scores(response: str, reference: str) -> TextScores:
 
     rouge = Rouge().get_scores(" ".join(hyp_words), " ".join(ref_words))[0]
     bleu = sentence_bleu(
-        [ref_words], hyp_words, weights=(0.25, 0.25, 0.25, 0.25), smoothing_function=SmoothingFunction().method1
+        [ref_words],
+        hyp_words,
+        weights=(0.25, 0.25, 0.25, 0.25),
+        smoothing_function=SmoothingFunction().method1,
     )
     return TextScores(
         rouge1=100.0 * rouge["rouge-1"]["f"], rougeL=100.0 * rouge["rouge-l"]["f"], bleu4=100.0 * float(bleu)

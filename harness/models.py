@@ -61,7 +61,15 @@ class ModelSpec(BaseModel):
     def fingerprint(self) -> dict[str, Any]:
         """The settings that change what the model answers (part of every cache key)."""
         return self.model_dump(
-            include={"backend", "weights", "api_model", "chat_template", "chat_template_kwargs", "dtype", "mock_response"}
+            include={
+                "backend",
+                "weights",
+                "api_model",
+                "chat_template",
+                "chat_template_kwargs",
+                "dtype",
+                "mock_response",
+            }
         )
 
 
@@ -111,7 +119,10 @@ def _read_models_file(path: Path) -> dict[str, ModelSpec]:
     specs = {}
     for name, entry in parsed.models.items():
         merged = {**parsed.defaults, **(entry or {})}
-        merged["generation"] = {**parsed.defaults.get("generation", {}), **(entry or {}).get("generation", {})}
+        merged["generation"] = {
+            **parsed.defaults.get("generation", {}),
+            **(entry or {}).get("generation", {}),
+        }
         try:
             specs[name] = ModelSpec.model_validate({"name": name, **merged})
         except ValidationError as error:

@@ -10,7 +10,18 @@ from pathlib import Path
 
 from harness import __version__
 
-PACKAGES = ("lm_eval", "transformers", "torch", "datasets", "openai", "rouge-chinese", "jieba", "nltk", "vllm", "gguf")
+PACKAGES = (
+    "lm_eval",
+    "transformers",
+    "torch",
+    "datasets",
+    "openai",
+    "rouge-chinese",
+    "jieba",
+    "nltk",
+    "vllm",
+    "gguf",
+)
 
 
 def git_state(repo: Path) -> dict[str, object]:

@@ -77,7 +77,7 @@ def read_predictions(path: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError as error:
             raise HarnessError(f"{path}, line {number}: invalid JSON ({error.msg})") from None
         if not isinstance(row, dict) or "doc_id" not in row or not isinstance(row.get("response"), str):
-            raise HarnessError(f"{path}, line {number}: expected {{\"doc_id\": ..., \"response\": \"...\"}}")
+            raise HarnessError(f'{path}, line {number}: expected {{"doc_id": ..., "response": "..."}}')
         rows.append(row)
     if not rows:
         raise HarnessError(f"{path}: no predictions found")

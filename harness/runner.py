@@ -85,7 +85,14 @@ def evaluate(
         cache.close()
 
     results = _score_and_write(
-        folder, planned, groups, lambda request, doc: responses.get(request.key), spec, settings, started, options
+        folder,
+        planned,
+        groups,
+        lambda request, doc: responses.get(request.key),
+        spec,
+        settings,
+        started,
+        options,
     )
     results["backend"] = backend.describe()
     write_results(folder, results)
@@ -111,9 +118,14 @@ def score_predictions(
             by_task[(str(row["task"]), str(row["doc_id"]))] = row["response"]
         else:
             by_doc[str(row["doc_id"])] = row["response"]
-    spec = ModelSpec(name=model_name, backend="mock", category="candidate", notes="scored from a predictions file")
+    spec = ModelSpec(
+        name=model_name, backend="mock", category="candidate", notes="scored from a predictions file"
+    )
     settings = _generation_settings(spec, options)
-    planned = [_plan(task, options.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings) for task in leaves]
+    planned = [
+        _plan(task, options.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings)
+        for task in leaves
+    ]
 
     def lookup(request: GenerationRequest, doc: dict[str, Any]) -> str | None:
         task = request.key.split("\x00", 1)[0]
@@ -121,12 +133,20 @@ def score_predictions(
 
     # score_predictions keys requests by task name so the lookup can tell tasks apart
     for plan in planned:
-        plan.requests = [_with_key(request, f"{plan.task.name}\x00{doc['doc_id']}") for request, doc in zip(plan.requests, plan.docs, strict=True)]
+        plan.requests = [
+            _with_key(request, f"{plan.task.name}\x00{doc['doc_id']}")
+            for request, doc in zip(plan.requests, plan.docs, strict=True)
+        ]
     folder = run_dir(options.output_dir, model_name)
     results = _score_and_write(folder, planned, groups, lookup, spec, settings, started, options)
-    matched = sum(results["tasks"][plan.task.name]["n"] - results["tasks"][plan.task.name]["n_failed"] for plan in planned)
+    matched = sum(
+        results["tasks"][plan.task.name]["n"] - results["tasks"][plan.task.name]["n_failed"]
+        for plan in planned
+    )
     if matched == 0:
-        raise HarnessError("no prediction matched a doc of the requested tasks (check the doc_id values with `harness docs`)")
+        raise HarnessError(
+            "no prediction matched a doc of the requested tasks (check the doc_id values with `harness docs`)"
+        )
     write_results(folder, results)
     return results
 
@@ -197,7 +217,9 @@ def _score_and_write(
         task_summaries[plan.task.name] = summary
         if plan.task.name.startswith("cpsyexam") and any(not doc.get("answer") for doc in plan.docs):
             _write_submission(folder, plan)
-    group_summaries = {group.name: summarize_group(group, task_summaries) for group in groups if group.metrics}
+    group_summaries = {
+        group.name: summarize_group(group, task_summaries) for group in groups if group.metrics
+    }
     return {
         "schema_version": SCHEMA_VERSION,
         "model": spec.model_dump(mode="json"),
@@ -220,7 +242,10 @@ def _write_submission(folder: Path, plan: PlannedTask) -> None:
     if path.exists():
         submission = json.loads(path.read_text(encoding="utf-8"))
     setting = "five_shot" if "_5shot" in plan.task.name else "zero_shot"
-    samples = [json.loads(line) for line in (folder / "samples" / f"{plan.task.name}.jsonl").read_text("utf-8").splitlines()]
+    samples = [
+        json.loads(line)
+        for line in (folder / "samples" / f"{plan.task.name}.jsonl").read_text("utf-8").splitlines()
+    ]
     by_id = {sample["doc_id"]: sample for sample in samples}
     subjects = submission.setdefault(setting, {})
     for doc in plan.docs:

@@ -29,7 +29,10 @@ def summarize_task(scorer: str, samples: Sequence[dict[str, Any]]) -> dict[str, 
 
 def summarize_group(group: GroupSpec, tasks: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A group's aggregates: unweighted mean of subtask values, or size-weighted (micro) mean."""
-    summary: dict[str, Any] = {"subtasks": list(group.subtasks), "n": sum(tasks[t]["n"] for t in group.subtasks if t in tasks)}
+    summary: dict[str, Any] = {
+        "subtasks": list(group.subtasks),
+        "n": sum(tasks[t]["n"] for t in group.subtasks if t in tasks),
+    }
     for metric, weighted in group.metrics:
         pairs = [
             (tasks[name][metric], tasks[name]["n"])

@@ -10,7 +10,9 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_DATA = FIXTURES / "data"
-REAL_DATA = Path(os.environ.get("PSYCHE_REAL_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+REAL_DATA = Path(
+    os.environ.get("PSYCHE_REAL_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 CHATML = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
@@ -35,7 +37,10 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("tiny-qwen2")
     corpus = [path.read_text(encoding="utf-8") for path in FIXTURE_DATA.rglob("*.json")]
-    corpus += [(Path(__file__).parents[1] / "tasks" / name).read_text(encoding="utf-8") for name in ("pceb/_mcq_template_yaml",)]
+    corpus += [
+        (Path(__file__).parents[1] / "tasks" / name).read_text(encoding="utf-8")
+        for name in ("pceb/_mcq_template_yaml",)
+    ]
     tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     trainer = trainers.BpeTrainer(

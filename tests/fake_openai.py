@@ -68,7 +68,9 @@ class FakeOpenAI:
                 if fault == "stall":
                     time.sleep(fake.stall_s)
                 if fault in ("429", "500"):
-                    self._send(int(fault), {"error": {"message": f"injected {fault}"}}, {"retry-after-ms": "20"})
+                    self._send(
+                        int(fault), {"error": {"message": f"injected {fault}"}}, {"retry-after-ms": "20"}
+                    )
                     return
                 time.sleep(fake.latency_s)
                 content = fake.reply(messages)
@@ -79,12 +81,20 @@ class FakeOpenAI:
                         "object": "chat.completion",
                         "created": 0,
                         "model": body["model"],
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": content},
+                                "finish_reason": "stop",
+                            }
+                        ],
                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                     },
                 )
 
-            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)

@@ -43,7 +43,16 @@ def test_extract_choices_reads_the_stated_answer(response: str, multi: bool, exp
 
 @pytest.mark.parametrize(
     "response",
-    ["ABC理论认为情绪由信念引起", "CBT是一种疗法", "A型人格的特点是急躁", "SCL-90总分偏高", "MMPI量表", "答案是ABC理论", "无法确定", ""],
+    [
+        "ABC理论认为情绪由信念引起",
+        "CBT是一种疗法",
+        "A型人格的特点是急躁",
+        "SCL-90总分偏高",
+        "MMPI量表",
+        "答案是ABC理论",
+        "无法确定",
+        "",
+    ],
 )
 def test_extract_choices_never_reads_letters_out_of_words(response: str) -> None:
     assert extract_choices(response, "ABCD", multi=True) is None
@@ -73,11 +82,18 @@ def test_extract_choices_returns_all_letters_for_a_single_answer_question_answer
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.text(alphabet=st.sampled_from(list("ABCDEabcdeＡＢ答案：选是为、，, 和<>/think{}\\boxed\"ansCBT理论型-90。\n")), max_size=60),
+    st.text(
+        alphabet=st.sampled_from(
+            list('ABCDEabcdeＡＢ答案：选是为、，, 和<>/think{}\\boxed"ansCBT理论型-90。\n')
+        ),
+        max_size=60,
+    ),
     st.sampled_from(["ABCD", "ABCDE", "AB"]),
     st.booleans(),
 )
-def test_extract_choices_never_raises_and_returns_sorted_option_letters(response: str, options: str, multi: bool) -> None:
+def test_extract_choices_never_raises_and_returns_sorted_option_letters(
+    response: str, options: str, multi: bool
+) -> None:
     found = extract_choices(response, options, multi=multi)
     if found is not None:
         assert found and set(found) <= set(options)

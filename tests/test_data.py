@@ -7,9 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURE_DATA, FIXTURES
-from harness.data.cpsyexam import attach_exemplars, draw_exemplars, exemplar_pool, load_cpsyexam, read_answer_key
+
+from harness.data.cpsyexam import (
+    attach_exemplars,
+    draw_exemplars,
+    exemplar_pool,
+    load_cpsyexam,
+    read_answer_key,
+)
 from harness.data.pceb import load_pceb_case_qa, load_pceb_mcq
 from harness.errors import HarnessError
 
@@ -109,7 +115,10 @@ def test_cpsyexam_empty_option_texts_are_dropped() -> None:
 def test_cpsyexam_answer_key_fills_withheld_answers(tmp_path: Path) -> None:
     key_path = tmp_path / "key.json"
     key_path.write_text(
-        json.dumps({"KG-GEE-发展心理学-单项选择题": [{"question_id": "发展心理学-single-200", "answer": "C"}]}), encoding="utf-8"
+        json.dumps(
+            {"KG-GEE-发展心理学-单项选择题": [{"question_id": "发展心理学-single-200", "answer": "C"}]}
+        ),
+        encoding="utf-8",
     )
     docs = load_cpsyexam(FIXTURE_DATA, "test", "KG", "single", answer_key=read_answer_key(key_path)).docs
     assert [d.answer for d in docs] == ["C", ""]

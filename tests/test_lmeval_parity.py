@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from conftest import read_jsonl
+
 from harness.models import resolve_model
 from harness.runner import RunOptions, evaluate
 
@@ -16,22 +17,44 @@ TASKS = ["pceb_moral_smcq", "pceb_case_mmcq", "pceb_case_qa", "cpsyexam_5shot_ca
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_stock_lm_eval_and_harness_give_identical_responses(tmp_path: Path, models_file: Path, tiny_model_dir: Path) -> None:
-    evaluate(resolve_model("tiny", [models_file]), TASKS, RunOptions(output_dir=tmp_path / "harness", limit=2))
+def test_stock_lm_eval_and_harness_give_identical_responses(
+    tmp_path: Path, models_file: Path, tiny_model_dir: Path
+) -> None:
+    evaluate(
+        resolve_model("tiny", [models_file]), TASKS, RunOptions(output_dir=tmp_path / "harness", limit=2)
+    )
 
     lm_eval = Path(sys.executable).with_name("lm_eval")
     done = subprocess.run(
         [
-            str(lm_eval), "run", "--model", "hf",
-            "--model_args", f"pretrained={tiny_model_dir}", "dtype=float32",
-            "--tasks", *TASKS,
-            "--include_path", str(REPO / "tasks"),
+            str(lm_eval),
+            "run",
+            "--model",
+            "hf",
+            "--model_args",
+            f"pretrained={tiny_model_dir}",
+            "dtype=float32",
+            "--tasks",
+            *TASKS,
+            "--include_path",
+            str(REPO / "tasks"),
             "--apply_chat_template",
-            "--gen_kwargs", "max_gen_toks=8",
-            "--limit", "2", "--batch_size", "4", "--device", "cpu",
-            "--output_path", str(tmp_path / "stock"), "--log_samples",
+            "--gen_kwargs",
+            "max_gen_toks=8",
+            "--limit",
+            "2",
+            "--batch_size",
+            "4",
+            "--device",
+            "cpu",
+            "--output_path",
+            str(tmp_path / "stock"),
+            "--log_samples",
         ],
-        capture_output=True, text=True, env=os.environ.copy(), cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
 

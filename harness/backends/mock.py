@@ -16,7 +16,9 @@ class MockBackend:
     def render(self, messages: list[Message]) -> str:
         return json.dumps(messages, ensure_ascii=False)
 
-    def generate(self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure) -> None:
+    def generate(
+        self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure
+    ) -> None:
         for request in requests:
             on_response(request, self.reply)
 

@@ -25,12 +25,16 @@ class OpenAIChatBackend:
         self.base_url = spec.base_url or os.environ.get(spec.base_url_env) or None
         self.api_key = os.environ.get(spec.api_key_env)
         if not self.api_key:
-            raise HarnessError(f"model {spec.name!r}: set the API key in the environment variable {spec.api_key_env}")
+            raise HarnessError(
+                f"model {spec.name!r}: set the API key in the environment variable {spec.api_key_env}"
+            )
 
     def render(self, messages: list[Message]) -> str:
         return json.dumps(messages, ensure_ascii=False)
 
-    def generate(self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure) -> None:
+    def generate(
+        self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure
+    ) -> None:
         if requests:
             asyncio.run(self._generate_all(requests, on_response, on_failure))
 
@@ -41,7 +45,10 @@ class OpenAIChatBackend:
 
         # Created inside the running loop: a client reused across asyncio.run calls fails.
         client = AsyncOpenAI(
-            api_key=self.api_key, base_url=self.base_url, max_retries=self.spec.max_retries, timeout=self.spec.timeout_s
+            api_key=self.api_key,
+            base_url=self.base_url,
+            max_retries=self.spec.max_retries,
+            timeout=self.spec.timeout_s,
         )
         limit = asyncio.Semaphore(self.spec.concurrency)
 
@@ -81,7 +88,11 @@ class OpenAIChatBackend:
         return text
 
     def describe(self) -> dict[str, object]:
-        return {"class": "openai-chat", "api_model": self.spec.api_model, "base_url": self.base_url or "default"}
+        return {
+            "class": "openai-chat",
+            "api_model": self.spec.api_model,
+            "base_url": self.base_url or "default",
+        }
 
 
 def _describe_error(error: Exception) -> str:

@@ -166,7 +166,9 @@ def exemplar_pool(data_dir: Path, category: Category, kind: Kind) -> dict[str, l
     return pool
 
 
-def draw_exemplars(pool: dict[str, list[Doc]], subjects: Iterable[str], seed: int) -> dict[str, dict[str, Any]]:
+def draw_exemplars(
+    pool: dict[str, list[Doc]], subjects: Iterable[str], seed: int
+) -> dict[str, dict[str, Any]]:
     """Pick SHOTS exemplar ids per subject, seeded per subject; short subjects are filled from the
     same category x type, and the fill is recorded in a note."""
     drawn: dict[str, dict[str, Any]] = {}
@@ -201,7 +203,9 @@ def attach_exemplars(
         shots = []
         for exemplar_id in entry["ids"]:
             if exemplar_id not in by_id:
-                raise HarnessError(f"{source}: exemplar {exemplar_id} of {doc.subject!r} is not in the train split")
+                raise HarnessError(
+                    f"{source}: exemplar {exemplar_id} of {doc.subject!r} is not in the train split"
+                )
             found = by_id[exemplar_id]
             shots.append(Exemplar(question=found.question, options=found.options, answer=found.answer))
         attached.append(_with_exemplars(doc, tuple(shots)))
@@ -224,10 +228,17 @@ def main(argv: list[str] | None = None) -> None:
     for category in ("KG", "CA"):
         for kind in ("single", "multi"):
             pool = exemplar_pool(data_dir, category, kind)  # type: ignore[arg-type]
-            names = {p.stem for split in ("dev", "test") for p in subject_files(data_dir, split, category, kind)}  # type: ignore[arg-type]
+            names = {
+                p.stem for split in ("dev", "test") for p in subject_files(data_dir, split, category, kind)
+            }  # type: ignore[arg-type]
             subjects |= draw_exemplars(pool, names, seed)
-    print(json.dumps({"seed": seed, "source_split": "train", "shots": SHOTS, "subjects": subjects},
-                     ensure_ascii=False, indent=1))
+    print(
+        json.dumps(
+            {"seed": seed, "source_split": "train", "shots": SHOTS, "subjects": subjects},
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
 
 
 DEFAULT_SEED = 20250801

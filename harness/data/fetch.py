@@ -15,7 +15,9 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 
-PCEB_URL = "https://codeload.github.com/MindIntLab-HFUT/PsycoLLM/tar.gz/131bb2d928891eb6c3d137e706512768c8d910a3"
+PCEB_URL = (
+    "https://codeload.github.com/MindIntLab-HFUT/PsycoLLM/tar.gz/131bb2d928891eb6c3d137e706512768c8d910a3"
+)
 CPSYEXAM_URL = "https://huggingface.co/datasets/CAS-SIAT-XinHai/CPsyExam/resolve/main/cpsyexam.zip"
 CACHE_ENV = "PSYCHE_CACHE_DIR"
 

@@ -93,7 +93,9 @@ def _add_case_questions(
         question = require(qa, "question", q_where).strip()
         prefix = _CASE_PREFIX.get(question[:2])
         if prefix is None:
-            raise HarnessError(f"{q_where}: case question does not start with 单选 or 多选: {question[:20]!r}")
+            raise HarnessError(
+                f"{q_where}: case question does not start with 单选 or 多选: {question[:20]!r}"
+            )
         if prefix == kind:
             doc_id = f"{_relative(root, path)}#{case_index}-{q_index}"
             _add_mcq(report, doc_id, "case", qa, kind, q_where, case_info=info, case_text=text)

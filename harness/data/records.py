@@ -79,7 +79,9 @@ def read_json_list(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise HarnessError(f"{path}: invalid JSON at line {error.lineno} column {error.colno} ({error.msg})") from None
+        raise HarnessError(
+            f"{path}: invalid JSON at line {error.lineno} column {error.colno} ({error.msg})"
+        ) from None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise HarnessError(f"{path}: expected a JSON list of objects")
     return data
