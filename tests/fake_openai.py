@@ -18,6 +18,10 @@ from typing import Any
 Fault = str  # "429", "500", "stall", or "ok"
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 drops connects under concurrency 32
+
+
 class FakeOpenAI:
     def __init__(
         self,
@@ -31,7 +35,7 @@ class FakeOpenAI:
         self.outcomes: Counter[Fault] = Counter()
         self.headers_seen: list[dict[str, str]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -51,6 +55,9 @@ class FakeOpenAI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real API servers do
+            disable_nagle_algorithm = True  # headers and body go out in separate writes
+
             def log_message(self, *args: Any) -> None:
                 pass
 
