@@ -38,26 +38,60 @@ def main() -> None:
             )
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "harness", "eval", "--model", "bench-api", "--tasks", "pceb_theory_smcq",
-                 "--models-file", str(models), "--output-dir", str(Path(tmp) / "out")],
-                check=True, capture_output=True, env=env,
+                [
+                    sys.executable,
+                    "-m",
+                    "harness",
+                    "eval",
+                    "--model",
+                    "bench-api",
+                    "--tasks",
+                    "pceb_theory_smcq",
+                    "--models-file",
+                    str(models),
+                    "--output-dir",
+                    str(Path(tmp) / "out"),
+                ],
+                check=True,
+                capture_output=True,
+                env=env,
             )
             ours = time.perf_counter() - start
             served_ours = sum(server.attempts.values())
 
             start = time.perf_counter()
             stock = subprocess.run(
-                [str(Path(sys.executable).with_name("lm_eval")), "run", "--model", "local-chat-completions",
-                 "--model_args", f"model=m,base_url={server.base_url}/chat/completions,num_concurrent={CONCURRENCY},tokenized_requests=False",
-                 "--include_path", str(REPO / "tasks"), "--tasks", "pceb_theory_smcq", "--apply_chat_template"],
-                capture_output=True, env=env, text=True,
+                [
+                    str(Path(sys.executable).with_name("lm_eval")),
+                    "run",
+                    "--model",
+                    "local-chat-completions",
+                    "--model_args",
+                    f"model=m,base_url={server.base_url}/chat/completions,num_concurrent={CONCURRENCY},tokenized_requests=False",
+                    "--include_path",
+                    str(REPO / "tasks"),
+                    "--tasks",
+                    "pceb_theory_smcq",
+                    "--apply_chat_template",
+                ],
+                capture_output=True,
+                env=env,
+                text=True,
             )
             theirs = time.perf_counter() - start
             served_stock = sum(server.attempts.values()) - served_ours
     print(f"ideal: {ideal:.2f} s ({REQUESTS} requests x {LATENCY_S} s / concurrency {CONCURRENCY})")
-    print(f"harness eval (openai backend, start-up included): {ours:.2f} s = {ours / ideal:.2f}x ideal ({served_ours} requests served)")
-    status = "" if stock.returncode == 0 else f" [exit {stock.returncode}: {stock.stderr.strip().splitlines()[-1][:120]}]"
-    print(f"stock lm-eval local-chat-completions: {theirs:.2f} s = {theirs / ideal:.2f}x ideal ({served_stock} requests served){status}")
+    print(
+        f"harness eval (openai backend, start-up included): {ours:.2f} s = {ours / ideal:.2f}x ideal ({served_ours} requests served)"
+    )
+    status = (
+        ""
+        if stock.returncode == 0
+        else f" [exit {stock.returncode}: {stock.stderr.strip().splitlines()[-1][:120]}]"
+    )
+    print(
+        f"stock lm-eval local-chat-completions: {theirs:.2f} s = {theirs / ideal:.2f}x ideal ({served_stock} requests served){status}"
+    )
 
 
 if __name__ == "__main__":

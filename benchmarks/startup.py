@@ -14,7 +14,9 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "harness", "--help"], check=True, capture_output=True)
         times.append(time.perf_counter() - start)
-    print(f"harness --help: median {statistics.median(times):.3f} s over 5 runs (min {min(times):.3f}, max {max(times):.3f})")
+    print(
+        f"harness --help: median {statistics.median(times):.3f} s over 5 runs (min {min(times):.3f}, max {max(times):.3f})"
+    )
 
 
 if __name__ == "__main__":

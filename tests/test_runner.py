@@ -208,3 +208,26 @@ def test_malformed_data_stops_eval_with_one_line(tmp_path: Path, models_file: Pa
         and "职业道德单选.json: invalid JSON" in done.stderr
         and "Traceback" not in done.stderr
     )
+
+
+def test_answer_key_scores_the_test_split(tmp_path: Path, models_file: Path) -> None:
+    key = tmp_path / "key.json"
+    key.write_text(
+        json.dumps(
+            {
+                "CA-心理咨询-单项选择题": [
+                    {"question_id": "心理咨询-single-200", "answer": "B"},
+                    {"question_id": "心理咨询-single-201", "answer": "C"},
+                ]
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    results = evaluate(
+        resolve_model("always-b", [models_file]),
+        ["cpsyexam_case_single"],
+        RunOptions(output_dir=tmp_path, split="test", answer_key=str(key)),
+    )
+    assert results["tasks"]["cpsyexam_case_single"]["acc"] == 50.0
+    assert results["tasks"]["cpsyexam_case_single"]["split"] == "test"
