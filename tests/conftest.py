@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,8 @@ def models_file(tmp_path: Path, tiny_model_dir: Path) -> Path:
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run_harness(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `harness` command as a user would, in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True)

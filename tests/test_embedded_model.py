@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import read_jsonl
+from conftest import read_jsonl, run_harness
 
 from harness.results import read_results
 
@@ -19,25 +17,18 @@ pytestmark = [
 
 
 def test_smollm2_runs_end_to_end_through_the_cli(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "eval",
-            "--model",
-            "smollm2-135m",
-            "--tasks",
-            "pceb_moral_smcq,pceb_case_qa",
-            "--limit",
-            "2",
-            "--max-new-tokens",
-            "12",
-            "--output-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
+    done = run_harness(
+        "eval",
+        "--model",
+        "smollm2-135m",
+        "--tasks",
+        "pceb_moral_smcq,pceb_case_qa",
+        "--limit",
+        "2",
+        "--max-new-tokens",
+        "12",
+        "--output-dir",
+        str(tmp_path),
     )
     assert done.returncode == 0, done.stderr[-2000:]
     results = read_results(tmp_path / "smollm2-135m" / "results.json")

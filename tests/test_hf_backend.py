@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import read_jsonl
+from conftest import read_jsonl, run_harness
 
 from harness.cache import ResponseCache
 from harness.models import resolve_model
@@ -16,23 +14,16 @@ from harness.runner import RunOptions, evaluate
 
 
 def test_a_local_model_folder_can_be_evaluated_by_path(tmp_path: Path, tiny_model_dir: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "eval",
-            "--model",
-            str(tiny_model_dir),
-            "--tasks",
-            "pceb_moral_smcq",
-            "--max-new-tokens",
-            "4",
-            "--output-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
+    done = run_harness(
+        "eval",
+        "--model",
+        str(tiny_model_dir),
+        "--tasks",
+        "pceb_moral_smcq",
+        "--max-new-tokens",
+        "4",
+        "--output-dir",
+        str(tmp_path),
     )
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads((tmp_path / tiny_model_dir.name / "results.json").read_text(encoding="utf-8"))

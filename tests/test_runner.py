@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import read_jsonl
+from conftest import read_jsonl, run_harness
 
 from harness.models import resolve_model
 from harness.results import read_results
 from harness.runner import RunOptions, evaluate, score_predictions
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, models_file: Path) -> None:
@@ -111,7 +105,7 @@ def test_rerun_uses_the_cache_and_no_cache_regenerates(tmp_path: Path, models_fi
 
 def test_score_rescores_predictions_without_a_model(tmp_path: Path) -> None:
     predictions = tmp_path / "predictions.jsonl"
-    docs = run_cli("docs", "--tasks", "pceb_moral_smcq")
+    docs = run_harness("docs", "--tasks", "pceb_moral_smcq")
     assert docs.returncode == 0, docs.stderr
     rows = [json.loads(line) for line in docs.stdout.splitlines()]
     predictions.write_text(
@@ -131,7 +125,7 @@ def test_score_rescores_predictions_without_a_model(tmp_path: Path) -> None:
 
 
 def test_docs_prints_id_prompt_and_gold_as_jsonl() -> None:
-    done = run_cli("docs", "--tasks", "pceb_case_smcq")
+    done = run_harness("docs", "--tasks", "pceb_case_smcq")
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["gold"] for r in rows] == ["B", "A"]
     assert rows[0]["messages"][0]["role"] == "system"
@@ -139,7 +133,7 @@ def test_docs_prints_id_prompt_and_gold_as_jsonl() -> None:
 
 
 def test_tasks_lists_every_task_with_its_size() -> None:
-    done = run_cli("tasks")
+    done = run_harness("tasks")
     assert done.returncode == 0, done.stderr
     assert "pceb_case_qa" in done.stdout and "cpsyexam_5shot_case_multi" in done.stdout
 
@@ -160,7 +154,7 @@ def test_user_mistakes_give_one_line_and_a_non_zero_exit(
 ) -> None:
     if "--model" in args:
         args = [*args, "--models-file", str(models_file)]
-    done = run_cli(*args)
+    done = run_harness(*args)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
@@ -171,7 +165,7 @@ def test_models_file_rejects_unknown_settings(tmp_path: Path) -> None:
     bad.write_text(
         "models:\n  m:\n    backend: hf\n    category: general\n    temprature: 0\n", encoding="utf-8"
     )
-    done = run_cli("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
+    done = run_harness("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
     assert (
         done.returncode == 2 and "unknown setting 'temprature'" in done.stderr and "model 'm'" in done.stderr
     )
@@ -180,7 +174,7 @@ def test_models_file_rejects_unknown_settings(tmp_path: Path) -> None:
 def test_models_file_requires_a_backend(tmp_path: Path) -> None:
     bad = tmp_path / "models.yaml"
     bad.write_text("models:\n  m:\n    category: general\n", encoding="utf-8")
-    done = run_cli("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
+    done = run_harness("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
     assert done.returncode == 2 and "missing setting 'backend'" in done.stderr
 
 
@@ -192,7 +186,7 @@ def test_malformed_data_stops_eval_with_one_line(tmp_path: Path, models_file: Pa
     data = tmp_path / "data"
     shutil.copytree(FIXTURE_DATA, data)
     (data / "PCEB/benchmark/moral/single/second/01 职业道德单选.json").write_text("[{", encoding="utf-8")
-    done = run_cli(
+    done = run_harness(
         "eval",
         "--model",
         "always-b",

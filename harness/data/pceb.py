@@ -8,6 +8,8 @@ PCEB/benchmark/cases/essay/<level>/*.json (open case questions).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,9 +45,24 @@ def load_pceb_mcq(data_dir: Path, area: Area, kind: Kind) -> LoadReport:
     root = benchmark_root(data_dir)
     report = LoadReport()
     if area == "case":
-        for path in _json_files(root / "cases" / "mix"):
-            for case_index, case in enumerate(read_json_list(path)):
-                _add_case_questions(report, root, path, case_index, case, kind)
+        for question in _case_questions(root, root / "cases" / "mix"):
+            text = require(question.record, "question", question.where).strip()
+            prefix = _CASE_PREFIX.get(text[:2])
+            if prefix is None:
+                raise HarnessError(
+                    f"{question.where}: case question does not start with 单选 or 多选: {text[:20]!r}"
+                )
+            if prefix == kind:
+                _add_mcq(
+                    report,
+                    question.doc_id,
+                    "case",
+                    question.record,
+                    kind,
+                    question.where,
+                    case_info=question.case_info,
+                    case_text=question.case_text,
+                )
     else:
         for path in _json_files(root / area / _KIND_FOLDER[kind]):
             for index, record in enumerate(read_json_list(path)):
@@ -58,7 +75,36 @@ def load_pceb_case_qa(data_dir: Path) -> LoadReport:
     """Load the open case questions: one doc per question, carrying its case."""
     root = benchmark_root(data_dir)
     report = LoadReport()
-    for path in _json_files(root / "cases" / "essay"):
+    for question in _case_questions(root, root / "cases" / "essay"):
+        report.docs.append(
+            Doc(
+                doc_id=question.doc_id,
+                subject="case_qa",
+                question=require(question.record, "question", question.where).strip(),
+                answer=require(question.record, "answer", question.where).strip(),
+                case_info=question.case_info,
+                case_text=question.case_text,
+            )
+        )
+    if not report.docs:
+        raise HarnessError(f"{root / 'cases' / 'essay'}: no case questions found")
+    return report
+
+
+@dataclass(frozen=True)
+class _CaseQuestion:
+    """One question of a case file, with its case and where it stands (for error messages)."""
+
+    doc_id: str
+    where: str
+    record: dict[str, Any]
+    case_info: str
+    case_text: str
+
+
+def _case_questions(root: Path, folder: Path) -> Iterator[_CaseQuestion]:
+    """Every question of every case in the folder's files, in file order."""
+    for path in _json_files(folder):
         for case_index, case in enumerate(read_json_list(path)):
             where = f"{path}, case {case.get('id', case_index)}"
             info, text = _case_fields(case, where)
@@ -66,39 +112,9 @@ def load_pceb_case_qa(data_dir: Path) -> LoadReport:
                 q_where = f"{where}, question {q_index + 1}"
                 if not isinstance(qa, dict):
                     raise HarnessError(f"{q_where}: expected an object")
-                report.docs.append(
-                    Doc(
-                        doc_id=f"{_relative(root, path)}#{case_index}-{q_index}",
-                        subject="case_qa",
-                        question=require(qa, "question", q_where).strip(),
-                        answer=require(qa, "answer", q_where).strip(),
-                        case_info=info,
-                        case_text=text,
-                    )
+                yield _CaseQuestion(
+                    f"{_relative(root, path)}#{case_index}-{q_index}", q_where, qa, info, text
                 )
-    if not report.docs:
-        raise HarnessError(f"{root / 'cases' / 'essay'}: no case questions found")
-    return report
-
-
-def _add_case_questions(
-    report: LoadReport, root: Path, path: Path, case_index: int, case: dict[str, Any], kind: Kind
-) -> None:
-    where = f"{path}, case {case.get('id', case_index)}"
-    info, text = _case_fields(case, where)
-    for q_index, qa in enumerate(require(case, "questions_and_answers", where, list)):
-        q_where = f"{where}, question {q_index + 1}"
-        if not isinstance(qa, dict):
-            raise HarnessError(f"{q_where}: expected an object")
-        question = require(qa, "question", q_where).strip()
-        prefix = _CASE_PREFIX.get(question[:2])
-        if prefix is None:
-            raise HarnessError(
-                f"{q_where}: case question does not start with 单选 or 多选: {question[:20]!r}"
-            )
-        if prefix == kind:
-            doc_id = f"{_relative(root, path)}#{case_index}-{q_index}"
-            _add_mcq(report, doc_id, "case", qa, kind, q_where, case_info=info, case_text=text)
 
 
 def _add_mcq(
