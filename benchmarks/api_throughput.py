@@ -3,6 +3,8 @@ concurrency 32, through `harness eval` (a subprocess, start-up included). Prints
 ideal 400 x 0.2 / 32 = 2.5 s, and stock lm-eval's local-chat-completions on the same server beside it.
 
 Run: python benchmarks/api_throughput.py
+Measured (2 cores): harness 4.93 s = 1.97x ideal (about 1.7 s of it is interpreter, lm-eval task
+loading and the openai import; the generation phase alone is 1.30x); stock lm-eval 12.98 s = 5.19x.
 """
 
 from __future__ import annotations
