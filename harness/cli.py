@@ -134,6 +134,65 @@ def docs_command(
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+@app.command("leaderboard")
+def leaderboard_command(
+    benchmark: Annotated[str, typer.Option("--benchmark", help="pceb, cpsyexam or all")] = "all",
+    results_dir: Annotated[Path, typer.Option("--results-dir", help="Run folders to add as rows")] = Path(
+        "results"
+    ),
+    output_format: Annotated[str, typer.Option("--format", help="md, csv, tex or html (printed)")] = "md",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Write every format and Figure 1 here")
+    ] = None,
+) -> None:
+    """Rebuild the paper's Table 1 (PCEB) / Table 2 (CPsyExam) with our runs beside the paper's rows."""
+    from harness.leaderboard.build import build_leaderboards
+
+    names = ["pceb", "cpsyexam"] if benchmark == "all" else [benchmark]
+    printed = build_leaderboards(names, results_dir, output_format, out_dir)
+    if printed:
+        sys.stdout.write(printed)
+
+
+@app.command("compare")
+def compare_command(
+    model_a: Annotated[str, typer.Argument(help="Run folder name under --results-dir")],
+    model_b: Annotated[str, typer.Argument(help="Run folder name under --results-dir")],
+    tasks: TasksOption = "pceb_mcq",
+    results_dir: Annotated[Path, typer.Option("--results-dir")] = Path("results"),
+    metric: Annotated[str, typer.Option("--metric", help="acc or acc_elastic")] = "acc",
+) -> None:
+    """Paired difference of two runs on their shared items: bootstrap interval and McNemar test."""
+    from rich.table import Table
+
+    from harness.leaderboard.build import compare_runs
+
+    table = Table(
+        "tasks",
+        "n",
+        model_a,
+        model_b,
+        "difference",
+        "95% interval",
+        "only A right",
+        "only B right",
+        "McNemar p",
+    )
+    for name, result in compare_runs(results_dir, model_a, model_b, _split_names(tasks), metric):
+        table.add_row(
+            name,
+            str(result.n),
+            f"{100 * result.mean_a:.2f}",
+            f"{100 * result.mean_b:.2f}",
+            f"{100 * result.difference:+.2f}",
+            f"[{100 * result.interval[0]:+.2f}, {100 * result.interval[1]:+.2f}]",
+            str(result.only_a_right),
+            str(result.only_b_right),
+            f"{result.p_value:.4f}",
+        )
+    _console().print(table)
+
+
 def _split_names(tasks: str) -> list[str]:
     names = [name.strip() for name in tasks.split(",") if name.strip()]
     if not names:

@@ -1,0 +1,211 @@
+"""Leaderboards: paper averages recomputed, runs merged and ranked, partial input tolerated."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_harness
+
+from harness.leaderboard.build import build_leaderboards, compare_runs, leaderboard_rows
+from harness.leaderboard.columns import BENCHMARKS
+from harness.leaderboard.render import to_csv, to_markdown
+from harness.leaderboard.rows import ranks, reference_rows
+from harness.leaderboard.stats import bootstrap_interval, compare_paired, mcnemar_exact
+
+
+def test_every_paper_average_is_recomputed_and_only_gemini_disagrees_in_table_1() -> None:
+    rows = reference_rows(BENCHMARKS["pceb"])
+    assert len(rows) == 18
+    disagreeing = {row.label for row in rows if row.notes}
+    assert disagreeing == {"Gemini1.5-Pro"}
+    gemini = next(row for row in rows if row.label == "Gemini1.5-Pro")
+    assert gemini.values["avg"] == pytest.approx(61.15, abs=0.01)
+    assert "prints 61.26" in gemini.notes[0] and "prints 66.78" in gemini.notes[1]
+    psyche = next(row for row in rows if row.label == "Psyche-R1")
+    assert psyche.values["avg"] == pytest.approx(74.37, abs=0.01)
+    assert psyche.values["avg_elastic"] == pytest.approx(77.64, abs=0.01)
+
+
+def test_table_2_averages_are_micro_over_the_test_items_and_all_agree() -> None:
+    rows = reference_rows(BENCHMARKS["cpsyexam"])
+    assert len(rows) == 13 and not any(row.notes for row in rows)
+    minicpm = rows[0]
+    assert minicpm.values["avg"] == pytest.approx(60.46, abs=0.05)
+
+
+def _fake_run(
+    results_dir: Path,
+    name: str,
+    display: str,
+    accuracies: dict[str, float],
+    tasks_missing: tuple[str, ...] = (),
+) -> None:
+    folder = results_dir / name
+    (folder / "samples").mkdir(parents=True)
+    tasks = {}
+    for column in BENCHMARKS["pceb"].columns:
+        if column.task in tasks_missing:
+            continue
+        entry = tasks.setdefault(column.task, {"n": 4, "n_failed": 0, "split": "test"})
+        entry[column.metric] = accuracies.get(column.key, 50.0)
+        correct = round(accuracies.get(column.key, 50.0) / 25)
+        lines = [
+            {"doc_id": f"d{i}", "scores": {"acc": float(i < correct), "acc_elastic": float(i < correct)}}
+            for i in range(4)
+        ]
+        (folder / "samples" / f"{column.task}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    results = {
+        "schema_version": 1,
+        "model": {"name": name, "display_name": display, "category": "candidate", "params_b": 0.5},
+        "tasks": tasks,
+        "groups": {
+            "pceb_mcq": {"subtasks": [c.task for c in BENCHMARKS["pceb"].columns if c.metric == "acc"]}
+        },
+        "finished_at": "2026-11-24T12:00:00+00:00",
+    }
+    (folder / "results.json").write_text(json.dumps(results))
+
+
+def test_runs_become_rows_with_their_source_and_the_best_ranks_first(tmp_path: Path) -> None:
+    _fake_run(tmp_path, "strong", "Strong", {"case_smcq": 100.0})
+    _fake_run(tmp_path, "weak", "Weak", {"case_smcq": 25.0})
+    rows = leaderboard_rows("pceb", tmp_path)
+    ours = [row for row in rows if not row.is_reference]
+    assert [row.label for row in ours] == ["Strong", "Weak"]
+    assert ours[0].source == "ours, 2026-11-24"
+    places = ranks(BENCHMARKS["pceb"], rows)
+    strong = rows.index(ours[0])
+    assert places[(strong, "case_smcq")] == 1  # 100 beats DeepSeek-R1's 79.25
+    deepseek = next(i for i, row in enumerate(rows) if row.label == "DeepSeek-R1")
+    assert places[(deepseek, "case_smcq")] == 2
+    assert ours[1].values["avg"] == pytest.approx((25 + 50 * 5) / 6)
+
+
+def test_a_missing_task_leaves_empty_cells_and_a_note(tmp_path: Path) -> None:
+    _fake_run(tmp_path, "partial", "Partial", {}, tasks_missing=("pceb_case_qa", "pceb_moral_mmcq"))
+    row = next(row for row in leaderboard_rows("pceb", tmp_path) if not row.is_reference)
+    assert row.values["rouge1"] is None and row.values["moral_mmcq"] is None and row.values["avg"] is None
+    assert row.notes == ["missing: pceb_case_qa, pceb_moral_mmcq"]
+    markdown = to_markdown(BENCHMARKS["pceb"], [row])
+    assert "missing: pceb_case_qa, pceb_moral_mmcq" in markdown
+
+
+def test_a_malformed_results_file_is_skipped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "results.json").write_text("{not json")
+    rows = leaderboard_rows("pceb", tmp_path)
+    assert len(rows) == 18
+    assert "broken/results.json: invalid JSON" in caplog.text
+
+
+def test_cpsyexam_dev_runs_never_rank_against_the_papers_test_rows(tmp_path: Path, models_file: Path) -> None:
+    from harness.models import resolve_model
+    from harness.runner import RunOptions, evaluate
+
+    evaluate(
+        resolve_model("always-b", [models_file]),
+        ["cpsyexam", "cpsyexam_5shot"],
+        RunOptions(output_dir=tmp_path),
+    )
+    rows = leaderboard_rows("cpsyexam", tmp_path)
+    ours = next(i for i, row in enumerate(rows) if not row.is_reference)
+    assert rows[ours].split == "dev" and "dev split" in rows[ours].source
+    places = ranks(BENCHMARKS["cpsyexam"], rows)
+    assert all(place == 1 for (index, _), place in places.items() if index == ours)  # alone on its split
+
+
+def test_bootstrap_interval_of_a_known_case() -> None:
+    assert bootstrap_interval([1.0] * 20) == (1.0, 1.0)
+    low, high = bootstrap_interval([1.0] * 50 + [0.0] * 50)
+    assert 0.38 < low < 0.45 and 0.55 < high < 0.62  # normal approximation: 0.5 +- 0.098
+
+
+def test_mcnemar_exact_test_on_known_counts() -> None:
+    assert mcnemar_exact(0, 0) == 1.0
+    assert mcnemar_exact(5, 5) == 1.0
+    assert mcnemar_exact(0, 6) == pytest.approx(2 / 64)
+    result = compare_paired([1, 1, 1, 0], [0, 0, 1, 0])
+    assert result.difference == pytest.approx(0.5) and (result.only_a_right, result.only_b_right) == (2, 0)
+
+
+def test_compare_pairs_two_runs_by_doc_id(tmp_path: Path) -> None:
+    _fake_run(tmp_path, "a", "A", {c.key: 100.0 for c in BENCHMARKS["pceb"].columns})
+    _fake_run(tmp_path, "b", "B", {c.key: 25.0 for c in BENCHMARKS["pceb"].columns})
+    [(name, result)] = compare_runs(tmp_path, "a", "b", ["pceb_mcq"], "acc")
+    assert name == "pceb_mcq" and result.n == 24 and result.difference == pytest.approx(0.75)
+    assert result.p_value < 0.001
+    done = run_harness("compare", "a", "b", "--tasks", "pceb_mcq", "--results-dir", str(tmp_path))
+    assert done.returncode == 0 and "+75.00" in done.stdout
+
+
+def test_out_dir_gets_tables_in_every_format_and_figure_1(tmp_path: Path) -> None:
+    _fake_run(tmp_path / "results", "strong", "Strong", {"case_smcq": 100.0})
+    build_leaderboards(["pceb", "cpsyexam"], tmp_path / "results", "md", tmp_path / "out")
+    names = {path.name for path in (tmp_path / "out").iterdir()}
+    assert {
+        "table1_pceb.md",
+        "table1_pceb.csv",
+        "table1_pceb.tex",
+        "table1_pceb.html",
+        "table2_cpsyexam.md",
+    } <= names
+    assert (tmp_path / "out" / "figure1_pceb_vs_size.png").read_bytes()[:4] == b"\x89PNG"
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "table1_pceb.csv").read_text())))
+    assert rows[-1]["model"] == "Strong" and float(rows[-1]["case_smcq_ci_low"]) == 100.0
+    html_page = (tmp_path / "out" / "table1_pceb.html").read_text()
+    assert "<svg" in html_page and "src=" not in html_page  # self-contained
+
+
+def test_csv_keeps_the_paper_rows_in_order() -> None:
+    text = to_csv(BENCHMARKS["cpsyexam"], reference_rows(BENCHMARKS["cpsyexam"]))
+    assert [row["model"] for row in csv.DictReader(io.StringIO(text))][:2] == ["MiniCPM4-8B", "Qwen2.5-7B"]
+
+
+CHROMIUM = next(
+    (path for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(path).exists()), None
+)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_html_page_renders_in_headless_chromium_and_sorts(tmp_path: Path) -> None:
+    import re
+    import subprocess
+
+    _fake_run(tmp_path / "results", "strong", "Strong", {"case_smcq": 100.0})
+    page = tmp_path / "table1.html"
+    page.write_text(build_leaderboards(["pceb"], tmp_path / "results", "html", None), encoding="utf-8")
+
+    def rendered_models(url: str) -> list[str]:
+        done = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / 'profile'}",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-1000:]
+        body = done.stdout.split("<tbody>")[1]
+        return re.findall(r"<tr class=\"(?:paper|ours)\"><td>([^<]+)</td>", body)
+
+    models = rendered_models(page.as_uri())
+    assert len(models) == 19 and models[0] == "MiniCPM4-8B" and models[-1] == "Strong"
+    by_case_smcq = rendered_models(page.as_uri() + "#sort=3")  # column 3: Case SMCQ, descending
+    assert by_case_smcq[:3] == ["Strong", "DeepSeek-R1", "Qwen3-235B-A22B"]
