@@ -41,12 +41,12 @@ def figure1(rows: list[Row], png: Path | None = None, svg: Path | None = None) -
     axis.set_xscale("log")
     axis.axvline(unknown_x / 1.7, color="#bbbbbb", linestyle=":", linewidth=1)
     axis.text(
-        unknown_x, axis.get_ylim()[0], "size\nunknown", ha="center", va="bottom", fontsize=8, color="#666666"
+        unknown_x, axis.get_ylim()[1], "size unknown", ha="center", va="bottom", fontsize=8, color="#666666"
     )
     axis.set_xlabel("parameters (billions, log scale)")
     axis.set_ylabel("PCEB average standard accuracy (%)")
     axis.set_title("PCEB accuracy vs model size")
-    axis.legend(fontsize=8, loc="lower right")
+    axis.legend(fontsize=8, loc="lower center")
     axis.grid(alpha=0.3)
     fig.tight_layout()
     if png:
