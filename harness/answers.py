@@ -32,6 +32,7 @@ _STRONG_MARKERS = re.compile(
     r"正确答案|最终答案|参考答案|答案|final answer|the answer is|answer", re.IGNORECASE
 )
 _WEAK_MARKERS = re.compile(r"故选|应选|因此选|所以选|我选|选择")
+_OPTIONS_LISTING = re.compile(r"^(?:选项|options?)\s*[:：]", re.IGNORECASE)
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
 _JSON_ANS = re.compile(r"\"(?:ans|answer|answers|答案)\"\s*:\s*(\[[^\]]*\]|\"[^\"]*\")")
@@ -126,5 +127,9 @@ def _from_markers(text: str, letters: str) -> str | None:
 
 
 def _from_whole_reply(text: str, letters: str) -> str | None:
-    """A reply that is, or starts with, a list of upper-case letters: "C", "A、C", "B. 间脑"."""
-    return _letter_run(text.strip().lstrip("*#>").strip(), letters, False)
+    """A reply that is, or starts with, a list of upper-case letters: "C", "A、C", "B. 间脑".
+    A reply that lists the options ("选项：A、B、C、D") restates the question and states no answer."""
+    reply = text.strip().lstrip("*#>").strip()
+    if _OPTIONS_LISTING.match(reply):
+        return None
+    return _letter_run(reply, letters, False)

@@ -58,6 +58,12 @@ def test_extract_choices_never_reads_letters_out_of_words(response: str) -> None
     assert extract_choices(response, "ABCD", multi=True) is None
 
 
+def test_a_reply_that_lists_the_options_states_no_answer() -> None:
+    assert extract_choices("选项：['A', 'B', 'C', 'D']\n\n说明：……", "ABCD", multi=True) is None
+    assert extract_choices("Options: A, B, C, D", "ABCD", multi=True) is None
+    assert extract_choices("选项C正确", "ABCD") == "C"
+
+
 def test_extract_choices_ignores_an_explanation_after_the_stated_answer() -> None:
     assert extract_choices("答案：A。解析：B项错误，C项和D项也不对。", "ABCD") == "A"
 

@@ -165,11 +165,14 @@ def compute_averages(bench: Benchmark, row: Row) -> None:
 
 
 def ranks(bench: Benchmark, rows: list[Row]) -> dict[tuple[int, str], int]:
-    """Places 1-3 of each column, among rows on the same split (dev runs never rank against test)."""
+    """Places 1-3 of each column, among rows on the same split (dev runs never rank against test);
+    a row alone on its split gets no places."""
     places: dict[tuple[int, str], int] = {}
     keys = [c.key for c in bench.columns] + [a.key for a in bench.averages]
     for split in {row.split for row in rows}:
         members = [i for i, row in enumerate(rows) if row.split == split]
+        if len(members) < 2:
+            continue
         for key in keys:
             scored = [(float(value), i) for i in members if (value := rows[i].values.get(key)) is not None]
             distinct = sorted({value for value, _ in scored}, reverse=True)[:3]
