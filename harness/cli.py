@@ -61,7 +61,7 @@ def eval_command(
         answer_key=answer_key,
         max_new_tokens=max_new_tokens,
     )
-    with _progress() as progress:
+    with _ProgressBar() as progress:
         results = evaluate(spec, _split_names(tasks), options, progress)
     _print_table(results, spec.name)
 
@@ -200,7 +200,7 @@ def _split_names(tasks: str) -> list[str]:
     return names
 
 
-class _progress:
+class _ProgressBar:
     """A rich progress bar over the responses still to generate."""
 
     def __enter__(self) -> Any:

@@ -88,7 +88,7 @@ def evaluate(
         folder,
         planned,
         groups,
-        lambda request, doc: responses.get(request.key),
+        lambda task, request, doc: responses.get(request.key),
         spec,
         settings,
         started,
@@ -127,16 +127,9 @@ def score_predictions(
         for task in leaves
     ]
 
-    def lookup(request: GenerationRequest, doc: dict[str, Any]) -> str | None:
-        task = request.key.split("\x00", 1)[0]
+    def lookup(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
         return by_task.get((task, doc["doc_id"]), by_doc.get(doc["doc_id"]))
 
-    # score_predictions keys requests by task name so the lookup can tell tasks apart
-    for plan in planned:
-        plan.requests = [
-            _with_key(request, f"{plan.task.name}\x00{doc['doc_id']}")
-            for request, doc in zip(plan.requests, plan.docs, strict=True)
-        ]
     folder = run_dir(options.output_dir, model_name)
     results = _score_and_write(folder, planned, groups, lookup, spec, settings, started, options)
     matched = sum(
@@ -183,7 +176,7 @@ def _score_and_write(
     folder: Path,
     planned: list[PlannedTask],
     groups: list[GroupSpec],
-    response_for: Callable[[GenerationRequest, dict[str, Any]], str | None],
+    response_for: Callable[[str, GenerationRequest, dict[str, Any]], str | None],
     spec: ModelSpec,
     settings: dict[str, Any],
     started: str,
@@ -194,7 +187,7 @@ def _score_and_write(
         scorer = SCORERS[plan.task.scorer]
         samples = []
         for doc, request in zip(plan.docs, plan.requests, strict=True):
-            response = response_for(request, doc)
+            response = response_for(plan.task.name, request, doc)
             sample: dict[str, Any] = {
                 "doc_id": doc["doc_id"],
                 "prompt": request.prompt,
@@ -284,12 +277,6 @@ def _unique(requests: list[GenerationRequest]) -> list[GenerationRequest]:
             seen.add(request.key)
             unique.append(request)
     return unique
-
-
-def _with_key(request: GenerationRequest, key: str) -> GenerationRequest:
-    from dataclasses import replace
-
-    return replace(request, key=key)
 
 
 def _now() -> str:
