@@ -66,10 +66,6 @@ def _memoise_template_compilation() -> None:
         utils.env.from_string = functools.lru_cache(maxsize=512)(utils.env.from_string)  # type: ignore[method-assign]
 
 
-def available_tasks(tasks_dir: Path = TASKS_DIR) -> list[str]:
-    return sorted(task_manager(tasks_dir=tasks_dir).all_tasks)
-
-
 def load_tasks(names: list[str], metadata: dict[str, Any]) -> tuple[list[LeafTask], list[GroupSpec]]:
     """Leaf tasks and groups for the requested names (groups expand to their subtasks)."""
     manager = task_manager(metadata)

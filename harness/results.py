@@ -62,6 +62,17 @@ def write_samples(folder: Path, task: str, samples: Iterable[dict[str, Any]]) ->
     return path
 
 
+def read_sample_scores(path: Path, metric: str) -> dict[str, float]:
+    """doc_id -> the metric's per-sample score from a samples/<task>.jsonl (unscored and NaN left out)."""
+    scores: dict[str, float] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        sample = json.loads(line)
+        value = (sample.get("scores") or {}).get(metric)
+        if isinstance(value, (int, float)) and value == value:  # NaN: the split withholds the gold
+            scores[str(sample["doc_id"])] = float(value)
+    return scores
+
+
 def read_predictions(path: Path) -> list[dict[str, Any]]:
     """JSONL lines {"doc_id": ..., "response": ..., "task"?: ...}; a HarnessError names a bad line."""
     rows = []

@@ -209,7 +209,7 @@ def _score_and_write(
         }
         task_summaries[plan.task.name] = summary
         if plan.task.name.startswith("cpsyexam") and any(not doc.get("answer") for doc in plan.docs):
-            _write_submission(folder, plan)
+            _write_submission(folder, plan, samples)
     group_summaries = {
         group.name: summarize_group(group, task_summaries) for group in groups if group.metrics
     }
@@ -225,25 +225,16 @@ def _score_and_write(
     }
 
 
-def _write_submission(folder: Path, plan: PlannedTask) -> None:
+def _write_submission(folder: Path, plan: PlannedTask, samples: list[dict[str, Any]]) -> None:
     """CPsyExam's official submission format: {"zero_shot"|"five_shot": {subject: [{question_id, prediction}]}}."""
-    from harness.answers import extract_choices
-    from harness.scoring import option_letters
-
     path = folder / "cpsyexam_submission.json"
     submission: dict[str, dict[str, list[dict[str, str]]]] = {}
     if path.exists():
         submission = json.loads(path.read_text(encoding="utf-8"))
     setting = "five_shot" if "_5shot" in plan.task.name else "zero_shot"
-    samples = [
-        json.loads(line)
-        for line in (folder / "samples" / f"{plan.task.name}.jsonl").read_text("utf-8").splitlines()
-    ]
-    by_id = {sample["doc_id"]: sample for sample in samples}
     subjects = submission.setdefault(setting, {})
-    for doc in plan.docs:
-        response = by_id[doc["doc_id"]]["response"] or ""
-        predicted = extract_choices(response, option_letters(doc), multi=bool(doc.get("multi"))) or ""
+    for doc, sample in zip(plan.docs, samples, strict=True):
+        predicted = sample.get("extracted") or ""
         entries = [e for e in subjects.get(doc["subject"], []) if e["question_id"] != doc["doc_id"]]
         subjects[doc["subject"]] = [*entries, {"question_id": doc["doc_id"], "prediction": predicted}]
     path.write_text(json.dumps(submission, ensure_ascii=False, indent=1), encoding="utf-8")

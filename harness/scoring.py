@@ -9,7 +9,6 @@ from typing import Any
 from harness.answers import extract_choices
 from harness.metrics import elastic_accuracy, standard_accuracy, text_scores
 
-MCQ_METRICS = ("acc", "acc_elastic", "n_unparsed")
 OPEN_METRICS = ("rouge1", "rougeL", "bleu4")
 
 

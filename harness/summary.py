@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.catalog import GroupSpec
-from harness.scoring import MCQ_METRICS, OPEN_METRICS
+from harness.scoring import OPEN_METRICS
 
 
 def summarize_task(scorer: str, samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -49,6 +49,3 @@ def summarize_group(group: GroupSpec, tasks: dict[str, dict[str, Any]]) -> dict[
             summary[metric] = sum(value for value, _ in pairs) / len(pairs)
         summary[f"{metric}_weighting"] = "micro (by items)" if weighted else "unweighted mean of subtasks"
     return summary
-
-
-__all__ = ["summarize_task", "summarize_group", "MCQ_METRICS", "OPEN_METRICS"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from harness.errors import HarnessError
@@ -11,7 +10,7 @@ from harness.leaderboard.figures import figure1
 from harness.leaderboard.render import FORMATS, to_html
 from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
 from harness.leaderboard.stats import PairedComparison, compare_paired
-from harness.results import read_results
+from harness.results import read_results, read_sample_scores
 
 FILE_STEMS = {"pceb": "table1_pceb", "cpsyexam": "table2_cpsyexam"}
 
@@ -28,20 +27,19 @@ def build_leaderboards(names: list[str], results_dir: Path, output_format: str, 
     if output_format not in (*FORMATS, "html"):
         raise HarnessError(f"unknown format {output_format!r}: use md, csv, tex or html")
     printed = []
+    rows_by_name = {name: leaderboard_rows(name, results_dir) for name in dict.fromkeys([*names, "pceb"])}
     svg = None
-    if out_dir is not None or output_format == "html":
-        pceb_rows = leaderboard_rows("pceb", results_dir)
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            svg = figure1(
-                pceb_rows, png=out_dir / "figure1_pceb_vs_size.png", svg=out_dir / "figure1_pceb_vs_size.svg"
-            )
-        else:
-            svg = figure1(pceb_rows)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        svg = figure1(
+            rows_by_name["pceb"],
+            png=out_dir / "figure1_pceb_vs_size.png",
+            svg=out_dir / "figure1_pceb_vs_size.svg",
+        )
+    elif output_format == "html":
+        svg = figure1(rows_by_name["pceb"])
     for name in names:
-        bench = BENCHMARKS[name] if name in BENCHMARKS else None
-        rows = leaderboard_rows(name, results_dir)
-        assert bench is not None
+        bench, rows = BENCHMARKS[name], rows_by_name[name]
         if out_dir is not None:
             for extension, render in FORMATS.items():
                 (out_dir / f"{FILE_STEMS[name]}.{extension}").write_text(
@@ -73,11 +71,7 @@ def compare_runs(
                 path = folder / "samples" / f"{leaf}.jsonl"
                 if not path.exists():
                     raise HarnessError(f"{path}: no samples for task {leaf} in run {folder.name}")
-                for line in path.read_text(encoding="utf-8").splitlines():
-                    sample = json.loads(line)
-                    value = (sample.get("scores") or {}).get(metric)
-                    if isinstance(value, (int, float)) and value == value:
-                        found[(leaf, sample["doc_id"])] = float(value)
+                found |= {(leaf, doc_id): value for doc_id, value in read_sample_scores(path, metric).items()}
             scores.append(found)
         shared = sorted(set(scores[0]) & set(scores[1]))
         if not shared:

@@ -4,7 +4,6 @@ bootstrap intervals and ranks."""
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from harness.errors import HarnessError
 from harness.leaderboard.columns import CPSYEXAM_TEST_SIZES, Benchmark
 from harness.leaderboard.stats import bootstrap_interval
 from harness.models import REPO_ROOT
-from harness.results import read_results
+from harness.results import read_results, read_sample_scores
 
 REFERENCE_DIR = REPO_ROOT / "leaderboards" / "reference"
 CATEGORY_ORDER = ("general", "reasoning", "closed-source", "psychological", "embedded", "candidate")
@@ -135,12 +134,7 @@ def _intervals(bench: Benchmark, folder: Path) -> dict[str, tuple[float, float]]
         path = folder / "samples" / f"{column.task}.jsonl"
         if not path.exists():
             continue
-        scores = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            sample = json.loads(line)
-            value = (sample.get("scores") or {}).get(column.metric)
-            if isinstance(value, (int, float)) and value == value:  # skips NaN (withheld gold)
-                scores.append(100.0 * value)
+        scores = [100.0 * value for value in read_sample_scores(path, column.metric).values()]
         if scores:
             intervals[column.key] = bootstrap_interval(scores)
     return intervals
