@@ -11,6 +11,7 @@ from typing import Any
 
 from harness.backends.base import Message
 from harness.errors import HarnessError
+from harness.judge.rubric import Rubric, rubric_from_metadata
 from harness.lmeval_tasks import TASKS_DIR
 
 
@@ -24,9 +25,18 @@ class LeafTask:
     stop: tuple[str, ...]
     docs: list[dict[str, Any]]
     lm_task: Any = field(repr=False)
+    rubric: Rubric | None = None  # judge-scored tasks only
 
     def messages(self, doc: dict[str, Any]) -> list[Message]:
-        """The chat messages for a doc, rendered by lm-eval from the task file."""
+        """The chat messages for a doc, rendered by lm-eval from the task file. Dialogue docs are
+        their history as real chat turns, after the task's description as system message unless
+        the history brings its own."""
+        if doc.get("history"):
+            history: list[Message] = [{"role": m["role"], "content": m["content"]} for m in doc["history"]]
+            description = self.lm_task.config.description
+            if description and history[0]["role"] != "system":
+                history.insert(0, {"role": "system", "content": description})
+            return history
         rendered = self.lm_task.fewshot_context(
             doc,
             0,
@@ -93,11 +103,13 @@ def _leaf(name: str, task: Any) -> LeafTask:
     config = task.config
     metadata = config.metadata or {}
     stop = tuple((config.generation_kwargs or {}).get("until") or ())
+    scorer = str(metadata.get("scorer", "mcq"))
     return LeafTask(
         name=name,
         version=str(metadata.get("version", "0")),
-        scorer=str(metadata.get("scorer", "mcq")),
+        scorer=scorer,
         stop=stop,
         docs=list(task.eval_docs),
         lm_task=task,
+        rubric=rubric_from_metadata(name, metadata) if scorer == "judge" else None,
     )

@@ -26,6 +26,18 @@ LimitOption = Annotated[int | None, typer.Option("--limit", help="Only the first
 SplitOption = Annotated[
     str | None, typer.Option("--split", help="CPsyExam split: dev (default, scored) or test")
 ]
+JudgesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--judges",
+        "--judge",
+        help="Judge model(s) from models.yaml for psydt/cpsycoune, comma-separated; two or more also "
+        "report their agreement (default: the task's judge, gpt-4o)",
+    ),
+]
+SampleOption = Annotated[
+    int | None, typer.Option("--sample", help="PsyDT: size of the fixed-seed random sample (default 200)")
+]
 
 
 @app.command("eval")
@@ -44,6 +56,8 @@ def eval_command(
     answer_key: Annotated[
         str | None, typer.Option("--answer-key", help="CPsyExam test answer key (official format)")
     ] = None,
+    judges: JudgesOption = None,
+    sample: SampleOption = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Regenerate every response")] = False,
     models_file: Annotated[Path | None, typer.Option("--models-file", help="Instead of models.yaml")] = None,
 ) -> None:
@@ -60,6 +74,9 @@ def eval_command(
         split=split,
         answer_key=answer_key,
         max_new_tokens=max_new_tokens,
+        sample=sample,
+        judges=_judge_names(judges),
+        models_files=(models_file,) if models_file else None,
     )
     with _ProgressBar() as progress:
         results = evaluate(spec, _split_names(tasks), options, progress)
@@ -78,15 +95,28 @@ def score_command(
     limit: LimitOption = None,
     split: SplitOption = None,
     answer_key: Annotated[str | None, typer.Option("--answer-key")] = None,
+    judges: JudgesOption = None,
+    sample: SampleOption = None,
+    models_file: Annotated[Path | None, typer.Option("--models-file", help="Instead of models.yaml")] = None,
 ) -> None:
     """Score responses produced elsewhere and write the same results files."""
     from harness.results import read_predictions
     from harness.runner import RunOptions, score_predictions
 
     options = RunOptions(
-        data_dir=data_dir, output_dir=output_dir, limit=limit, split=split, answer_key=answer_key
+        data_dir=data_dir,
+        output_dir=output_dir,
+        limit=limit,
+        split=split,
+        answer_key=answer_key,
+        sample=sample,
+        judges=_judge_names(judges),
+        models_files=(models_file,) if models_file else None,
     )
-    results = score_predictions(model_name, _split_names(tasks), read_predictions(predictions), options)
+    with _ProgressBar() as progress:
+        results = score_predictions(
+            model_name, _split_names(tasks), read_predictions(predictions), options, progress
+        )
     _print_table(results, model_name)
 
 
@@ -193,6 +223,10 @@ def compare_command(
     _console().print(table)
 
 
+def _judge_names(judges: str | None) -> tuple[str, ...]:
+    return tuple(name.strip() for name in (judges or "").split(",") if name.strip())
+
+
 def _split_names(tasks: str) -> list[str]:
     names = [name.strip() for name in tasks.split(",") if name.strip()]
     if not names:
@@ -207,12 +241,12 @@ class _ProgressBar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.bar = Progress(
-            TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
         )
         self.bar.start()
 
-        def factory(total: int) -> Any:
-            task = self.bar.add_task("generate", total=total)
+        def factory(total: int, what: str) -> Any:
+            task = self.bar.add_task(what, total=total)
             return lambda: self.bar.advance(task)
 
         return factory
@@ -230,9 +264,13 @@ def _print_table(results: dict[str, Any], name: str) -> None:
     table = Table(
         "task", "n", "acc", "acc_elastic", "unparsed", "R-1", "R-L", "B-4", "failed", title=f"results: {name}"
     )
-    rows = list(results["tasks"].items()) + [
-        (f"{group} (avg)", values) for group, values in results["groups"].items()
-    ]
+    rows = [(task, values) for task, values in results["tasks"].items() if "dimensions" not in values]
+    rows += [(f"{group} (avg)", values) for group, values in results["groups"].items()]
+    judged = [(task, values) for task, values in results["tasks"].items() if "dimensions" in values]
+    for task, values in judged:
+        _print_judged(task, values, name)
+    if not rows:
+        return
     for task, values in rows:
         table.add_row(
             task,
@@ -246,6 +284,31 @@ def _print_table(results: dict[str, Any], name: str) -> None:
             cell(values.get("n_failed")),
         )
     _console().print(table)
+
+
+def _print_judged(task: str, values: dict[str, Any], name: str) -> None:
+    """One judged task: each dimension's mean and 95% interval, per judge, and judge failures."""
+    from rich.table import Table
+
+    by_judge = values.get("by_judge") or {values["judge"]: values}
+    table = Table("judge", "judged", "judge failed", *values["dimensions"], title=f"{task}: {name}")
+    for judge, summary in by_judge.items():
+        cells = []
+        for key in values["dimensions"]:
+            mean, interval = summary.get(key), summary.get(f"{key}_ci95")
+            cells.append("" if mean is None else f"{mean:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]")
+        failed = ", ".join(f"{k} {v}" for k, v in summary["judge_failures"].items())
+        table.add_row(judge, f"{summary['n_judged']}/{values['n']}", failed or "0", *cells)
+    _console().print(table)
+    for pair, dimensions in (values.get("agreement") or {}).items():
+        agreement = Table("dimension", "n", "Spearman", "quadratic kappa", title=f"judge agreement {pair}")
+        for key, stats in dimensions.items():
+            agreement.add_row(
+                key,
+                str(stats["n"]),
+                *("" if stats[s] is None else f"{stats[s]:.3f}" for s in ("spearman", "qwk")),
+            )
+        _console().print(agreement)
 
 
 def _console() -> Any:

@@ -53,6 +53,30 @@ def cpsyexam_dataset(
     return _as_dataset([doc.to_row() for doc in docs])
 
 
+def psydt_dataset(
+    data_dir: str | None = None, sample_size: int | None = None, seed: int | None = None, **_: Any
+) -> Any:
+    """A fixed-seed random sample of PsyDTCorpus's single-turn test split (the task file sets 200)."""
+    from harness.data import psydt
+
+    docs = psydt.load_psydt(psydt.locate_psydt(data_dir))
+    chosen = psydt.sample_docs(docs, sample_size, psydt.DEFAULT_SEED if seed is None else seed)
+    return _as_dataset([doc.to_row() for doc in chosen])
+
+
+def cpsycoune_dataset(data_dir: str | None = None, **_: Any) -> Any:
+    """One doc per counselor turn of CPsyCounE's 45 dialogues."""
+    from harness.data.cpsycoune import load_cpsycoune
+
+    return _as_dataset([doc.to_row() for doc in load_cpsycoune(resolve_data_dir(data_dir))])
+
+
+def process_judged(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+    """lm-eval process_results for judge-scored tasks. Stock lm-eval only generates and reports the
+    reply length: the judge scores come from `harness eval` (concurrent, cached, retried)."""
+    return {"response_chars": float(len(results[0]))}
+
+
 def process_mcq(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
     """lm-eval process_results for MCQ tasks."""
     return score_mcq(doc, results[0]).metrics

@@ -15,13 +15,23 @@ from harness.backends.base import GenerationRequest
 from harness.cache import ResponseCache, request_key
 from harness.catalog import GroupSpec, LeafTask, load_tasks
 from harness.errors import HarnessError
+from harness.judge.stage import (
+    Judge,
+    Verdicts,
+    describe_judges,
+    failed_calls,
+    judge_names,
+    judge_tasks,
+    load_judges,
+)
+from harness.judge.summary import summarize_judged
 from harness.models import REPO_ROOT, ModelSpec
 from harness.provenance import collect
 from harness.results import SCHEMA_VERSION, run_dir, write_results, write_samples
 from harness.scoring import SCORERS
 from harness.summary import summarize_group, summarize_task
 
-ProgressFactory = Callable[[int], Callable[[], None]]
+ProgressFactory = Callable[[int, str], Callable[[], None]]  # (total, what) -> advance
 
 
 @dataclass(frozen=True)
@@ -35,10 +45,18 @@ class RunOptions:
     split: str | None = None
     answer_key: str | None = None
     max_new_tokens: int | None = None
+    sample: int | None = None  # PsyDT: size of the fixed-seed sample (task default 200)
+    judges: tuple[str, ...] = ()  # judge models for judge-scored tasks (default: the task's)
+    models_files: tuple[Path, ...] | None = None  # where judge names are looked up
 
     def metadata(self) -> dict[str, Any]:
         """What the task files' custom_dataset receives."""
-        extra = {"data_dir": self.data_dir, "split": self.split, "answer_key": self.answer_key}
+        extra = {
+            "data_dir": self.data_dir,
+            "split": self.split,
+            "answer_key": self.answer_key,
+            "sample_size": self.sample,
+        }
         return {key: value for key, value in extra.items() if value is not None}
 
 
@@ -55,6 +73,7 @@ def evaluate(
     """Run a model on tasks and write its run folder; returns the results dict."""
     started = _now()
     leaves, groups = load_tasks(task_names, options.metadata())
+    judges = _judges_for(leaves, options)
     from harness.backends import make_backend
 
     backend = make_backend(spec)
@@ -68,7 +87,7 @@ def evaluate(
         every = [request for plan in planned for request in plan.requests]
         cached = cache.get_many([request.key for request in every]) if options.use_cache else {}
         missing = _unique([request for request in every if request.key not in cached])
-        advance = progress(len(missing)) if progress and missing else (lambda: None)
+        advance = progress(len(missing), "generating") if progress and missing else (lambda: None)
 
         def keep(request: GenerationRequest, text: str) -> None:
             cache.put(request.key, text)
@@ -81,36 +100,36 @@ def evaluate(
 
         backend.generate(missing, keep, fail)
         responses = dict(cached)
+
+        def response_for(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
+            return responses.get(request.key)
+
+        verdicts = _judge(judges, planned, response_for, cache, options, progress)
     finally:
         cache.close()
 
     results = _score_and_write(
-        folder,
-        planned,
-        groups,
-        lambda task, request, doc: responses.get(request.key),
-        spec,
-        settings,
-        started,
-        options,
+        folder, planned, groups, response_for, spec, settings, started, options, verdicts
     )
     results["backend"] = backend.describe()
+    if judges:
+        results["judges"] = describe_judges(judges, leaves)
     write_results(folder, results)
-    if failures:
-        first = next(iter(failures.values()))
-        raise HarnessError(
-            f"{len(failures)} request(s) failed after retries (first: {first}); results for the rest are in {folder}; "
-            "re-run the same command to retry only the failed ones"
-        )
+    _raise_for_failures(folder, list(failures.values()), failed_calls(verdicts))
     return results
 
 
 def score_predictions(
-    model_name: str, task_names: list[str], predictions: list[dict[str, Any]], options: RunOptions
+    model_name: str,
+    task_names: list[str],
+    predictions: list[dict[str, Any]],
+    options: RunOptions,
+    progress: ProgressFactory | None = None,
 ) -> dict[str, Any]:
     """Score responses produced elsewhere ({"doc_id", "response", "task"?} rows) into a run folder."""
     started = _now()
     leaves, groups = load_tasks(task_names, options.metadata())
+    judges = _judges_for(leaves, options)
     by_task: dict[tuple[str, str], str] = {}
     by_doc: dict[str, str] = {}
     for row in predictions:
@@ -131,7 +150,14 @@ def score_predictions(
         return by_task.get((task, doc["doc_id"]), by_doc.get(doc["doc_id"]))
 
     folder = run_dir(options.output_dir, model_name)
-    results = _score_and_write(folder, planned, groups, lookup, spec, settings, started, options)
+    cache = ResponseCache(folder / "cache.sqlite")
+    try:
+        verdicts = _judge(judges, planned, lookup, cache, options, progress)
+    finally:
+        cache.close()
+    results = _score_and_write(folder, planned, groups, lookup, spec, settings, started, options, verdicts)
+    if judges:
+        results["judges"] = describe_judges(judges, leaves)
     matched = sum(
         results["tasks"][plan.task.name]["n"] - results["tasks"][plan.task.name]["n_failed"]
         for plan in planned
@@ -141,7 +167,43 @@ def score_predictions(
             "no prediction matched a doc of the requested tasks (check the doc_id values with `harness docs`)"
         )
     write_results(folder, results)
+    _raise_for_failures(folder, [], failed_calls(verdicts))
     return results
+
+
+def _judges_for(leaves: list[LeafTask], options: RunOptions) -> list[Judge]:
+    if not any(leaf.rubric for leaf in leaves):
+        return []
+    names = judge_names(leaves, options.judges)
+    return load_judges(names, list(options.models_files) if options.models_files else None)
+
+
+def _judge(
+    judges: list[Judge],
+    planned: list[PlannedTask],
+    response_for: Callable[[str, GenerationRequest, dict[str, Any]], str | None],
+    cache: ResponseCache,
+    options: RunOptions,
+    progress: ProgressFactory | None,
+) -> Verdicts:
+    judged = [(plan.task, plan.docs, plan.requests) for plan in planned if plan.task.rubric]
+    if not judges or not judged:
+        return {}
+    return judge_tasks(judges, judged, response_for, cache, options.use_cache, progress)
+
+
+def _raise_for_failures(folder: Path, generation: list[str], judging: list[str]) -> None:
+    """After the results are written: one line on what failed for good in this run."""
+    parts = []
+    if generation:
+        parts.append(f"{len(generation)} request(s) failed after retries (first: {generation[0]})")
+    if judging:
+        parts.append(f"{len(judging)} judge call(s) failed after retries (first: {judging[0]})")
+    if parts:
+        raise HarnessError(
+            "; ".join(parts) + f"; results for the rest are in {folder}; "
+            "re-run the same command to retry only the failed ones"
+        )
 
 
 def _plan(
@@ -181,26 +243,23 @@ def _score_and_write(
     settings: dict[str, Any],
     started: str,
     options: RunOptions,
+    verdicts: Verdicts,
 ) -> dict[str, Any]:
     task_summaries: dict[str, dict[str, Any]] = {}
     for plan in planned:
-        scorer = SCORERS[plan.task.scorer]
         samples = []
         for doc, request in zip(plan.docs, plan.requests, strict=True):
             response = response_for(plan.task.name, request, doc)
-            sample: dict[str, Any] = {
-                "doc_id": doc["doc_id"],
-                "prompt": request.prompt,
-                "response": response,
-                "gold": doc.get("answer") or None,
-            }
-            if response is not None:
-                scored = scorer(doc, response)
-                sample["extracted"] = scored.extracted
-                sample["scores"] = scored.metrics
+            if plan.task.rubric:
+                sample = _judged_sample(plan.task.name, doc, request, response, verdicts)
+            else:
+                sample = _scored_sample(plan.task.scorer, doc, request, response)
             samples.append(sample)
         write_samples(folder, plan.task.name, samples)
-        summary = summarize_task(plan.task.scorer, samples)
+        if plan.task.rubric:
+            summary = summarize_judged(plan.task.rubric, samples, list(verdicts) or ["(none)"])
+        else:
+            summary = summarize_task(plan.task.scorer, samples)
         summary |= {
             "version": plan.task.version,
             "prompt_hash": _prompt_hash(plan, settings),
@@ -223,6 +282,47 @@ def _score_and_write(
         "started_at": started,
         "finished_at": _now(),
     }
+
+
+def _scored_sample(
+    scorer: str, doc: dict[str, Any], request: GenerationRequest, response: str | None
+) -> dict[str, Any]:
+    sample: dict[str, Any] = {
+        "doc_id": doc["doc_id"],
+        "prompt": request.prompt,
+        "response": response,
+        "gold": doc.get("answer") or None,
+    }
+    if response is not None:
+        scored = SCORERS[scorer](doc, response)
+        sample["extracted"] = scored.extracted
+        sample["scores"] = scored.metrics
+    return sample
+
+
+def _judged_sample(
+    task: str, doc: dict[str, Any], request: GenerationRequest, response: str | None, verdicts: Verdicts
+) -> dict[str, Any]:
+    """A dialogue sample with each judge's verdict; `scores` are the first judge's valid scores."""
+    sample: dict[str, Any] = {
+        "doc_id": doc["doc_id"],
+        "topic": doc["topic"],
+        "dialogue_id": doc["dialogue_id"],
+        "turn": doc["turn"],
+        "prompt": request.prompt,
+        "response": response,
+        "gold": doc.get("reference") or None,
+    }
+    if response is None:
+        return sample
+    item = f"{task}/{doc['doc_id']}"
+    sample["judges"] = {
+        name: per_item[item].to_json() for name, per_item in verdicts.items() if item in per_item
+    }
+    first = next(iter(sample["judges"].values()), None)
+    if first and first["status"] == "ok":
+        sample["scores"] = first["scores"]
+    return sample
 
 
 def _write_submission(folder: Path, plan: PlannedTask, samples: list[dict[str, Any]]) -> None:

@@ -56,7 +56,7 @@ def test_responses_reach_the_cache_as_they_arrive_and_survive_a_crash(
         spec,
         ["pceb_theory_smcq", "pceb_moral_smcq"],
         RunOptions(output_dir=tmp_path),
-        progress=lambda total: generated.append(total) or (lambda: None),
+        progress=lambda total, what: generated.append(total) or (lambda: None),
     )
     assert generated == [5 - 3]  # 5 prompts, 3 kept from the crashed run
     samples = read_jsonl(tmp_path / "tiny" / "samples" / "pceb_theory_smcq.jsonl")

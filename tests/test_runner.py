@@ -93,7 +93,7 @@ def test_rerun_uses_the_cache_and_no_cache_regenerates(tmp_path: Path, models_fi
     evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
     calls: list[int] = []
 
-    def progress(total: int):
+    def progress(total: int, what: str):
         calls.append(total)
         return lambda: None
 

@@ -19,6 +19,7 @@ PCEB_URL = (
     "https://codeload.github.com/MindIntLab-HFUT/PsycoLLM/tar.gz/131bb2d928891eb6c3d137e706512768c8d910a3"
 )
 CPSYEXAM_URL = "https://huggingface.co/datasets/CAS-SIAT-XinHai/CPsyExam/resolve/main/cpsyexam.zip"
+PSYDT_URL = "https://huggingface.co/datasets/YIRONGCHEN/PsyDTCorpus/resolve/main/PsyDTCorpus_test_single_turn_split.json"
 CACHE_ENV = "PSYCHE_CACHE_DIR"
 
 
@@ -65,3 +66,19 @@ def _extract_pceb(archive_bytes: bytes, destination: Path) -> None:
         if not members:
             raise tarfile.TarError("the PCEB archive has no benchmark/ folder")
         archive.extractall(destination, members=members, filter="data")
+
+
+def fetch_psydt(timeout: float = 60.0) -> Path:
+    """PsyDTCorpus's single-turn test file, downloaded once into the cache."""
+    target = cache_root() / "data" / "PsyDTCorpus" / "PsyDTCorpus_test_single_turn_split.json"
+    if target.is_file():
+        return target
+    try:
+        data = _download(os.environ.get("PSYCHE_PSYDT_URL", PSYDT_URL), timeout)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    except OSError as error:
+        raise HarnessError(str(error)) from None
+    return target

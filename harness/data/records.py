@@ -119,3 +119,21 @@ def check_answer_letters(answer: str, options: tuple[Option, ...], where: str) -
             f"{where}: answer {answer!r} names {''.join(unknown)}, which is not an option ({''.join(sorted(labels))})"
         )
     return "".join(sorted(set(answer)))
+
+
+@dataclass(frozen=True)
+class DialogueDoc:
+    """One counselor turn to write: the dialogue so far (ending in a client turn) and, where the
+    data has it, the real counselor turn that followed."""
+
+    doc_id: str
+    topic: str
+    dialogue_id: str
+    turn: int  # 1-based index of the counselor turn within its dialogue
+    history: tuple[tuple[str, str], ...]  # (role, content); roles system/user/assistant
+    reference: str = ""
+
+    def to_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["history"] = [{"role": role, "content": content} for role, content in self.history]
+        return row

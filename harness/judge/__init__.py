@@ -1,0 +1,1 @@
+"""LLM-as-judge scoring: rubrics from the task files, judge runs, summaries and judge agreement."""

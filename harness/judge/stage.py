@@ -1,0 +1,88 @@
+"""The judging stage of a run: which judges, their backends, and a verdict per judge and response."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.backends.base import Backend, GenerationRequest
+from harness.cache import ResponseCache
+from harness.catalog import LeafTask
+from harness.judge.run import JudgeItem, Verdict, judge_settings, run_judge
+from harness.models import ModelSpec, resolve_model
+
+Verdicts = dict[str, dict[str, Verdict]]  # judge name -> "<task>/<doc_id>" -> verdict
+ResponseFor = Callable[[str, GenerationRequest, dict[str, Any]], str | None]
+
+
+@dataclass
+class Judge:
+    spec: ModelSpec
+    backend: Backend
+
+
+def judge_names(leaves: list[LeafTask], requested: tuple[str, ...]) -> tuple[str, ...]:
+    """The judges asked for, else each judged task's default judge (in task order)."""
+    if requested:
+        return requested
+    defaults = [leaf.rubric.default_judge for leaf in leaves if leaf.rubric]
+    return tuple(dict.fromkeys(defaults))
+
+
+def load_judges(names: tuple[str, ...], models_files: list[Path] | None) -> list[Judge]:
+    """Each judge's models.yaml entry and backend (an API judge checks its key here, before any
+    generation starts)."""
+    from harness.backends import make_backend
+
+    judges = []
+    for name in names:
+        spec = resolve_model(name, models_files)
+        judges.append(Judge(spec, make_backend(spec)))
+    return judges
+
+
+def judge_tasks(
+    judges: list[Judge],
+    tasks: list[tuple[LeafTask, list[dict[str, Any]], list[GenerationRequest]]],
+    response_for: ResponseFor,
+    cache: ResponseCache,
+    use_cache: bool,
+    progress: Callable[[int, str], Callable[[], None]] | None,
+) -> Verdicts:
+    """Every judge's verdict on every response of the judged tasks (all tasks in one concurrent pool)."""
+    items = []
+    for task, docs, requests in tasks:
+        assert task.rubric is not None
+        for doc, request in zip(docs, requests, strict=True):
+            response = response_for(task.name, request, doc)
+            if response is not None:
+                messages = task.rubric.messages(list(doc["history"]), response)
+                items.append(JudgeItem(f"{task.name}/{doc['doc_id']}", task.rubric, messages))
+    return {
+        judge.spec.name: run_judge(judge.spec, judge.backend, items, cache, use_cache, progress)
+        for judge in judges
+    }
+
+
+def describe_judges(judges: list[Judge], leaves: list[LeafTask]) -> dict[str, Any]:
+    """What results.json records about each judge: model id, endpoint, settings, rubric hashes."""
+    rubrics = [leaf.rubric for leaf in leaves if leaf.rubric]
+    described = {}
+    for judge in judges:
+        described[judge.spec.name] = {
+            "model": judge.spec.model_dump(
+                mode="json", include={"name", "display_name", "backend", "weights", "api_model", "base_url"}
+            ),
+            "backend": judge.backend.describe(),
+            "settings": {rubric.task: judge_settings(judge.spec, rubric) for rubric in rubrics},
+            "max_attempts": {rubric.task: rubric.max_attempts for rubric in rubrics},
+            "rubric_hash": {rubric.task: rubric.digest() for rubric in rubrics},
+        }
+    return described
+
+
+def failed_calls(verdicts: Verdicts) -> list[str]:
+    """Reasons of judge calls that failed outright (retried on the next run)."""
+    return [v.reason for per_item in verdicts.values() for v in per_item.values() if v.status == "error"]

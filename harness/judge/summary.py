@@ -1,0 +1,104 @@
+"""Summaries of judged samples: per-dimension means with bootstrap 95% intervals, judge failures
+counted, CPsyCounE-style dialogue-then-topic averaging, and agreement between judges."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from itertools import combinations
+from statistics import fmean
+from typing import Any
+
+from harness.judge.agreement import agreement
+from harness.judge.rubric import Rubric
+from harness.leaderboard.stats import bootstrap_interval
+
+
+def summarize_judged(
+    rubric: Rubric, samples: Sequence[dict[str, Any]], judges: Sequence[str]
+) -> dict[str, Any]:
+    """The task summary: the first judge's scores at the top level, every judge under by_judge,
+    and pairwise agreement when there are several."""
+    done = [sample for sample in samples if sample.get("response") is not None]
+    summary: dict[str, Any] = {
+        "n": len(samples),
+        "n_failed": len(samples) - len(done),
+        "judge": judges[0],
+        "dimensions": list(rubric.keys),
+        "aggregate": rubric.aggregate,
+    }
+    by_judge = {name: _one_judge(rubric, done, name) for name in judges}
+    summary |= by_judge[judges[0]]
+    if len(judges) > 1:
+        summary["by_judge"] = by_judge
+        summary["agreement"] = {
+            f"{a}|{b}": _agreement(rubric, done, a, b) for a, b in combinations(judges, 2)
+        }
+    return summary
+
+
+def _one_judge(rubric: Rubric, samples: Sequence[dict[str, Any]], judge: str) -> dict[str, Any]:
+    verdicts = [sample.get("judges", {}).get(judge) for sample in samples]
+    statuses = Counter(verdict["status"] if verdict else "missing" for verdict in verdicts)
+    judged = [
+        sample
+        for sample, verdict in zip(samples, verdicts, strict=True)
+        if verdict and verdict["status"] == "ok"
+    ]
+    summary: dict[str, Any] = {
+        "n_judged": len(judged),
+        "n_judge_failed": len(samples) - len(judged),
+        "judge_failures": {status: count for status, count in statuses.items() if status != "ok"},
+    }
+    if rubric.aggregate == "dialogue_then_topic":
+        units, topics = _dialogue_means(rubric, judged, judge)
+        summary["n_dialogues"] = len(units)
+        summary["by_topic"] = topics
+    else:
+        units = [
+            {key: float(sample["judges"][judge]["scores"][key]) for key in rubric.keys} for sample in judged
+        ]
+    for key in rubric.keys:
+        values = [unit[key] for unit in units]
+        if rubric.aggregate == "dialogue_then_topic":
+            summary[key] = fmean(topic[key] for topic in summary["by_topic"].values()) if values else None
+        else:
+            summary[key] = fmean(values) if values else None
+        summary[f"{key}_ci95"] = list(bootstrap_interval(values)) if values else None
+    return summary
+
+
+def _dialogue_means(
+    rubric: Rubric, judged: Sequence[dict[str, Any]], judge: str
+) -> tuple[list[dict[str, float]], dict[str, dict[str, float]]]:
+    """Turn scores averaged per dialogue, then dialogue means averaged per topic."""
+    turns: dict[tuple[str, str], list[dict[str, int]]] = defaultdict(list)
+    for sample in judged:
+        turns[(sample["topic"], sample["dialogue_id"])].append(sample["judges"][judge]["scores"])
+    dialogues = {
+        ident: {key: fmean(scores[key] for scores in turn_scores) for key in rubric.keys}
+        for ident, turn_scores in turns.items()
+    }
+    by_topic: dict[str, list[dict[str, float]]] = defaultdict(list)
+    for (topic, _), means in sorted(dialogues.items()):
+        by_topic[topic].append(means)
+    topics = {
+        topic: {key: fmean(means[key] for means in members) for key in rubric.keys}
+        | {"n_dialogues": len(members)}
+        for topic, members in by_topic.items()
+    }
+    return list(dialogues.values()), topics
+
+
+def _agreement(rubric: Rubric, samples: Sequence[dict[str, Any]], first: str, second: str) -> dict[str, Any]:
+    both = [
+        (sample["judges"][first]["scores"], sample["judges"][second]["scores"])
+        for sample in samples
+        if all(sample.get("judges", {}).get(name, {}).get("status") == "ok" for name in (first, second))
+    ]
+    return {
+        dimension.key: agreement(
+            dimension, [a[dimension.key] for a, _ in both], [b[dimension.key] for _, b in both]
+        )
+        for dimension in rubric.dimensions
+    }
