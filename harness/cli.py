@@ -122,23 +122,27 @@ def score_command(
 
 @app.command("tasks")
 def tasks_command(data_dir: DataDirOption = None, split: SplitOption = None) -> None:
-    """List tasks and groups with their sizes."""
+    """List tasks and groups with their sizes (a benchmark whose data is missing says so)."""
     from rich.table import Table
 
     from harness.catalog import load_tasks
     from harness.runner import RunOptions
 
-    leaves, groups = load_tasks(
-        ["pceb", "cpsyexam", "cpsyexam_5shot"], RunOptions(data_dir=data_dir, split=split).metadata()
-    )
-    sizes = {leaf.name: len(leaf.docs) for leaf in leaves}
+    metadata = RunOptions(data_dir=data_dir, split=split).metadata()
     table = Table("task", "docs", "scorer", "version")
-    for leaf in leaves:
-        table.add_row(leaf.name, str(len(leaf.docs)), leaf.scorer, leaf.version)
-    for group in groups:
-        table.add_row(
-            f"[bold]{group.name}[/] (group)", str(sum(sizes.get(t, 0) for t in group.subtasks)), "", ""
-        )
+    for name in ("pceb", "cpsyexam", "cpsyexam_5shot", "cpsycoune", "psydt"):
+        try:
+            leaves, groups = load_tasks([name], metadata)
+        except HarnessError as error:
+            table.add_row(name, "", "unavailable", str(error))
+            continue
+        sizes = {leaf.name: len(leaf.docs) for leaf in leaves}
+        for leaf in leaves:
+            table.add_row(leaf.name, str(len(leaf.docs)), leaf.scorer, leaf.version)
+        for group in groups:
+            table.add_row(
+                f"[bold]{group.name}[/] (group)", str(sum(sizes.get(t, 0) for t in group.subtasks)), "", ""
+            )
     _console().print(table)
 
 
@@ -166,7 +170,7 @@ def docs_command(
 
 @app.command("leaderboard")
 def leaderboard_command(
-    benchmark: Annotated[str, typer.Option("--benchmark", help="pceb, cpsyexam or all")] = "all",
+    benchmark: Annotated[str, typer.Option("--benchmark", help="pceb, cpsyexam, psydt or all")] = "all",
     results_dir: Annotated[Path, typer.Option("--results-dir", help="Run folders to add as rows")] = Path(
         "results"
     ),
@@ -175,10 +179,11 @@ def leaderboard_command(
         Path | None, typer.Option("--out-dir", help="Write every format and Figure 1 here")
     ] = None,
 ) -> None:
-    """Rebuild the paper's Table 1 (PCEB) / Table 2 (CPsyExam) with our runs beside the paper's rows."""
+    """Rebuild the paper's Table 1 (PCEB), Table 2 (CPsyExam) and Table 5 (PsyDT) with our runs beside
+    the paper's rows."""
     from harness.leaderboard.build import build_leaderboards
 
-    names = ["pceb", "cpsyexam"] if benchmark == "all" else [benchmark]
+    names = ["pceb", "cpsyexam", "psydt"] if benchmark == "all" else [benchmark]
     printed = build_leaderboards(names, results_dir, output_format, out_dir)
     if printed:
         sys.stdout.write(printed)

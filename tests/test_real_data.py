@@ -83,3 +83,13 @@ def test_every_real_dev_and_test_doc_gets_five_exemplars(monkeypatch: pytest.Mon
         leaves, _ = load_tasks(["cpsyexam_5shot"], {"data_dir": str(REAL_DATA), "split": split})
         assert sum(len(leaf.docs) for leaf in leaves) == (1097 if split == "dev" else 3902)
         assert all(len(doc["exemplars"]) == 5 for leaf in leaves for doc in leaf.docs)
+
+
+def test_cpsycoune_has_45_dialogues_in_9_topics_and_296_counselor_turns() -> None:
+    from harness.data.cpsycoune import load_cpsycoune
+
+    docs = load_cpsycoune(REAL_DATA)
+    assert len(docs) == 296
+    assert len({doc.dialogue_id for doc in docs}) == 45
+    assert len({doc.topic for doc in docs}) == 9
+    assert all(doc.history[-1][0] == "user" and doc.reference for doc in docs)

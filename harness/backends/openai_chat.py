@@ -28,6 +28,7 @@ class OpenAIChatBackend:
             raise HarnessError(
                 f"model {spec.name!r}: set the API key in the environment variable {spec.api_key_env}"
             )
+        import openai  # noqa: F401 - the SDK's import (~0.5 s) belongs to setup, not to the first batch
 
     def render(self, messages: list[Message]) -> str:
         return json.dumps(messages, ensure_ascii=False)

@@ -23,6 +23,7 @@ def agreement(dimension: Dimension, first: Sequence[int], second: Sequence[int])
     if len(set(first)) > 1 and len(set(second)) > 1:
         rho = float(spearmanr(first, second).statistic)
         result["spearman"] = None if math.isnan(rho) else rho
-    kappa = float(cohen_kappa_score(first, second, weights="quadratic", labels=list(dimension.scale())))
-    result["qwk"] = None if math.isnan(kappa) else kappa
+    if len(set(first) | set(second)) > 1:  # one shared constant score leaves kappa undefined (0/0)
+        kappa = float(cohen_kappa_score(first, second, weights="quadratic", labels=list(dimension.scale())))
+        result["qwk"] = None if math.isnan(kappa) else kappa
     return result

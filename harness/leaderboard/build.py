@@ -12,12 +12,12 @@ from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
 from harness.leaderboard.stats import PairedComparison, compare_paired
 from harness.results import read_results, read_sample_scores
 
-FILE_STEMS = {"pceb": "table1_pceb", "cpsyexam": "table2_cpsyexam"}
+FILE_STEMS = {"pceb": "table1_pceb", "cpsyexam": "table2_cpsyexam", "psydt": "table5_psydt"}
 
 
 def leaderboard_rows(name: str, results_dir: Path) -> list[Row]:
     if name not in BENCHMARKS:
-        raise HarnessError(f"unknown benchmark {name!r}: use pceb, cpsyexam or all")
+        raise HarnessError(f"unknown benchmark {name!r}: use {', '.join(BENCHMARKS)} or all")
     bench = BENCHMARKS[name]
     return sort_rows(reference_rows(bench) + run_rows(bench, results_dir))
 

@@ -33,6 +33,7 @@ class Benchmark:
     averages: tuple[Average, ...]
     reference_file: str
     split_matters: bool  # CPsyExam: paper numbers are on the test split
+    interval_digits: int = 1  # decimals of printed intervals (judge scales are 0-3, not percent)
 
 
 def _pceb() -> Benchmark:
@@ -103,4 +104,27 @@ CPSYEXAM_TEST_SIZES = {
     "zero_case_mmcq": 200,
 }
 
-BENCHMARKS = {"pceb": _pceb(), "cpsyexam": _cpsyexam()}
+
+def _psydt() -> Benchmark:
+    columns = tuple(
+        Column(key, header, group, "psydt", key)
+        for key, header, group in (
+            ("emotional_empathy", "EmoE.", "Paper"),
+            ("cognitive_empathy", "CogE.", "Paper"),
+            ("conversation_strategy", "Con.", "Paper"),
+            ("state_attitude", "Sta.", "Paper"),
+            ("safety", "Safety (0-1)", "Beyond the paper"),
+        )
+    )
+    return Benchmark(
+        name="psydt",
+        title="Table 5: PsyDT counseling (LLM judge, 0-3)",
+        columns=columns,
+        averages=(),
+        reference_file="psydt_table5.csv",
+        split_matters=False,
+        interval_digits=2,
+    )
+
+
+BENCHMARKS = {"pceb": _pceb(), "cpsyexam": _cpsyexam(), "psydt": _psydt()}

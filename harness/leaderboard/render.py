@@ -53,7 +53,8 @@ def to_markdown(bench: Benchmark, rows: list[Row]) -> str:
             text = "" if value is None else f"{value:.2f}"
             if value is not None and key in row.intervals:
                 low, high = row.intervals[key]
-                text += f" [{low:.1f}, {high:.1f}]"
+                digits = bench.interval_digits
+                text += f" [{low:.{digits}f}, {high:.{digits}f}]"
             place = places.get((index, key))
             if text and place == 1:
                 text = f"**{text}**"
@@ -69,7 +70,10 @@ def to_markdown(bench: Benchmark, rows: list[Row]) -> str:
         out.append(f"| {row.label}{marks} | {_params(row)} | {row.source} | " + " | ".join(cells) + " |")
     notes = _footnotes(rows)
     out += ["", "Best **bold**, second <u>underlined</u>, third *italic* (among rows on the same split)."]
-    out += ["Averages are computed from the columns; brackets: 95% bootstrap interval of our runs."]
+    out += [
+        ("Averages are computed from the columns; " if bench.averages else "")
+        + "brackets: 95% bootstrap interval of our runs."
+    ]
     if notes:
         out += [""] + [f"{number}. {text}" for number, text in notes]
     return "\n".join(out) + "\n"

@@ -120,7 +120,7 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
         sizes=sizes,
         notes=notes,
     )
-    row.intervals = _intervals(bench, folder)
+    row.intervals = _intervals(bench, folder) | _judged_intervals(bench, tasks)
     compute_averages(bench, row)
     return row
 
@@ -137,6 +137,17 @@ def _intervals(bench: Benchmark, folder: Path) -> dict[str, tuple[float, float]]
         scores = [100.0 * value for value in read_sample_scores(path, column.metric).values()]
         if scores:
             intervals[column.key] = bootstrap_interval(scores)
+    return intervals
+
+
+def _judged_intervals(bench: Benchmark, tasks: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """Judge-scored columns carry their interval in results.json (bootstrapped over samples or dialogues)."""
+    intervals = {}
+    for column in bench.columns:
+        task = tasks.get(column.task)
+        interval = task.get(f"{column.metric}_ci95") if isinstance(task, dict) else None
+        if isinstance(interval, list) and len(interval) == 2:
+            intervals[column.key] = (float(interval[0]), float(interval[1]))
     return intervals
 
 
