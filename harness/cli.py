@@ -179,8 +179,7 @@ def leaderboard_command(
         Path | None, typer.Option("--out-dir", help="Write every format and Figure 1 here")
     ] = None,
 ) -> None:
-    """Rebuild the paper's Table 1 (PCEB), Table 2 (CPsyExam) and Table 5 (PsyDT) with our runs beside
-    the paper's rows."""
+    """Rebuild the paper's Tables 1 (PCEB), 2 (CPsyExam) and 5 (PsyDT) with our runs beside them."""
     from harness.leaderboard.build import build_leaderboards
 
     names = ["pceb", "cpsyexam", "psydt"] if benchmark == "all" else [benchmark]
@@ -322,6 +321,26 @@ def _console() -> Any:
 
     console = Console()
     return console if console.is_terminal else Console(width=160)
+
+
+PLUGIN_GROUP = "psyche_harness.commands"
+
+
+def _add_plugins() -> None:
+    """Sub-commands from installed plugins (entry points in PLUGIN_GROUP), e.g. `harness train`.
+    A plugin module must import nothing heavy at import time."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=PLUGIN_GROUP):
+        try:
+            plugin = entry.load()
+        except Exception as error:  # noqa: BLE001 - a broken plugin must not break evaluation
+            sys.stderr.write(f"warning: plugin {entry.name!r} could not be loaded ({error})\n")
+            continue
+        app.add_typer(plugin, name=entry.name)
+
+
+_add_plugins()
 
 
 def main() -> None:

@@ -1,0 +1,141 @@
+"""Run configurations (YAML), validated: an unknown or bad key is one line naming the file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from harness.errors import HarnessError
+
+
+class LoraSettings(BaseModel):
+    """LoRA adapters (peft); merged into the weights when the candidate is saved."""
+
+    model_config = ConfigDict(extra="forbid")
+    r: int = Field(16, gt=0)
+    alpha: int = Field(32, gt=0)
+    dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    target_modules: str | list[str] = "all-linear"
+
+
+class DataSource(BaseModel):
+    """One training data source: a JSONL file in a documented format, or a benchmark's train split."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str | None = None  # JSONL file, relative to the config file
+    format: Literal["rationale_qa", "dialogue", "mcq"] | None = None
+    source: Literal["cpsyexam"] | None = None  # read from the data directory
+    split: str = "train"
+    limit: int | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DataSource:
+        if (self.path is None) == (self.source is None):
+            raise ValueError("give either 'path' (with 'format') or 'source'")
+        if self.path is not None and self.format is None:
+            raise ValueError("a 'path' needs its 'format': rationale_qa, dialogue or mcq")
+        return self
+
+
+class RunConfig(BaseModel):
+    """What SFT and GRPO share. `effective_batch_size` = per-device batch x gradient accumulation x
+    devices; the accumulation is derived from it."""
+
+    model_config = ConfigDict(extra="forbid")
+    run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    base_model: str  # a models.yaml name, a local model folder, or embedded:smollm2
+    data: list[DataSource] = Field(min_length=1)
+    data_dir: str | None = None  # for benchmark sources (default: PSYCHE_DATA_DIR)
+    output_dir: str = "runs"
+    models_file: str | None = None  # where the candidate's entry goes (default: ./models.local.yaml)
+    learning_rate: float = Field(gt=0)
+    effective_batch_size: int = Field(gt=0)
+    per_device_train_batch_size: int = Field(1, gt=0)
+    num_train_epochs: float = Field(2.0, gt=0)
+    max_steps: int = -1
+    adam_epsilon: float = 1e-8
+    lr_scheduler_type: str = "cosine"
+    warmup_ratio: float = Field(0.1, ge=0.0, lt=1.0)
+    weight_decay: float = 0.0
+    logging_steps: int = Field(1, gt=0)
+    seed: int = 42
+    bf16: bool | Literal["auto"] = "auto"
+    gradient_checkpointing: bool = False
+    lora: LoraSettings | None = None
+
+
+class SFTRunConfig(RunConfig):
+    """Paper defaults (section 2.5): learning rate 1e-5, effective batch 256, 2 epochs, AdamW eps
+    1e-8, cosine schedule, warm-up ratio 0.1."""
+
+    learning_rate: float = Field(1e-5, gt=0)
+    effective_batch_size: int = Field(256, gt=0)
+    max_length: int = Field(4096, gt=0)
+
+
+class GRPORunConfig(RunConfig):
+    """Paper defaults: learning rate 1e-6, batch 128 (completions per optimizer step), 2 epochs, KL
+    coefficient 1e-3 (trl's k3 estimator of KL to the reference model)."""
+
+    learning_rate: float = Field(1e-6, gt=0)
+    effective_batch_size: int = Field(128, gt=0)
+    beta: float = Field(1e-3, ge=0.0)
+    num_generations: int = Field(8, ge=2)
+    max_completion_length: int = Field(1024, gt=0)
+    temperature: float = Field(1.0, gt=0.0)
+    loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "grpo"
+    use_vllm: bool | Literal["auto"] = "auto"
+    vllm_mode: Literal["colocate", "server"] = "colocate"
+
+
+Config = TypeVar("Config", bound=RunConfig)
+
+
+def load_config(path: Path, kind: type[Config]) -> Config:
+    """The run configuration in `path`; relative data paths are resolved against its folder."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise HarnessError(f"{path}: cannot read the config ({error.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise HarnessError(f"{where}: invalid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(raw, dict):
+        raise HarnessError(f"{path}: expected a mapping of settings")
+    try:
+        config = kind.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = tuple(first["loc"])
+        key = ".".join(str(part) for part in location) or "(top level)"
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        raise HarnessError(f"{path}:{_line_of(text, location)}: {key}: {message}") from None
+    for source in config.data:
+        if source.path is not None:
+            source.path = str((Path(path).parent / source.path).resolve())
+    return config
+
+
+def _line_of(text: str, location: tuple[Any, ...]) -> int:
+    """The 1-based line of a key path in YAML text (the deepest key that exists)."""
+    node = yaml.compose(text)
+    line = 1
+    for part in location:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            key_node = next((k for k, v in node.value if k.value == part), None)
+            if key_node is None:
+                break
+            line, node = key_node.start_mark.line + 1, match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line

@@ -1,0 +1,62 @@
+"""`harness train grpo`: GRPO with trl's GRPOTrainer on MCQ, rewarded by R = R_fmt + R_acc."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from harness.errors import HarnessError
+from train.config import GRPORunConfig, load_config
+from train.data import grpo_rows
+from train.model_io import base_spec, load_base
+from train.rewards import accuracy_reward, format_reward
+from train.stage import Candidate, attach_recorder, finish, lora_config, run_folder, trainer_arguments
+
+
+def vllm_wanted(setting: bool | str) -> bool:
+    """use_vllm: auto means when vllm is installed and a GPU is present."""
+    if setting == "auto":
+        import torch
+
+        return importlib.util.find_spec("vllm") is not None and torch.cuda.is_available()
+    if setting and importlib.util.find_spec("vllm") is None:
+        raise HarnessError("use_vllm: true, but vllm is not installed (pip install -e '.[vllm]')")
+    return bool(setting)
+
+
+def run_grpo(config_path: Path) -> Candidate | None:
+    config = load_config(config_path, GRPORunConfig)
+    if config.effective_batch_size % config.num_generations:
+        raise HarnessError(
+            f"{config_path}: effective_batch_size {config.effective_batch_size} must be a multiple of "
+            f"num_generations {config.num_generations} (each prompt's completions form one group)"
+        )
+    data = grpo_rows(config.data, config.data_dir)
+    base = base_spec(config.base_model)
+    folder = run_folder(config)
+
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    model, tokenizer = load_base(base)
+    arguments = GRPOConfig(
+        **trainer_arguments(config, folder),
+        beta=config.beta,
+        num_generations=config.num_generations,
+        max_completion_length=config.max_completion_length,
+        temperature=config.temperature,
+        loss_type=config.loss_type,
+        use_vllm=vllm_wanted(config.use_vllm),
+        vllm_mode=config.vllm_mode,
+    )
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[format_reward, accuracy_reward],  # type: ignore[list-item] # trl's list[float | None]
+        args=arguments,
+        train_dataset=Dataset.from_list(data.rows),
+        processing_class=tokenizer,
+        peft_config=lora_config(config),
+    )
+    attach_recorder(trainer, folder)
+    trainer.train()
+    return finish(trainer, tokenizer, config, folder, base, "grpo", data.hashes, len(data.rows))
