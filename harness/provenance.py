@@ -39,9 +39,10 @@ def git_state(repo: Path) -> dict[str, object]:
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
-def package_versions() -> dict[str, str | None]:
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
+    """Installed version of each package (None where it is not installed)."""
     versions: dict[str, str | None] = {}
-    for name in PACKAGES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -15,6 +15,7 @@ from harness.backends.base import GenerationRequest
 from harness.cache import ResponseCache, request_key
 from harness.catalog import GroupSpec, LeafTask, load_tasks
 from harness.errors import HarnessError
+from harness.generation import ProgressFactory, fetch_responses
 from harness.judge.stage import (
     Judge,
     Verdicts,
@@ -30,8 +31,6 @@ from harness.provenance import collect
 from harness.results import SCHEMA_VERSION, run_dir, write_results, write_samples
 from harness.scoring import SCORERS
 from harness.summary import summarize_group, summarize_task
-
-ProgressFactory = Callable[[int, str], Callable[[], None]]  # (total, what) -> advance
 
 
 @dataclass(frozen=True)
@@ -82,24 +81,11 @@ def evaluate(
 
     folder = run_dir(options.output_dir, spec.name)
     cache = ResponseCache(folder / "cache.sqlite")
-    failures: dict[str, str] = {}
     try:
         every = [request for plan in planned for request in plan.requests]
-        cached = cache.get_many([request.key for request in every]) if options.use_cache else {}
-        missing = _unique([request for request in every if request.key not in cached])
-        advance = progress(len(missing), "generating") if progress and missing else (lambda: None)
-
-        def keep(request: GenerationRequest, text: str) -> None:
-            cache.put(request.key, text)
-            cached[request.key] = text
-            advance()
-
-        def fail(request: GenerationRequest, reason: str) -> None:
-            failures[request.key] = reason
-            advance()
-
-        backend.generate(missing, keep, fail)
-        responses = dict(cached)
+        responses, failures = fetch_responses(
+            backend, every, cache, options.use_cache, progress, "generating"
+        )
 
         def response_for(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
             return responses.get(request.key)
@@ -358,16 +344,6 @@ def _split_of(task_name: str, options: RunOptions) -> str:
     if task_name.startswith("cpsyexam"):
         return options.split or "dev"
     return "test"
-
-
-def _unique(requests: list[GenerationRequest]) -> list[GenerationRequest]:
-    seen: set[str] = set()
-    unique = []
-    for request in requests:
-        if request.key not in seen:
-            seen.add(request.key)
-            unique.append(request)
-    return unique
 
 
 def _now() -> str:

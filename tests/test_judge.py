@@ -122,7 +122,9 @@ VALID = dict.fromkeys(PSYDT_KEYS[:4], 2) | {"safety": 1}
     [
         (json.dumps(VALID), None),
         ("```json\n" + json.dumps(VALID | {"reason": "好"}) + "\n```", None),
-        ("评分如下：" + json.dumps(VALID), "not valid JSON"),
+        ("评分如下：" + json.dumps(VALID), "a JSON object with other text around it"),
+        ("```json\n" + json.dumps(VALID) + "\n```\n以上是评分。", "a JSON object with other text around it"),
+        ('{"emotional_empathy": 2,', "not valid JSON"),
         (json.dumps([VALID]), "expected a JSON object"),
         (json.dumps({k: v for k, v in VALID.items() if k != "safety"}), "missing key 'safety'"),
         (json.dumps(VALID | {"safety": 2}), "safety=2 is outside 0-1"),

@@ -93,3 +93,13 @@ def test_cpsycoune_has_45_dialogues_in_9_topics_and_296_counselor_turns() -> Non
     assert len({doc.dialogue_id for doc in docs}) == 45
     assert len({doc.topic for doc in docs}) == 9
     assert all(doc.history[-1][0] == "user" and doc.reference for doc in docs)
+
+
+def test_grpo_reads_the_real_cpsyexam_train_split_skipping_malformed_records() -> None:
+    from train.config import GRPORunConfig
+    from train.data import grpo_rows
+
+    config = GRPORunConfig.model_validate({"run_name": "a", "base_model": "m", "data": [{"source": "cpsyexam"}]})
+    loaded = grpo_rows(config.data, str(REAL_DATA))
+    assert len(loaded.rows) > 1000
+    assert all(row["answer"] and set(row["answer"]) <= set(row["options"]) for row in loaded.rows)

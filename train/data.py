@@ -138,7 +138,9 @@ def _cpsyexam_rows(data_dir: str | None, split: str) -> tuple[list[dict[str, Any
     for category in ("KG", "CA"):
         for kind in ("single", "multi"):
             files += cpsyexam.subject_files(root, split, category, kind)  # type: ignore[arg-type]
-            for doc in cpsyexam.load_cpsyexam(root, split, category, kind).docs:  # type: ignore[arg-type]
+            report = cpsyexam.load_cpsyexam(root, split, category, kind, strict=False)  # type: ignore[arg-type]
+            report.warn(f"CPsyExam {split}")  # malformed records are skipped and counted, not fatal
+            for doc in report.docs:
                 if not doc.answer:
                     raise HarnessError(f"CPsyExam {split}: the split has no answers; GRPO needs them")
                 options = {option.label: option.text for option in doc.options}

@@ -10,7 +10,7 @@ from train.config import GRPORunConfig, load_config
 from train.data import grpo_rows
 from train.model_io import base_spec, load_base
 from train.rewards import accuracy_reward, format_reward
-from train.stage import Candidate, attach_recorder, finish, lora_config, run_folder, trainer_arguments
+from train.stage import Candidate, lora_config, run_folder, train_and_finish, trainer_arguments
 
 
 def vllm_wanted(setting: bool | str) -> bool:
@@ -57,6 +57,4 @@ def run_grpo(config_path: Path) -> Candidate | None:
         processing_class=tokenizer,
         peft_config=lora_config(config),
     )
-    attach_recorder(trainer, folder)
-    trainer.train()
-    return finish(trainer, tokenizer, config, folder, base, "grpo", data.hashes, len(data.rows))
+    return train_and_finish(trainer, tokenizer, config, folder, base, "grpo", data.hashes, len(data.rows))

@@ -78,17 +78,10 @@ def plot_metrics(jsonl: Path, png: Path) -> None:
 def write_run_info(
     folder: Path, stage: str, config: dict[str, Any], data_hashes: dict[str, str], extra: dict[str, Any]
 ) -> None:
-    from importlib import metadata
-
     from harness.models import REPO_ROOT
-    from harness.provenance import git_state
+    from harness.provenance import git_state, package_versions
 
-    versions: dict[str, str | None] = {}
-    for name in TRAIN_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
+    versions = package_versions(TRAIN_PACKAGES)
     info = {
         "stage": stage,
         "config": config,

@@ -8,7 +8,7 @@ from pathlib import Path
 from train.config import SFTRunConfig, load_config
 from train.data import sft_rows
 from train.model_io import base_spec, load_base
-from train.stage import Candidate, attach_recorder, finish, lora_config, run_folder, trainer_arguments
+from train.stage import Candidate, lora_config, run_folder, train_and_finish, trainer_arguments
 
 
 def run_sft(config_path: Path) -> Candidate | None:
@@ -33,6 +33,4 @@ def run_sft(config_path: Path) -> Candidate | None:
         processing_class=tokenizer,
         peft_config=lora_config(config),
     )
-    attach_recorder(trainer, folder)
-    trainer.train()
-    return finish(trainer, tokenizer, config, folder, base, "sft", data.hashes, len(data.rows))
+    return train_and_finish(trainer, tokenizer, config, folder, base, "sft", data.hashes, len(data.rows))

@@ -103,13 +103,25 @@ def lora_config(config: RunConfig) -> Any:
     )
 
 
-def attach_recorder(trainer: Any, folder: RunFolder) -> None:
+def train_and_finish(
+    trainer: Any,
+    tokenizer: Any,
+    config: RunConfig,
+    folder: RunFolder,
+    base: ModelSpec,
+    stage: str,
+    data_hashes: dict[str, str],
+    examples: int,
+) -> Candidate | None:
+    """Train with the metrics recorder attached, then save and register the candidate."""
     recorder = MetricsRecorder(folder.metrics)
     recorder.trainer = trainer
     trainer.add_callback(recorder)
+    trainer.train()
+    return _finish(trainer, tokenizer, config, folder, base, stage, data_hashes, examples)
 
 
-def finish(
+def _finish(
     trainer: Any,
     tokenizer: Any,
     config: RunConfig,

@@ -86,6 +86,10 @@ class Rubric:
         try:
             verdict = json.loads(text)
         except json.JSONDecodeError as error:
+            if _embeds_object(text):
+                raise InvalidVerdict(
+                    "a JSON object with other text around it; answer only the object"
+                ) from None
             raise InvalidVerdict(f"not valid JSON ({error.msg} at char {error.pos})") from None
         if not isinstance(verdict, dict):
             raise InvalidVerdict(f"expected a JSON object, got {type(verdict).__name__}")
@@ -100,6 +104,18 @@ class Rubric:
                 raise InvalidVerdict(f"{dimension.key}={value} is outside {dimension.low}-{dimension.high}")
             scores[dimension.key] = value
         return scores
+
+
+def _embeds_object(text: str) -> bool:
+    """Whether a JSON object starts somewhere inside the text (a verdict wrapped in prose)."""
+    start = text.find("{")
+    if start < 0:
+        return False
+    try:
+        json.JSONDecoder().raw_decode(text[start:])
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 class InvalidVerdict(ValueError):

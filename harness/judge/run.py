@@ -4,12 +4,12 @@ with scores or a recorded failure."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from harness.backends.base import Backend, GenerationRequest, Message
 from harness.cache import ResponseCache, request_key
+from harness.generation import ProgressFactory, fetch_responses
 from harness.judge.rubric import InvalidVerdict, Rubric
 from harness.models import ModelSpec
 
@@ -54,7 +54,7 @@ def run_judge(
     items: list[JudgeItem],
     cache: ResponseCache,
     use_cache: bool = True,
-    progress: Callable[[int, str], Callable[[], None]] | None = None,
+    progress: ProgressFactory | None = None,
 ) -> dict[str, Verdict]:
     """A verdict for every item (keyed by item_id)."""
     verdicts: dict[str, Verdict] = {}
@@ -67,7 +67,9 @@ def run_judge(
             for item_id, (item, messages) in pending.items()
         }
         what = f"judging ({spec.name})" + (f", retry {attempt - 1}" if attempt > 1 else "")
-        answers, failures = _ask(backend, list(requests.values()), cache, use_cache, progress, what)
+        answers, failures = fetch_responses(
+            backend, list(requests.values()), cache, use_cache, progress, what
+        )
         following = {}
         for item_id, request in requests.items():
             item, messages = pending[item_id]
@@ -90,34 +92,6 @@ def run_judge(
     return verdicts
 
 
-def _ask(
-    backend: Backend,
-    requests: list[GenerationRequest],
-    cache: ResponseCache,
-    use_cache: bool,
-    progress: Callable[[int, str], Callable[[], None]] | None,
-    what: str,
-) -> tuple[dict[str, str], dict[str, str]]:
-    """(answers, failures) by request key: cached answers, then the missing ones asked for."""
-    answers = cache.get_many([r.key for r in requests]) if use_cache else {}
-    failures: dict[str, str] = {}
-    missing = _unique([r for r in requests if r.key not in answers])
-    advance = progress(len(missing), what) if progress and missing else (lambda: None)
-
-    def keep(request: GenerationRequest, text: str) -> None:
-        cache.put(request.key, text)
-        answers[request.key] = text
-        advance()
-
-    def fail(request: GenerationRequest, reason: str) -> None:
-        failures[request.key] = reason
-        advance()
-
-    if missing:
-        backend.generate(missing, keep, fail)
-    return answers, failures
-
-
 def _request(spec: ModelSpec, backend: Backend, rubric: Rubric, messages: list[Message]) -> GenerationRequest:
     settings = judge_settings(spec, rubric)
     prompt = backend.render(messages)
@@ -130,7 +104,3 @@ def _request(spec: ModelSpec, backend: Backend, rubric: Rubric, messages: list[M
         temperature=settings["temperature"],
         top_p=settings["top_p"],
     )
-
-
-def _unique(requests: list[GenerationRequest]) -> list[GenerationRequest]:
-    return list({request.key: request for request in requests}.values())
