@@ -163,7 +163,7 @@ def docs_command(
                 "task": leaf.name,
                 "doc_id": doc["doc_id"],
                 "messages": leaf.messages(doc),
-                "gold": doc.get("answer") or None,
+                "gold": doc.get("answer") or doc.get("reference") or None,
             }
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 

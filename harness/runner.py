@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from harness.backends.base import GenerationRequest
+from harness.backends.base import Backend, GenerationRequest
 from harness.cache import ResponseCache, request_key
 from harness.catalog import GroupSpec, LeafTask, load_tasks
 from harness.errors import HarnessError
@@ -72,10 +72,10 @@ def evaluate(
     """Run a model on tasks and write its run folder; returns the results dict."""
     started = _now()
     leaves, groups = load_tasks(task_names, options.metadata())
-    judges = _judges_for(leaves, options)
     from harness.backends import make_backend
 
     backend = make_backend(spec)
+    judges = _judges_for(leaves, options, (spec, backend))  # a model judging itself is loaded once
     settings = _generation_settings(spec, options)
     planned = [_plan(task, options.limit, backend.render, spec, settings) for task in leaves]
 
@@ -157,11 +157,13 @@ def score_predictions(
     return results
 
 
-def _judges_for(leaves: list[LeafTask], options: RunOptions) -> list[Judge]:
+def _judges_for(
+    leaves: list[LeafTask], options: RunOptions, loaded: tuple[ModelSpec, Backend] | None = None
+) -> list[Judge]:
     if not any(leaf.rubric for leaf in leaves):
         return []
     names = judge_names(leaves, options.judges)
-    return load_judges(names, list(options.models_files) if options.models_files else None)
+    return load_judges(names, list(options.models_files) if options.models_files else None, loaded)
 
 
 def _judge(

@@ -442,3 +442,30 @@ def test_leaderboard_psydt_puts_our_judged_run_beside_table5(tmp_path: Path) -> 
     assert "**2.33**" in psyche and "**2.69**" in psyche  # best of the paper's rows and ours
     ours = next(line for line in lines if line.startswith("| counselor "))
     assert "1.50 [" in ours and "| 1.00 [1.00, 1.00] |" in ours  # means with intervals; safety
+
+
+def test_a_model_judging_its_own_answers_is_loaded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import harness.backends
+
+    verdict = json.dumps(
+        dict.fromkeys(("comprehensiveness", "professionalism", "authenticity"), 1) | {"safety": 1}
+    )
+    models = write_models(
+        tmp_path,
+        f"models:\n  self-judge:\n    backend: mock\n    mock_response: '{verdict}'\n    category: candidate\n",
+    )
+    made: list[str] = []
+    real = harness.backends.make_backend
+    monkeypatch.setattr(harness.backends, "make_backend", lambda spec: made.append(spec.name) or real(spec))
+    spec = resolve_model("self-judge", [models])
+    options = RunOptions(output_dir=tmp_path, judges=("self-judge",), models_files=(models,))
+    results = evaluate(spec, ["cpsycoune"], options)
+    assert made == ["self-judge"] and results["tasks"]["cpsycoune"]["n_judged"] == 7
+
+
+def write_models(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "self.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

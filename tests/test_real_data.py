@@ -99,7 +99,9 @@ def test_grpo_reads_the_real_cpsyexam_train_split_skipping_malformed_records() -
     from train.config import GRPORunConfig
     from train.data import grpo_rows
 
-    config = GRPORunConfig.model_validate({"run_name": "a", "base_model": "m", "data": [{"source": "cpsyexam"}]})
+    config = GRPORunConfig.model_validate(
+        {"run_name": "a", "base_model": "m", "data": [{"source": "cpsyexam"}]}
+    )
     loaded = grpo_rows(config.data, str(REAL_DATA))
     assert len(loaded.rows) > 1000
     assert all(row["answer"] and set(row["answer"]) <= set(row["options"]) for row in loaded.rows)

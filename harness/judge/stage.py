@@ -31,15 +31,17 @@ def judge_names(leaves: list[LeafTask], requested: tuple[str, ...]) -> tuple[str
     return tuple(dict.fromkeys(defaults))
 
 
-def load_judges(names: tuple[str, ...], models_files: list[Path] | None) -> list[Judge]:
+def load_judges(
+    names: tuple[str, ...], models_files: list[Path] | None, loaded: tuple[ModelSpec, Backend] | None
+) -> list[Judge]:
     """Each judge's models.yaml entry and backend (an API judge checks its key here, before any
-    generation starts)."""
+    generation starts); a model already `loaded` (the evaluated one) is not loaded again."""
     from harness.backends import make_backend
 
     judges = []
     for name in names:
         spec = resolve_model(name, models_files)
-        judges.append(Judge(spec, make_backend(spec)))
+        judges.append(Judge(spec, loaded[1] if loaded and loaded[0] == spec else make_backend(spec)))
     return judges
 
 
