@@ -38,3 +38,26 @@ def test_smollm2_runs_end_to_end_through_the_cli(tmp_path: Path) -> None:
     assert all(isinstance(s["response"], str) and s["response"].strip() for s in samples)
     assert "<|im_start|>assistant" in samples[0]["prompt"]  # SmolLM2's own chat template
     assert "pceb_case_qa" in done.stdout  # the final table
+
+
+def test_training_turns_the_gguf_into_a_plain_checkpoint_with_the_same_logits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GRPO reloads its base by path for the reference model: the GGUF folder cannot be, so the
+    training plugin de-quantises it once into an ordinary checkpoint."""
+    pytest.importorskip("trl")
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    from harness.backends.lmeval_lm import embedded_smollm2
+    from train.model_io import embedded_checkpoint
+
+    monkeypatch.setenv("PSYCHE_CACHE_DIR", str(tmp_path))
+    folder = embedded_checkpoint()
+    assert folder.is_relative_to(tmp_path) and AutoConfig.from_pretrained(folder).model_type == "llama"
+    assert embedded_checkpoint() == folder  # made once
+    gguf_folder, gguf = embedded_smollm2()
+    original = AutoModelForCausalLM.from_pretrained(gguf_folder, gguf_file=gguf, dtype=torch.float32)
+    plain = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    ids = AutoTokenizer.from_pretrained(folder)("你好，心理咨询", return_tensors="pt").input_ids
+    assert torch.equal(original(ids).logits, plain(ids).logits)

