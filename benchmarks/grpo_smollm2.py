@@ -25,7 +25,14 @@ HELD_OUT_TASK = "cpsyexam_knowledge_single"  # dev split: never seen in training
 def harness(*args: str, cwd: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
-        sys.exit(f"harness {' '.join(args)} failed: {done.stderr.strip().splitlines()[-1]}")
+        lines = [
+            line
+            for line in done.stderr.replace("\r", "\n").splitlines()
+            if line.strip() and "it/s" not in line
+        ]
+        sys.exit(
+            f"harness {' '.join(args)} failed with exit status {done.returncode}:\n" + "\n".join(lines[-15:])
+        )
 
 
 def held_out_accuracy(model: str, cwd: Path, limit: int) -> tuple[float, int]:
