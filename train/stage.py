@@ -113,25 +113,13 @@ def train_and_finish(
     data_hashes: dict[str, str],
     examples: int,
 ) -> Candidate | None:
-    """Train with the metrics recorder attached, then save and register the candidate."""
+    """Train with the metrics recorder attached, then save and register the candidate (main
+    process only; None on the others)."""
     recorder = MetricsRecorder(folder.metrics)
     recorder.trainer = trainer
     trainer.add_callback(recorder)
     trainer.train()
-    return _finish(trainer, tokenizer, config, folder, base, stage, data_hashes, examples)
-
-
-def _finish(
-    trainer: Any,
-    tokenizer: Any,
-    config: RunConfig,
-    folder: RunFolder,
-    base: ModelSpec,
-    stage: str,
-    data_hashes: dict[str, str],
-    examples: int,
-) -> Candidate | None:
-    """Save and register the candidate (main process only); None on other processes."""
+    # Save and register the candidate on the main process only (others return None).
     trainer.accelerator.wait_for_everyone()
     model = trainer.accelerator.unwrap_model(trainer.model)
     if trainer.is_deepspeed_enabled:  # ZeRO-3 shards the weights: gather them for saving
