@@ -106,7 +106,7 @@ def main() -> None:
         (work / "grpo.yaml").write_text(
             "run_name: smollm2-grpo\nbase_model: smollm2-sft\ndata: [{source: cpsyexam, split: train}]\n"
             "learning_rate: 5.0e-6\neffective_batch_size: 8\nper_device_train_batch_size: 8\n"
-            f"num_generations: 4\nmax_completion_length: 192\nmax_steps: {options.grpo_steps}\nbeta: 1.0e-3\n",
+            f"num_generations: 4\nmax_completion_length: 192\nmax_prompt_length: 512\nmax_steps: {options.grpo_steps}\nbeta: 1.0e-3\n",
             encoding="utf-8",
         )
         start = time.perf_counter()

@@ -280,7 +280,7 @@ def test_one_grpo_step_logs_rewards_and_kl_and_its_candidate_is_evaluated(
         tmp_path / "grpo.yaml",
         f"run_name: tiny-grpo\nbase_model: {tiny_model_dir}\ndata: [{{path: mcq.jsonl, format: mcq}}]\n"
         "effective_batch_size: 4\nper_device_train_batch_size: 4\nnum_generations: 2\n"
-        "max_completion_length: 8\nmax_steps: 1\nlora: {r: 4, alpha: 8}\n",
+        "max_completion_length: 8\nmax_prompt_length: 512\nmax_steps: 1\nlora: {r: 4, alpha: 8}\n",
     )
     done = train_command(tmp_path, "grpo", config)
     assert done.returncode == 0, done.stderr
@@ -340,3 +340,20 @@ def test_without_the_train_extra_the_command_says_how_to_install_it(monkeypatch:
     )
     with pytest.raises(HarnessError, match=re.escape("pip install -e '.[train]'")):
         cli._require_extra()
+
+
+def test_grpo_leaves_out_prompts_longer_than_max_prompt_length(tiny_model_dir: Path) -> None:
+    """A long case question in a group of generations can exhaust memory: it is left out, counted."""
+    from transformers import AutoTokenizer
+
+    from train.data import mcq_prompt
+    from train.grpo import _prompts_that_fit
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    rows = [
+        {"prompt": mcq_prompt("短题", {"A": "甲", "B": "乙"}, False)},
+        {"prompt": mcq_prompt("长" * 3000, {"A": "甲", "B": "乙"}, False)},
+    ]
+    assert _prompts_that_fit(rows, tokenizer, 1024) == rows[:1]
+    with pytest.raises(HarnessError, match="no prompt fits max_prompt_length 5"):
+        _prompts_that_fit(rows, tokenizer, 5)

@@ -85,6 +85,7 @@ class GRPORunConfig(RunConfig):
     beta: float = Field(1e-3, ge=0.0)
     num_generations: int = Field(8, ge=2)
     max_completion_length: int = Field(1024, gt=0)
+    max_prompt_length: int = Field(1024, gt=0)  # longer prompts (tokens) are left out, with a count
     temperature: float = Field(1.0, gt=0.0)
     loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "grpo"
     use_vllm: bool | Literal["auto"] = "auto"

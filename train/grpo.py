@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 from pathlib import Path
+from typing import Any
 
 from harness.errors import HarnessError
 from train.config import GRPORunConfig, load_config
@@ -39,6 +41,7 @@ def run_grpo(config_path: Path) -> Candidate | None:
     from trl import GRPOConfig, GRPOTrainer
 
     model, tokenizer = load_base(base)
+    rows = _prompts_that_fit(data.rows, tokenizer, config.max_prompt_length)
     arguments = GRPOConfig(
         **trainer_arguments(config, folder),
         beta=config.beta,
@@ -53,8 +56,27 @@ def run_grpo(config_path: Path) -> Candidate | None:
         model=model,
         reward_funcs=[format_reward, accuracy_reward],  # type: ignore[list-item] # trl's list[float | None]
         args=arguments,
-        train_dataset=Dataset.from_list(data.rows),
+        train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
         peft_config=lora_config(config),
     )
-    return train_and_finish(trainer, tokenizer, config, folder, base, "grpo", data.hashes, len(data.rows))
+    return train_and_finish(trainer, tokenizer, config, folder, base, "grpo", data.hashes, len(rows))
+
+
+def _prompts_that_fit(rows: list[dict[str, Any]], tokenizer: Any, limit: int) -> list[dict[str, Any]]:
+    """Rows whose chat-formatted prompt has at most `limit` tokens. A long case question cut short
+    would lose its options, so it is left out instead (and counted): a few thousand prompt tokens
+    in a group of generations can exhaust memory on a small machine."""
+    texts = [
+        tokenizer.apply_chat_template(row["prompt"], add_generation_prompt=True, tokenize=False)
+        for row in rows
+    ]
+    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    kept = [row for row, length in zip(rows, lengths, strict=True) if length <= limit]
+    if len(kept) < len(rows):
+        logging.getLogger("harness").warning(
+            f"GRPO: left out {len(rows) - len(kept)} of {len(rows)} prompt(s) longer than max_prompt_length {limit} tokens"
+        )
+    if not kept:
+        raise HarnessError(f"GRPO: no prompt fits max_prompt_length {limit}; raise it in the config")
+    return kept
