@@ -357,3 +357,42 @@ def test_grpo_leaves_out_prompts_longer_than_max_prompt_length(tiny_model_dir: P
     assert _prompts_that_fit(rows, tokenizer, 1024) == rows[:1]
     with pytest.raises(HarnessError, match="no prompt fits max_prompt_length 5"):
         _prompts_that_fit(rows, tokenizer, 5)
+
+
+def test_accelerate_launch_runs_the_training_module(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """The scale-out path: `accelerate launch -m train ...` (here one CPU process)."""
+    accelerate = Path(sys.executable).with_name("accelerate")
+    launch_config = write(
+        tmp_path / "cpu.yaml",
+        'compute_environment: LOCAL_MACHINE\ndistributed_type: "NO"\nmixed_precision: "no"\n'
+        "num_machines: 1\nnum_processes: 1\nuse_cpu: true\n",
+    )
+    write(
+        tmp_path / "qa.jsonl",
+        json.dumps({"question": "题", "rationale": "推理", "answer": "答"}, ensure_ascii=False) + "\n",
+    )
+    config = write(
+        tmp_path / "sft.yaml",
+        f"run_name: launched\nbase_model: {tiny_model_dir}\ndata: [{{path: qa.jsonl, format: rationale_qa}}]\n"
+        "effective_batch_size: 1\nmax_steps: 1\nmax_length: 64\n",
+    )
+    done = subprocess.run(
+        [
+            str(accelerate),
+            "launch",
+            "--config_file",
+            str(launch_config),
+            "-m",
+            "train",
+            "sft",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (
+        "launched" in yaml.safe_load((tmp_path / "models.local.yaml").read_text(encoding="utf-8"))["models"]
+    )
