@@ -51,14 +51,14 @@ def write_results(folder: Path, results: dict[str, Any]) -> Path:
             previous = {}
         results["tasks"] = {**previous.get("tasks", {}), **results["tasks"]}
         results["groups"] = {**previous.get("groups", {}), **results["groups"]}
-    _atomic_write(path, json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomically(path, json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     return path
 
 
 def write_samples(folder: Path, task: str, samples: Iterable[dict[str, Any]]) -> Path:
     path = folder / "samples" / f"{task}.jsonl"
     text = "".join(json.dumps(sample, ensure_ascii=False) + "\n" for sample in samples)
-    _atomic_write(path, text)
+    write_text_atomically(path, text)
     return path
 
 
@@ -95,7 +95,8 @@ def read_predictions(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(path.suffix + ".tmp")
     temporary.write_text(text, encoding="utf-8")

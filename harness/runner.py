@@ -245,7 +245,7 @@ def _score_and_write(
             samples.append(sample)
         write_samples(folder, plan.task.name, samples)
         if plan.task.rubric:
-            summary = summarize_judged(plan.task.rubric, samples, list(verdicts) or ["(none)"])
+            summary = summarize_judged(plan.task.rubric, samples, list(verdicts))
         else:
             summary = summarize_task(plan.task.scorer, samples)
         summary |= {

@@ -10,6 +10,7 @@ import yaml
 
 from harness.errors import HarnessError
 from harness.models import EMBEDDED_SMOLLM2, LOCAL_MODELS_FILE, ModelSpec, resolve_model
+from harness.results import write_text_atomically
 
 
 def base_spec(name_or_path: str) -> ModelSpec:
@@ -100,8 +101,5 @@ def register_candidate(name: str, folder: Path, base: ModelSpec, notes: str, mod
         "generation": base.generation.model_dump(),
         "notes": notes,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".yaml.part")
-    partial.write_text(yaml.safe_dump(current, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    partial.replace(path)
+    write_text_atomically(path, yaml.safe_dump(current, allow_unicode=True, sort_keys=False))
     return path

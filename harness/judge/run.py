@@ -43,7 +43,7 @@ class Verdict:
         return record
 
 
-def judge_settings(spec: ModelSpec, rubric: Rubric) -> dict[str, Any]:
+def judge_settings(rubric: Rubric) -> dict[str, Any]:
     """Greedy decoding with the rubric's token budget (recorded in results.json)."""
     return {"temperature": 0.0, "top_p": 1.0, "max_new_tokens": rubric.max_new_tokens}
 
@@ -93,7 +93,7 @@ def run_judge(
 
 
 def _request(spec: ModelSpec, backend: Backend, rubric: Rubric, messages: list[Message]) -> GenerationRequest:
-    settings = judge_settings(spec, rubric)
+    settings = judge_settings(rubric)
     prompt = backend.render(messages)
     return GenerationRequest(
         key=request_key({"judge": spec.fingerprint()}, prompt, settings),

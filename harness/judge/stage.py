@@ -78,7 +78,7 @@ def describe_judges(judges: list[Judge], leaves: list[LeafTask]) -> dict[str, An
                 mode="json", include={"name", "display_name", "backend", "weights", "api_model", "base_url"}
             ),
             "backend": judge.backend.describe(),
-            "settings": {rubric.task: judge_settings(judge.spec, rubric) for rubric in rubrics},
+            "settings": {rubric.task: judge_settings(rubric) for rubric in rubrics},
             "max_attempts": {rubric.task: rubric.max_attempts for rubric in rubrics},
             "rubric_hash": {rubric.task: rubric.digest() for rubric in rubrics},
         }
