@@ -48,7 +48,7 @@ def held_out_accuracy(model: str, cwd: Path, limit: int) -> tuple[float, int]:
         "256",
         cwd=cwd,
     )
-    task = json.loads((cwd / "results" / model / "results.json").read_text(encoding="utf-8"))["tasks"][
+    task = json.loads((cwd / "results" / model / "latest" / "results.json").read_text(encoding="utf-8"))["tasks"][
         HELD_OUT_TASK
     ]
     return task["acc"], task["n_unparsed"]

@@ -8,6 +8,7 @@ and letters in an explanation that follows the stated answer are never read.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -17,25 +18,34 @@ _FULL_WIDTH = str.maketrans(
     | {"：": ":", "（": "(", "）": ")", "｛": "{", "｝": "}", "＂": '"'}
 )
 
+# Bump when a change can alter what is extracted from any response: results record it, and runs
+# scored under another version are marked until `harness score --run` re-scores them.
+EXTRACTOR_VERSION = "1"
+
+# Every pattern below is bounded (no unbounded repetition that can be retried from many starting
+# points), and markers are found in one regex pass in C: extraction is linear in the response length.
+
 # What may stand between a marker and the letters: copulas, "选项", brackets, quotes.
 _LEAD = (
-    r"(?:\s|:|是|为|应为|应该是|应该为|应当是|应选|可能是|选项|选|option|options|\(|\[|【|\{|「|\"|'|“|‘|\*)*"
+    r"(?:\s|:|是|为|应为|应该是|应该为|应当是|应选|可能是|选项|选|option|options|\(|\[|【|\{|「|\"|'|“|‘|\*){0,16}+"
 )
 # What may separate the letters of a list.
-_SEP = r"(?:\s|、|,|，|和|与|及|/|\+|&|\"|'|“|”|‘|’)*"
+_SEP = r"(?:\s|、|,|，|和|与|及|/|\+|&|\"|'|“|”|‘|’){0,10}+"
 # A run of letters ends at the end of the text, punctuation, white space, or one of a few CJK
 # characters that follow a stated answer (C项, A选项, B正确); any other letter, digit, hyphen or CJK
 # character means the letters were part of a word.
 _BOUNDARY = r"(?=$|[^A-Za-z0-9_\-\u3400-\u9fff]|[项选正和或都均])"
+_MAX_LETTERS = 26
+# Responses longer than this are read at their first WINDOW_HEAD and last WINDOW_TAIL characters.
+WINDOW_HEAD = 4_096
+WINDOW_TAIL = 60_000  # a stated answer is a short run of letters, never a page of them
 
-_STRONG_MARKERS = re.compile(
-    r"正确答案|最终答案|参考答案|答案|final answer|the answer is|answer", re.IGNORECASE
-)
-_WEAK_MARKERS = re.compile(r"故选|应选|因此选|所以选|我选|选择")
+_STRONG_MARKERS = r"正确答案|最终答案|参考答案|答案|(?i:final answer|the answer is|answer)"
+_WEAK_MARKERS = r"故选|应选|因此选|所以选|我选|选择"
 _OPTIONS_LISTING = re.compile(r"^(?:选项|options?)\s*[:：]", re.IGNORECASE)
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
-_BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
-_JSON_ANS = re.compile(r"\"(?:ans|answer|answers|答案)\"\s*:\s*(\[[^\]]*\]|\"[^\"]*\")")
+_ANSWER_TAGS = re.compile(r"<answer>|</answer>", re.IGNORECASE)
+_BOXED = re.compile(r"\\boxed\{([^{}]{0,200})\}")
+_JSON_ANS = re.compile(r"\"(?:ans|answer|answers|答案)\"\s*:\s*(\[[^\]]{0,200}\]|\"[^\"]{0,200}\")")
 
 
 def extract_choices(response: str, options: str = "ABCD", multi: bool = False) -> str | None:
@@ -48,13 +58,23 @@ def extract_choices(response: str, options: str = "ABCD", multi: bool = False) -
     text = _final_part(response)
     if text is None:
         return None
-    text = text.translate(_FULL_WIDTH)
+    text = _window(text).translate(_FULL_WIDTH)
     letters = options.upper()
+    if not letters:
+        return None
     for finder in (_from_answer_tag, _from_boxed, _from_json, _from_markers, _from_whole_reply):
         found = finder(text, letters)
         if found:
             return "".join(sorted(set(found)))
     return None
+
+
+def _window(text: str) -> str:
+    """The parts of a very long response that can state its answer: the start (a reply that opens
+    with the letters) and the end (the last marker, tag or box). Bounds the work on any input."""
+    if len(text) <= WINDOW_HEAD + WINDOW_TAIL:
+        return text
+    return text[:WINDOW_HEAD] + "\n" + text[-WINDOW_TAIL:]
 
 
 def _final_part(response: str) -> str | None:
@@ -69,20 +89,51 @@ def _final_part(response: str) -> str | None:
     return response
 
 
-def _letter_run(text: str, letters: str, allow_lower: bool) -> str | None:
-    """Letters stated at the very start of `text` (after lead-in words), or None."""
-    if not letters:
-        return None
-    cls = re.escape(letters) + (re.escape(letters.lower()) if allow_lower else "")
-    pattern = rf"^{_LEAD}([{cls}](?:{_SEP}[{cls}])*){_BOUNDARY}"
-    match = re.match(pattern, text, flags=0)
+@functools.lru_cache(maxsize=64)
+def _patterns(letters: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(lower-case allowed run, upper-case only run, strong-marker run, weak-marker run) for a label set."""
+    lower = re.escape(letters) + re.escape(letters.lower())
+    upper = re.escape(letters)
+
+    def run(cls: str) -> str:
+        return rf"{_LEAD}(?P<run>[{cls}](?:{_SEP}[{cls}]){{0,{_MAX_LETTERS}}}){_BOUNDARY}"
+
+    return (
+        re.compile(run(lower)),
+        re.compile(run(upper)),
+        # The greedy (?s:.*) makes one match find the last marker followed by letters.
+        re.compile(rf"(?s:.*)(?:{_STRONG_MARKERS}){run(lower)}"),
+        re.compile(rf"(?s:.*)(?:{_WEAK_MARKERS}){run(lower)}"),
+    )
+
+
+def _letters_of(match: re.Match[str] | None, letters: str) -> str | None:
     if not match:
         return None
-    return "".join(ch.upper() for ch in match.group(1) if ch.upper() in letters)
+    return "".join(ch.upper() for ch in match.group("run") if ch.upper() in letters) or None
+
+
+def _letter_run(text: str, letters: str, allow_lower: bool) -> str | None:
+    """Letters stated at the very start of `text` (after lead-in words), or None."""
+    pattern = _patterns(letters)[0 if allow_lower else 1]
+    return _letters_of(pattern.match(text), letters)
+
+
+def _answer_tag_contents(text: str) -> list[str]:
+    """The text inside each <answer>...</answer> (from the last opening tag before each closing one)."""
+    contents = []
+    opened: int | None = None
+    for tag in _ANSWER_TAGS.finditer(text):
+        if tag.group(0)[1] != "/":
+            opened = tag.end()
+        elif opened is not None:
+            contents.append(text[opened : tag.start()])
+            opened = None
+    return contents
 
 
 def _from_answer_tag(text: str, letters: str) -> str | None:
-    for inner in reversed(_ANSWER_TAG.findall(text)):
+    for inner in reversed(_answer_tag_contents(text)):
         found = _letter_run(inner.strip(), letters, True) or _from_markers(inner, letters)
         if found:
             return found
@@ -114,13 +165,10 @@ def _from_json(text: str, letters: str) -> str | None:
 
 
 def _from_markers(text: str, letters: str) -> str | None:
-    """Letters right after the last answer marker that is followed by letters."""
-    for markers in (_STRONG_MARKERS, _WEAK_MARKERS):
-        found = None
-        for match in markers.finditer(text):
-            candidate = _letter_run(text[match.end() :], letters, True)
-            if candidate:
-                found = candidate
+    """Letters right after the last answer marker that is followed by letters (strong markers
+    first, then weak ones)."""
+    for pattern in _patterns(letters)[2:]:
+        found = _letters_of(pattern.match(text), letters)
         if found:
             return found
     return None

@@ -1,5 +1,6 @@
-"""The response cache: one SQLite file per run folder, one row per response, committed as it
-arrives, so a crash or kill -9 loses nothing and a re-run generates only what is missing."""
+"""The response cache: one SQLite file per model folder, one row per response keyed by a hash of
+everything that decides it, committed as it arrives, so a crash or kill -9 loses nothing, a re-run
+generates only what is missing, and runs of the same model with other settings share what they can."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError
+
+BUSY_TIMEOUT_S = 60.0  # another process writing the same cache waits, it does not fail
+
 
 def request_key(model_fingerprint: dict[str, Any], prompt: str, settings: dict[str, Any]) -> str:
     """A stable hash of everything that decides a response: model settings, prompt, decoding."""
@@ -19,14 +24,21 @@ def request_key(model_fingerprint: dict[str, Any], prompt: str, settings: dict[s
 
 class ResponseCache:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(path, isolation_level=None)  # autocommit: each put is durable
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a commit survives the process being killed (only an OS crash can lose the last ones)
-        self.connection.execute("PRAGMA synchronous=NORMAL")
-        self.connection.execute(
-            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL)"
-        )
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives the process being killed (only an OS crash can lose the last ones)
+            self.connection.execute("PRAGMA synchronous=NORMAL")
+            self.connection.execute(
+                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL)"
+            )
+        except sqlite3.DatabaseError as error:
+            raise HarnessError(
+                f"{path}: not a usable response cache ({error}); move it away and re-run "
+                "(its responses are then generated again)"
+            ) from None
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
         """The cached responses among `keys`."""

@@ -85,10 +85,16 @@ def eval_command(
 
 @app.command("score")
 def score_command(
-    tasks: TasksOption,
+    tasks: Annotated[
+        str | None, typer.Option("--tasks", help="Comma-separated tasks or groups (with --predictions)")
+    ] = None,
     predictions: Annotated[
-        Path, typer.Option("--predictions", help='JSONL lines {"doc_id": ..., "response": ...}')
-    ],
+        Path | None, typer.Option("--predictions", help='JSONL lines {"doc_id": ..., "response": ...}')
+    ] = None,
+    run: Annotated[
+        str | None,
+        typer.Option("--run", help="Re-score a run from its stored responses: MODEL, MODEL/SPEC or a folder"),
+    ] = None,
     model_name: Annotated[str, typer.Option("--model-name", help="Name of the run folder")] = "external",
     data_dir: DataDirOption = None,
     output_dir: OutputOption = Path("results"),
@@ -99,9 +105,10 @@ def score_command(
     sample: SampleOption = None,
     models_file: Annotated[Path | None, typer.Option("--models-file", help="Instead of models.yaml")] = None,
 ) -> None:
-    """Score responses produced elsewhere and write the same results files."""
-    from harness.results import read_predictions
-    from harness.runner import RunOptions, score_predictions
+    """Score responses produced elsewhere (--predictions), or re-score a run (--run), and write the
+    same results files."""
+    from harness.results import read_predictions, resolve_run
+    from harness.runner import RunOptions, rescore_run, score_predictions
 
     options = RunOptions(
         data_dir=data_dir,
@@ -113,11 +120,35 @@ def score_command(
         judges=_judge_names(judges),
         models_files=(models_file,) if models_file else None,
     )
+    if run is not None:
+        folder = resolve_run(output_dir, run)
+        with _ProgressBar() as progress:
+            results = rescore_run(folder, options, progress)
+        _print_table(results, str(folder))
+        return
+    if tasks is None or predictions is None:
+        raise HarnessError("harness score needs --tasks and --predictions, or --run to re-score a run")
+    rows = read_predictions(predictions)
     with _ProgressBar() as progress:
-        results = score_predictions(
-            model_name, _split_names(tasks), read_predictions(predictions), options, progress
-        )
+        results = score_predictions(model_name, _split_names(tasks), rows, options, progress)
     _print_table(results, model_name)
+
+
+@app.command("runs")
+def runs_command(
+    results_dir: Annotated[Path, typer.Option("--results-dir", help="Where run folders are")] = Path("results"),
+) -> None:
+    """List the runs: model, spec, tasks, split, coverage (complete or not), scoring, date."""
+    from rich.table import Table
+
+    from harness.runs import list_runs
+
+    table = Table("model", "run", "tasks", "split", "limit", "coverage", "scoring", "finished")
+    for run in list_runs(results_dir):
+        table.add_row(
+            run.model, run.name, run.tasks, run.split, run.limit, run.coverage, run.scoring, run.finished
+        )
+    _console().print(table)
 
 
 @app.command("tasks")
@@ -190,8 +221,8 @@ def leaderboard_command(
 
 @app.command("compare")
 def compare_command(
-    model_a: Annotated[str, typer.Argument(help="Run folder name under --results-dir")],
-    model_b: Annotated[str, typer.Argument(help="Run folder name under --results-dir")],
+    model_a: Annotated[str, typer.Argument(help="A run: MODEL (its latest run), MODEL/SPEC or a folder")],
+    model_b: Annotated[str, typer.Argument(help="A run: MODEL (its latest run), MODEL/SPEC or a folder")],
     tasks: TasksOption = "pceb_mcq",
     results_dir: Annotated[Path, typer.Option("--results-dir")] = Path("results"),
     metric: Annotated[str, typer.Option("--metric", help="acc or acc_elastic")] = "acc",
@@ -266,7 +297,17 @@ def _print_table(results: dict[str, Any], name: str) -> None:
         return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
     table = Table(
-        "task", "n", "acc", "acc_elastic", "unparsed", "R-1", "R-L", "B-4", "failed", title=f"results: {name}"
+        "task",
+        "scored/expected",
+        "acc",
+        "acc_elastic",
+        "unparsed",
+        "R-1",
+        "R-L",
+        "B-4",
+        "failed",
+        "missing",
+        title=f"results: {name}",
     )
     rows = [(task, values) for task, values in results["tasks"].items() if "dimensions" not in values]
     rows += [(f"{group} (avg)", values) for group, values in results["groups"].items()]
@@ -276,9 +317,10 @@ def _print_table(results: dict[str, Any], name: str) -> None:
     if not rows:
         return
     for task, values in rows:
+        scored = f"{values.get('n_scored', values.get('n'))}/{values.get('n_expected', values.get('n'))}"
         table.add_row(
             task,
-            cell(values.get("n")),
+            scored if "subtasks" not in values else cell(values.get("n")),
             cell(values.get("acc")),
             cell(values.get("acc_elastic")),
             cell(values.get("n_unparsed")),
@@ -286,8 +328,12 @@ def _print_table(results: dict[str, Any], name: str) -> None:
             cell(values.get("rougeL")),
             cell(values.get("bleu4")),
             cell(values.get("n_failed")),
+            cell(values.get("n_missing")),
         )
     _console().print(table)
+    for group, values in results["groups"].items():
+        if values.get("incomplete"):
+            _console().print(f"{group}: no aggregate, incomplete ({'; '.join(values['incomplete'][:3])})")
 
 
 def _print_judged(task: str, values: dict[str, Any], name: str) -> None:
@@ -346,10 +392,25 @@ _add_plugins()
 def main() -> None:
     """Entry point: user mistakes print one line and exit 2, without a traceback."""
     import logging
+    import signal
+
+    from harness.errors import RunInterrupted
 
     logging.basicConfig(format="warning: %(message)s", level=logging.WARNING)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
+    except RunInterrupted as error:
+        sys.stderr.write(f"{error}\n")
+        sys.exit(RunInterrupted.exit_code)
     except HarnessError as error:
         sys.stderr.write(f"error: {error}\n")
         sys.exit(2)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing was written\n")
+        sys.exit(RunInterrupted.exit_code)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops a run like Ctrl-C: what was kept is reported, nothing half-written remains."""
+    raise KeyboardInterrupt

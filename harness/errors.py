@@ -6,3 +6,9 @@ class HarnessError(Exception):
 
     The CLI prints it on one line and exits non-zero, without a traceback.
     """
+
+
+class RunInterrupted(HarnessError):
+    """Ctrl-C or SIGTERM during a run: the message says what was kept and how to resume."""
+
+    exit_code = 130

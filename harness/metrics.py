@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+# Bump when a change can alter any per-item score (results record it next to the extractor version).
+METRICS_VERSION = "1"
+
 
 def standard_accuracy(predicted: str | None, gold: str) -> float:
     """1.0 when the predicted letter set equals the gold set exactly, else 0.0."""

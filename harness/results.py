@@ -1,58 +1,175 @@
-"""The run folder: <output-dir>/<model>/results.json, samples/<task>.jsonl, cache.sqlite.
+"""The run folders and the files in them, read and written safely.
 
-results.json (schema_version 1):
+Layout: <output-dir>/<model>/cache.sqlite (every response of the model, keyed by content, shared by
+its runs), <output-dir>/<model>/<spec-hash>/ (one run: spec.json, results.json, samples/<task>.jsonl,
+cpsyexam_submission.json) and <output-dir>/<model>/latest (a link to the run written last).
+
+results.json (schema_version 2):
+  spec_hash    the run's name: a hash of spec.json (model, decoding, data selection, protocol)
+  spec         what was frozen: the model entry, decoding settings, split, limit, sample, answer key
   model        the models.yaml entry (API keys never appear: only the names of their variables)
   backend      facts the backend reports (class, parameter count, dtype, device)
   generation   temperature, top_p, max_new_tokens
-  tasks        {task: {version, prompt_hash, split, n, n_failed, n_unparsed?, acc?, acc_elastic?,
-                rouge1?, rougeL?, bleu4?}}  (accuracies and text metrics in percent)
-  groups       {group: {subtasks, n, acc?, acc_elastic?, <metric>_weighting}}
-  provenance   harness version, git commit + dirty flag, package versions, python, command
-  started_at / finished_at (UTC, ISO 8601)
+  tasks        {task: {version, prompt_hash, docs_hash, scoring, split, limit, n_expected, n, n_scored,
+                n_failed, n_missing, complete, n_unparsed?, acc?, acc_elastic?, exact?, rouge1?,
+                rougeL?, bleu4?, provenance, finished_at}}  (accuracies and text metrics in percent;
+                exact: accuracies as [numerator, denominator])
+  groups       {group: {subtasks, n, complete, acc?, acc_elastic?, <metric>_weighting, incomplete?}}
+  provenance   of the last write: harness version, git commit + dirty flag, packages, python, command
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
+LATEST = "latest"
+LOCK_TIMEOUT_S = 600.0
 
 
-def run_dir(output_dir: Path, model_name: str) -> Path:
+def model_dir(output_dir: Path, model_name: str) -> Path:
+    """Where every run of a model lives."""
     return Path(output_dir) / model_name.replace("/", "__")
 
 
-def read_results(path: Path) -> dict[str, Any]:
-    """A results.json, or a HarnessError naming the file."""
+def run_dir(output_dir: Path, model_name: str, spec_hash: str) -> Path:
+    """The folder of one run (one frozen spec)."""
+    return model_dir(output_dir, model_name) / spec_hash
+
+
+def find_runs(results_dir: Path) -> list[Path]:
+    """Every run folder under results_dir (results.json present), the `latest` links left out;
+    folders of the first layout (<model>/results.json) are found too."""
+    root = Path(results_dir)
+    found = [
+        path.parent
+        for pattern in ("*/*/results.json", "*/results.json")
+        for path in root.glob(pattern)
+        if not path.parent.is_symlink()
+    ]
+    return sorted(set(found))
+
+
+def resolve_run(results_dir: Path, name: str) -> Path:
+    """A run folder from `model` (its latest run), `model/spec-hash`, or a path to a run folder."""
+    for candidate in (Path(name), Path(results_dir) / name):
+        if (candidate / "results.json").exists():
+            return candidate
+        if (candidate / LATEST / "results.json").exists():
+            return (candidate / LATEST).resolve()
+    raise HarnessError(f"no run {name!r} under {results_dir} (see `harness runs`)")
+
+
+def point_latest(folder: Path) -> None:
+    """Make <model>/latest point at this run folder (replaced atomically)."""
+    link = folder.parent / LATEST
+    temporary = folder.parent / f".{LATEST}.{os.getpid()}.tmp"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(folder.name, target_is_directory=True)
+    os.replace(temporary, link)
+
+
+def check_writable(folder: Path) -> None:
+    """Before any work, without creating anything: the run folder can be made and written, and what
+    it already holds is readable. One line naming the path otherwise."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise HarnessError(f"output folder {folder}: {existing} is a file, not a folder; choose another --output-dir")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise HarnessError(f"output folder {folder}: {existing} is not writable; choose another --output-dir")
+    if folder.is_dir():
+        check_existing_files(folder)
+
+
+def prepare_folder(folder: Path) -> None:
+    """Create a run folder, or one line saying why it cannot be (a file in the way, no permission)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check.", delete=True)  # noqa: SIM115
+        probe.close()
     except OSError as error:
-        raise HarnessError(f"{path}: cannot read results ({error.strerror})") from None
-    except json.JSONDecodeError as error:
-        raise HarnessError(f"{path}: invalid JSON at line {error.lineno} ({error.msg})") from None
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-        raise HarnessError(f"{path}: not a psyche-harness results file (schema_version {SCHEMA_VERSION})")
+        raise HarnessError(
+            f"output folder {folder}: cannot write there ({error.strerror or error}); "
+            "choose another --output-dir"
+        ) from None
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold the run folder's lock: concurrent writers to one run merge instead of overwriting."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(folder / ".lock"), timeout=LOCK_TIMEOUT_S)
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise HarnessError(f"{folder}: another process has held this run's lock for {LOCK_TIMEOUT_S:.0f} s") from None
+
+
+def read_results(path: Path) -> dict[str, Any]:
+    """A results.json, or a HarnessError naming the file and what is wrong with it."""
+    data = read_json_file(path, "results")
+    if not isinstance(data, dict) or data.get("schema_version") not in READABLE_SCHEMAS:
+        raise HarnessError(
+            f"{path}: not a psyche-harness results file (schema_version {' or '.join(map(str, READABLE_SCHEMAS))})"
+        )
+    for section in ("tasks", "groups"):
+        value = data.get(section, {})
+        if not isinstance(value, dict) or not all(isinstance(entry, dict) for entry in value.values()):
+            raise HarnessError(f"{path}: '{section}' should map names to objects; the file is damaged")
     return data
 
 
-def write_results(folder: Path, results: dict[str, Any]) -> Path:
-    """Write results.json atomically, keeping the tasks and groups of earlier runs of this model."""
+def read_json_file(path: Path, what: str) -> Any:
+    """JSON from a file the harness wrote, or a HarnessError naming it (missing, damaged, not UTF-8)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise HarnessError(f"{path}: cannot read {what} ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise HarnessError(f"{path}: {what} is not UTF-8 text (byte {error.start}); the file is damaged") from None
+    except json.JSONDecodeError as error:
+        raise HarnessError(
+            f"{path}: invalid JSON at line {error.lineno} ({error.msg}); the file is damaged: "
+            "move it away to start this run's file afresh"
+        ) from None
+
+
+def merge_results(
+    folder: Path, results: dict[str, Any], groups_of: Callable[[dict[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
+    """Write results.json under the run's lock, keeping the tasks other processes (or earlier runs
+    of the same spec) wrote there; groups are computed over the merged tasks. A damaged existing
+    file stops with one line. Returns what was written."""
     path = folder / "results.json"
-    if path.exists():
-        try:
+    with locked(folder):
+        if path.exists():
             previous = read_results(path)
-        except HarnessError:
-            previous = {}
-        results["tasks"] = {**previous.get("tasks", {}), **results["tasks"]}
-        results["groups"] = {**previous.get("groups", {}), **results["groups"]}
-    write_text_atomically(path, json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    return path
+            results["tasks"] = {**previous.get("tasks", {}), **results["tasks"]}
+        results["groups"] = groups_of(results["tasks"])
+        write_text_atomically(path, json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    return results
+
+
+def check_existing_files(folder: Path) -> None:
+    """Before any work: the run's results.json, submission and cache must be readable."""
+    if (folder / "results.json").exists():
+        read_results(folder / "results.json")
+    submission = folder / "cpsyexam_submission.json"
+    if submission.exists() and not isinstance(read_json_file(submission, "the submission"), dict):
+        raise HarnessError(f"{submission}: expected a JSON object; the file is damaged")
 
 
 def write_samples(folder: Path, task: str, samples: Iterable[dict[str, Any]]) -> Path:
@@ -62,11 +179,26 @@ def write_samples(folder: Path, task: str, samples: Iterable[dict[str, Any]]) ->
     return path
 
 
+def read_samples(path: Path) -> list[dict[str, Any]]:
+    """The samples of a samples/<task>.jsonl, or a HarnessError naming the line that is damaged."""
+    samples = []
+    for number, line in enumerate(_text_lines(path, "samples"), start=1):
+        if not line.strip():
+            continue
+        try:
+            sample = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise HarnessError(f"{path}, line {number}: invalid JSON ({error.msg}); the file is damaged") from None
+        if not isinstance(sample, dict) or "doc_id" not in sample:
+            raise HarnessError(f"{path}, line {number}: not a sample (no doc_id)")
+        samples.append(sample)
+    return samples
+
+
 def read_sample_scores(path: Path, metric: str) -> dict[str, float]:
     """doc_id -> the metric's per-sample score from a samples/<task>.jsonl (unscored and NaN left out)."""
     scores: dict[str, float] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        sample = json.loads(line)
+    for sample in read_samples(path):
         value = (sample.get("scores") or {}).get(metric)
         if isinstance(value, (int, float)) and value == value:  # NaN: the split withholds the gold
             scores[str(sample["doc_id"])] = float(value)
@@ -76,11 +208,7 @@ def read_sample_scores(path: Path, metric: str) -> dict[str, float]:
 def read_predictions(path: Path) -> list[dict[str, Any]]:
     """JSONL lines {"doc_id": ..., "response": ..., "task"?: ...}; a HarnessError names a bad line."""
     rows = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise HarnessError(f"{path}: cannot read predictions ({error.strerror})") from None
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(_text_lines(path, "predictions"), start=1):
         if not line.strip():
             continue
         try:
@@ -95,9 +223,28 @@ def read_predictions(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _text_lines(path: Path, what: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise HarnessError(f"{path}: cannot read {what} ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise HarnessError(f"{path}: {what} must be UTF-8 text (invalid byte at offset {error.start})") from None
+
+
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
+    """Write through a uniquely named temporary file, flushed to disk, then rename: a reader (or a
+    crash at any moment) sees the old file or the new one, never half of one, and two writers never
+    share a temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+

@@ -1,20 +1,25 @@
-"""evaluate(model, tasks) -> a run folder. Responses are cached as they arrive; scoring reads
-them afterwards, so a crash resumes where it stopped and `harness score` re-scores without a model."""
+"""evaluate(model, tasks) -> a run folder named by the run's frozen spec. Responses are cached as
+they arrive (per model, keyed by content); scoring reads them afterwards, so a crash resumes where it
+stopped and `harness score` re-scores without a model."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, GenerationRequest
 from harness.cache import ResponseCache, request_key
 from harness.catalog import GroupSpec, LeafTask, load_tasks
-from harness.errors import HarnessError
+from harness.errors import HarnessError, RunInterrupted
 from harness.generation import ProgressFactory, fetch_responses
 from harness.judge.stage import (
     Judge,
@@ -28,9 +33,29 @@ from harness.judge.stage import (
 from harness.judge.summary import summarize_judged
 from harness.models import REPO_ROOT, ModelSpec
 from harness.provenance import collect
-from harness.results import SCHEMA_VERSION, run_dir, write_results, write_samples
-from harness.scoring import SCORERS
-from harness.summary import summarize_group, summarize_task
+from harness.redaction import redact_url
+from harness.results import (
+    SCHEMA_VERSION,
+    check_existing_files,
+    check_writable,
+    locked,
+    merge_results,
+    model_dir,
+    point_latest,
+    prepare_folder,
+    read_json_file,
+    read_results,
+    read_samples,
+    write_samples,
+    write_text_atomically,
+)
+from harness.scoring import SCORERS, SCORING_VERSIONS
+from harness.spec import RunSpec, model_settings
+from harness.summary import FAILED, MISSING, SCORED, coverage, summarize_group, summarize_task
+
+SPLITS = ("dev", "test", "train")
+SPLIT_ENV = "PSYCHE_CPSYEXAM_SPLIT"
+log = logging.getLogger("harness")
 
 
 @dataclass(frozen=True)
@@ -48,11 +73,32 @@ class RunOptions:
     judges: tuple[str, ...] = ()  # judge models for judge-scored tasks (default: the task's)
     models_files: tuple[Path, ...] | None = None  # where judge names are looked up
 
+    def __post_init__(self) -> None:
+        for name, value in (("--limit", self.limit), ("--max-new-tokens", self.max_new_tokens), ("--sample", self.sample)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise HarnessError(f"{name} must be a positive whole number, got {value!r}")
+        if self.split is not None and self.split not in SPLITS:
+            raise HarnessError(f"--split {self.split!r}: use one of {', '.join(SPLITS)}")
+        env = os.environ.get(SPLIT_ENV)
+        if self.split is None and env is not None and env not in SPLITS:
+            raise HarnessError(f"{SPLIT_ENV}={env!r}: use one of {', '.join(SPLITS)}")
+
+    @property
+    def cpsyexam_split(self) -> str:
+        """The CPsyExam split the loader reads and the results record (one decision, made here)."""
+        return self.split or os.environ.get(SPLIT_ENV) or "dev"
+
+    @property
+    def data_path(self) -> str | None:
+        """The data directory as an absolute path (None: PSYCHE_DATA_DIR or a fetch decides)."""
+        chosen = self.data_dir or os.environ.get("PSYCHE_DATA_DIR")
+        return str(Path(chosen).expanduser().resolve()) if chosen else None
+
     def metadata(self) -> dict[str, Any]:
         """What the task files' custom_dataset receives."""
         extra = {
             "data_dir": self.data_dir,
-            "split": self.split,
+            "split": self.cpsyexam_split,
             "answer_key": self.answer_key,
             "sample_size": self.sample,
         }
@@ -66,41 +112,48 @@ class PlannedTask:
     requests: list[GenerationRequest] = field(default_factory=list)
 
 
+ResponseFor = Callable[[str, GenerationRequest, dict[str, Any]], str | None]
+
+
 def evaluate(
     spec: ModelSpec, task_names: list[str], options: RunOptions, progress: ProgressFactory | None = None
 ) -> dict[str, Any]:
     """Run a model on tasks and write its run folder; returns the results dict."""
     started = _now()
     leaves, groups = load_tasks(task_names, options.metadata())
+    settings = _generation_settings(spec, options)
+    run_spec = _run_spec(spec.name, spec.model_dump(mode="json"), settings, options, "model")
+    folder = model_dir(options.output_dir, spec.name) / run_spec.digest
+    check_writable(folder)
     from harness.backends import make_backend
 
     backend = make_backend(spec)
     judges = _judges_for(leaves, options, (spec, backend))  # a model judging itself is loaded once
-    settings = _generation_settings(spec, options)
     planned = [_plan(task, options.limit, backend.render, spec, settings) for task in leaves]
-
-    folder = run_dir(options.output_dir, spec.name)
-    cache = ResponseCache(folder / "cache.sqlite")
+    _open_run(folder, run_spec)
+    cache = ResponseCache(model_dir(options.output_dir, spec.name) / "cache.sqlite")
     try:
         every = [request for plan in planned for request in plan.requests]
-        responses, failures = fetch_responses(
-            backend, every, cache, options.use_cache, progress, "generating"
-        )
+        try:
+            responses, failures = fetch_responses(
+                backend, every, cache, options.use_cache, progress, "generating"
+            )
 
-        def response_for(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
-            return responses.get(request.key)
+            def response_for(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
+                return responses.get(request.key)
 
-        verdicts = _judge(judges, planned, response_for, cache, options, progress)
+            verdicts = _judge(judges, planned, response_for, cache, options, progress)
+        except KeyboardInterrupt:
+            raise _interrupted(cache, every, folder) from None
     finally:
         cache.close()
 
-    results = _score_and_write(
-        folder, planned, groups, response_for, spec, settings, started, options, verdicts
+    extra = {"backend": backend.describe()} | (
+        {"judges": describe_judges(judges, leaves)} if judges else {}
     )
-    results["backend"] = backend.describe()
-    if judges:
-        results["judges"] = describe_judges(judges, leaves)
-    write_results(folder, results)
+    results = _score_and_write(
+        folder, planned, groups, response_for, spec, run_spec, started, options, verdicts, extra
+    )
     _raise_for_failures(folder, list(failures.values()), failed_calls(verdicts))
     return results
 
@@ -112,17 +165,11 @@ def score_predictions(
     options: RunOptions,
     progress: ProgressFactory | None = None,
 ) -> dict[str, Any]:
-    """Score responses produced elsewhere ({"doc_id", "response", "task"?} rows) into a run folder."""
+    """Score responses produced elsewhere ({"doc_id", "response", "task"?} rows) into a run folder.
+    The predictions are checked against the docs (unknown and repeated doc_ids stop it) before
+    anything is written."""
     started = _now()
     leaves, groups = load_tasks(task_names, options.metadata())
-    judges = _judges_for(leaves, options)
-    by_task: dict[tuple[str, str], str] = {}
-    by_doc: dict[str, str] = {}
-    for row in predictions:
-        if row.get("task"):
-            by_task[(str(row["task"]), str(row["doc_id"]))] = row["response"]
-        else:
-            by_doc[str(row["doc_id"])] = row["response"]
     spec = ModelSpec(
         name=model_name, backend="mock", category="candidate", notes="scored from a predictions file"
     )
@@ -131,30 +178,167 @@ def score_predictions(
         _plan(task, options.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings)
         for task in leaves
     ]
+    matched = match_predictions(planned, predictions)
+    digest = hashlib.sha256(json.dumps(predictions, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    run_spec = _run_spec(model_name, {}, settings, options, f"predictions:{digest[:16]}")
+    folder = model_dir(options.output_dir, model_name) / run_spec.digest
+    check_writable(folder)
+    judges = _judges_for(leaves, options)
+    _open_run(folder, run_spec)
 
     def lookup(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
-        return by_task.get((task, doc["doc_id"]), by_doc.get(doc["doc_id"]))
+        return matched.get((task, doc["doc_id"]))
 
-    folder = run_dir(options.output_dir, model_name)
-    cache = ResponseCache(folder / "cache.sqlite")
+    cache = ResponseCache(model_dir(options.output_dir, model_name) / "cache.sqlite")
     try:
-        verdicts = _judge(judges, planned, lookup, cache, options, progress)
+        try:
+            verdicts = _judge(judges, planned, lookup, cache, options, progress)
+        except KeyboardInterrupt:
+            raise _interrupted(cache, [], folder) from None
     finally:
         cache.close()
-    results = _score_and_write(folder, planned, groups, lookup, spec, settings, started, options, verdicts)
-    if judges:
-        results["judges"] = describe_judges(judges, leaves)
-    matched = sum(
-        results["tasks"][plan.task.name]["n"] - results["tasks"][plan.task.name]["n_failed"]
-        for plan in planned
+    extra = {"judges": describe_judges(judges, leaves)} if judges else {}
+    results = _score_and_write(
+        folder, planned, groups, lookup, spec, run_spec, started, options, verdicts, extra, status_if_absent=MISSING
     )
-    if matched == 0:
+    _raise_for_failures(folder, [], failed_calls(verdicts))
+    return results
+
+
+def match_predictions(
+    planned: list[PlannedTask], predictions: list[dict[str, Any]]
+) -> dict[tuple[str, str], str]:
+    """(task, doc_id) -> response for the planned docs. Rows for tasks not asked for are left out;
+    doc_ids that match no doc, or come twice, stop with counts; docs without a prediction are
+    reported and count as missing (wrong)."""
+    task_names = {plan.task.name for plan in planned}
+    tasks_of_doc: dict[str, list[str]] = {}
+    for plan in planned:
+        for doc in plan.task.docs:
+            tasks_of_doc.setdefault(str(doc["doc_id"]), []).append(plan.task.name)
+    matched: dict[tuple[str, str], str] = {}
+    seen: Counter[tuple[str, str]] = Counter()
+    unknown: list[str] = []
+    other_tasks = 0
+    for row in predictions:
+        doc_id = str(row["doc_id"])
+        if row.get("task"):
+            if str(row["task"]) not in task_names:
+                other_tasks += 1
+                continue
+            keys = [(str(row["task"]), doc_id)] if str(row["task"]) in tasks_of_doc.get(doc_id, []) else []
+        else:
+            keys = [(task, doc_id) for task in tasks_of_doc.get(doc_id, [])]
+        if not keys:
+            unknown.append(doc_id)
+        for key in keys:
+            seen[key] += 1
+            matched[key] = row["response"]
+    repeated = [key for key, count in seen.items() if count > 1]
+    if unknown:
+        raise HarnessError(
+            f"predictions: {len(unknown)} doc_id(s) match no doc of the requested tasks (first: {unknown[0]!r}); "
+            "nothing was written (see the doc_id values with `harness docs`)"
+        )
+    if repeated:
+        raise HarnessError(
+            f"predictions: {len(repeated)} doc_id(s) appear more than once (first: {repeated[0][1]!r} in "
+            f"{repeated[0][0]}); nothing was written: keep one response per doc"
+        )
+    selected = {(plan.task.name, str(doc["doc_id"])) for plan in planned for doc in plan.docs}
+    matched = {key: value for key, value in matched.items() if key in selected}
+    if not matched:
         raise HarnessError(
             "no prediction matched a doc of the requested tasks (check the doc_id values with `harness docs`)"
         )
-    write_results(folder, results)
-    _raise_for_failures(folder, [], failed_calls(verdicts))
-    return results
+    missing = len(selected) - len(matched)
+    if missing:
+        log.warning(f"predictions: {missing} of {len(selected)} docs have no prediction; they count as wrong")
+    if other_tasks:
+        log.warning(f"predictions: {other_tasks} row(s) of tasks not asked for were left out")
+    return matched
+
+
+def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | None = None) -> dict[str, Any]:
+    """Score a run folder again from its stored responses (after an extraction or metric change),
+    in place: same spec, same responses, current scoring. Judge-scored tasks are kept as they are."""
+    results = read_results(folder / "results.json")
+    spec_record = results.get("spec") or {}
+    stored = {name for name, task in results["tasks"].items() if "dimensions" not in task}
+    if not stored:
+        raise HarnessError(f"{folder}: no task scored by extraction to re-score")
+    rerun = RunOptions(
+        data_dir=options.data_dir,
+        output_dir=folder.parent.parent,
+        limit=spec_record.get("limit"),
+        split=spec_record.get("split"),
+        sample=spec_record.get("sample"),
+        answer_key=options.answer_key,
+    )
+    leaves, groups = load_tasks(sorted(stored), rerun.metadata())
+    responses: dict[tuple[str, str], str] = {}
+    for leaf in leaves:
+        for sample in read_samples(folder / "samples" / f"{leaf.name}.jsonl"):
+            if isinstance(sample.get("response"), str):
+                responses[(leaf.name, str(sample["doc_id"]))] = sample["response"]
+    spec = ModelSpec.model_validate(results["model"]) if results.get("model") else None
+    if spec is None:
+        raise HarnessError(f"{folder}/results.json: no model entry; the run cannot be re-scored")
+    settings = dict(results.get("generation") or _generation_settings(spec, rerun))
+    planned = [_plan(task, rerun.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings) for task in leaves]
+
+    def lookup(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
+        return responses.get((task, str(doc["doc_id"])))
+
+    run_spec = RunSpec(**{**spec_record, "judges": tuple(spec_record.get("judges", ()))}) if spec_record else None
+    if run_spec is None:
+        raise HarnessError(f"{folder}/results.json: written by an older harness without a spec; run it again")
+    extra = {key: results[key] for key in ("backend", "judges") if key in results}
+    return _score_and_write(
+        folder, planned, groups, lookup, spec, run_spec, _now(), rerun, {}, extra, status_if_absent=FAILED
+    )
+
+
+def _run_spec(
+    name: str, entry: dict[str, Any], settings: dict[str, Any], options: RunOptions, source: str
+) -> RunSpec:
+    answer_key = None
+    if options.answer_key:
+        try:
+            answer_key = hashlib.sha256(Path(options.answer_key).read_bytes()).hexdigest()
+        except OSError as error:
+            raise HarnessError(f"{options.answer_key}: cannot read the answer key ({error.strerror})") from None
+    return RunSpec(
+        model=name,
+        model_settings=model_settings(entry),
+        generation=settings,
+        split=options.cpsyexam_split,
+        limit=options.limit,
+        sample=options.sample,
+        answer_key_sha256=answer_key,
+        judges=options.judges,
+        source=source,
+    )
+
+
+def _open_run(folder: Path, run_spec: RunSpec) -> None:
+    """The run folder made, its existing files checked, spec.json in place."""
+    prepare_folder(folder)
+    check_existing_files(folder)
+    spec_path = folder / "spec.json"
+    if not spec_path.exists():
+        write_text_atomically(spec_path, json.dumps(run_spec.to_json(), ensure_ascii=False, indent=2) + "\n")
+
+
+def _interrupted(cache: ResponseCache, requests: list[GenerationRequest], folder: Path) -> RunInterrupted:
+    keys = list({request.key for request in requests})
+    kept = len(cache.get_many(keys)) if keys else 0
+    command = " ".join(["harness", *sys.argv[1:]])
+    kept_text = f"{kept} of {len(keys)} responses are kept" if keys else "every judge answer so far is kept"
+    return RunInterrupted(
+        f"interrupted: {kept_text} in {cache.path}, nothing in {folder} was changed; "
+        f"resume with: {command}"
+    )
 
 
 def _judges_for(
@@ -169,7 +353,7 @@ def _judges_for(
 def _judge(
     judges: list[Judge],
     planned: list[PlannedTask],
-    response_for: Callable[[str, GenerationRequest, dict[str, Any]], str | None],
+    response_for: ResponseFor,
     cache: ResponseCache,
     options: RunOptions,
     progress: ProgressFactory | None,
@@ -189,7 +373,7 @@ def _raise_for_failures(folder: Path, generation: list[str], judging: list[str])
         parts.append(f"{len(judging)} judge call(s) failed after retries (first: {judging[0]})")
     if parts:
         raise HarnessError(
-            "; ".join(parts) + f"; results for the rest are in {folder}; "
+            "; ".join(parts) + f"; results for the rest are in {folder} (marked incomplete); "
             "re-run the same command to retry only the failed ones"
         )
 
@@ -226,14 +410,18 @@ def _score_and_write(
     folder: Path,
     planned: list[PlannedTask],
     groups: list[GroupSpec],
-    response_for: Callable[[str, GenerationRequest, dict[str, Any]], str | None],
+    response_for: ResponseFor,
     spec: ModelSpec,
-    settings: dict[str, Any],
+    run_spec: RunSpec,
     started: str,
     options: RunOptions,
     verdicts: Verdicts,
+    extra: dict[str, Any],
+    status_if_absent: str = FAILED,
 ) -> dict[str, Any]:
+    provenance = collect(REPO_ROOT) | {"data_dir": options.data_path}
     task_summaries: dict[str, dict[str, Any]] = {}
+    scored_samples: dict[str, list[dict[str, Any]]] = {}
     for plan in planned:
         samples = []
         for doc, request in zip(plan.docs, plan.requests, strict=True):
@@ -242,34 +430,61 @@ def _score_and_write(
                 sample = _judged_sample(plan.task.name, doc, request, response, verdicts)
             else:
                 sample = _scored_sample(plan.task.scorer, doc, request, response)
+            sample["status"] = SCORED if response is not None else status_if_absent
             samples.append(sample)
-        write_samples(folder, plan.task.name, samples)
+        scored_samples[plan.task.name] = samples
         if plan.task.rubric:
-            summary = summarize_judged(plan.task.rubric, samples, list(verdicts))
+            summary = coverage(samples, len(plan.task.docs)) | summarize_judged(
+                plan.task.rubric, samples, list(verdicts)
+            )
+            if summary.get("judge_failures", {}).get("error"):
+                summary["complete"] = False
         else:
-            summary = summarize_task(plan.task.scorer, samples)
+            summary = summarize_task(plan.task.scorer, samples, len(plan.task.docs))
         summary |= {
             "version": plan.task.version,
-            "prompt_hash": _prompt_hash(plan, settings),
-            "split": _split_of(plan.task.name, options),
+            "prompt_hash": _prompt_hash(plan, run_spec.generation),
+            "docs_hash": _docs_hash(plan.task.docs),
+            "scoring": dict(SCORING_VERSIONS),
+            "split": _split_of(plan.task, options),
             "limit": options.limit,
+            "finished_at": _now(),
+            "provenance": provenance,
         }
         task_summaries[plan.task.name] = summary
-        if plan.task.name.startswith("cpsyexam") and any(not doc.get("answer") for doc in plan.docs):
-            _write_submission(folder, plan, samples)
-    group_summaries = {
-        group.name: summarize_group(group, task_summaries) for group in groups if group.metrics
-    }
-    return {
+    for name, samples in scored_samples.items():
+        write_samples(folder, name, samples)
+    with locked(folder):
+        for plan in planned:
+            if plan.task.name.startswith("cpsyexam") and any(not doc.get("answer") for doc in plan.docs):
+                _write_submission(folder, plan, scored_samples[plan.task.name])
+    results = {
         "schema_version": SCHEMA_VERSION,
-        "model": spec.model_dump(mode="json"),
-        "generation": settings,
+        "spec_hash": run_spec.digest,
+        "spec": run_spec.to_json(),
+        "model": _recorded_model(spec),
+        "generation": run_spec.generation,
         "tasks": task_summaries,
-        "groups": group_summaries,
-        "provenance": collect(REPO_ROOT) | {"data_dir": options.data_dir},
+        "groups": {},
+        "provenance": provenance,
         "started_at": started,
         "finished_at": _now(),
-    }
+    } | extra
+    # Groups are computed over every task the run folder holds (this write's and earlier ones').
+    results = merge_results(folder, results, lambda tasks: _groups_over(groups, tasks))
+    point_latest(folder)
+    return results
+
+
+def _groups_over(groups: list[GroupSpec], tasks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {group.name: summarize_group(group, tasks) for group in groups if group.metrics}
+
+
+def _recorded_model(spec: ModelSpec) -> dict[str, Any]:
+    entry = spec.model_dump(mode="json")
+    if entry.get("base_url"):
+        entry["base_url"] = redact_url(entry["base_url"])
+    return entry
 
 
 def _scored_sample(
@@ -314,18 +529,19 @@ def _judged_sample(
 
 
 def _write_submission(folder: Path, plan: PlannedTask, samples: list[dict[str, Any]]) -> None:
-    """CPsyExam's official submission format: {"zero_shot"|"five_shot": {subject: [{question_id, prediction}]}}."""
+    """CPsyExam's official submission format: {"zero_shot"|"five_shot": {subject: [{question_id, prediction}]}}.
+    Called under the run's lock: concurrent writers merge."""
     path = folder / "cpsyexam_submission.json"
     submission: dict[str, dict[str, list[dict[str, str]]]] = {}
     if path.exists():
-        submission = json.loads(path.read_text(encoding="utf-8"))
+        submission = read_json_file(path, "the submission")
     setting = "five_shot" if "_5shot" in plan.task.name else "zero_shot"
     subjects = submission.setdefault(setting, {})
     for doc, sample in zip(plan.docs, samples, strict=True):
         predicted = sample.get("extracted") or ""
         entries = [e for e in subjects.get(doc["subject"], []) if e["question_id"] != doc["doc_id"]]
         subjects[doc["subject"]] = [*entries, {"question_id": doc["doc_id"], "prediction": predicted}]
-    path.write_text(json.dumps(submission, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_text_atomically(path, json.dumps(submission, ensure_ascii=False, indent=1))
 
 
 def _generation_settings(spec: ModelSpec, options: RunOptions) -> dict[str, Any]:
@@ -342,11 +558,19 @@ def _prompt_hash(plan: PlannedTask, settings: dict[str, Any]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _split_of(task_name: str, options: RunOptions) -> str:
-    if task_name.startswith("cpsyexam"):
-        return options.split or "dev"
+def _docs_hash(docs: list[dict[str, Any]]) -> str:
+    """A hash of every doc of the task, gold answers included: a data change shows in results."""
+    digest = hashlib.sha256()
+    for doc in docs:
+        digest.update(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return digest.hexdigest()[:16]
+
+
+def _split_of(task: LeafTask, options: RunOptions) -> str:
+    if task.name.startswith("cpsyexam"):
+        return options.cpsyexam_split
     return "test"
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -6,10 +6,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from harness.answers import extract_choices
-from harness.metrics import elastic_accuracy, standard_accuracy, text_scores
+from harness.answers import EXTRACTOR_VERSION, extract_choices
+from harness.metrics import METRICS_VERSION, elastic_accuracy, standard_accuracy, text_scores
 
 OPEN_METRICS = ("rouge1", "rougeL", "bleu4")
+# Recorded with every task result: a run scored under other versions is marked for re-scoring.
+SCORING_VERSIONS = {"extractor": EXTRACTOR_VERSION, "metrics": METRICS_VERSION}
 
 
 @dataclass(frozen=True)

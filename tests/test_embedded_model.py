@@ -31,10 +31,10 @@ def test_smollm2_runs_end_to_end_through_the_cli(tmp_path: Path) -> None:
         str(tmp_path),
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    results = read_results(tmp_path / "smollm2-135m" / "results.json")
+    results = read_results(tmp_path / "smollm2-135m" / "latest" / "results.json")
     assert results["backend"]["num_parameters"] == pytest.approx(134.5e6, rel=0.01)
     assert results["tasks"]["pceb_moral_smcq"]["n"] == 2
-    samples = read_jsonl(tmp_path / "smollm2-135m" / "samples" / "pceb_case_qa.jsonl")
+    samples = read_jsonl(tmp_path / "smollm2-135m" / "latest" / "samples" / "pceb_case_qa.jsonl")
     assert all(isinstance(s["response"], str) and s["response"].strip() for s in samples)
     assert "<|im_start|>assistant" in samples[0]["prompt"]  # SmolLM2's own chat template
     assert "pceb_case_qa" in done.stdout  # the final table

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -241,7 +242,7 @@ def test_every_sample_ends_with_scores_or_a_recorded_judge_failure(tmp_path: Pat
     with FakeOpenAI(reply=scripted_judge) as server:
         results = run(tmp_path, models_file(tmp_path, ("judge", server.base_url)), ["psydt"], ("judge",))
     summary = results["tasks"]["psydt"]
-    samples = read_jsonl(tmp_path / "out" / "counselor" / "samples" / "psydt.jsonl")
+    samples = read_jsonl(tmp_path / "out" / "counselor" / "latest" / "samples" / "psydt.jsonl")
     verdicts = {s["doc_id"]: s["judges"]["judge"] for s in samples}
     assert {v["status"] for v in verdicts.values()} == {"ok", "invalid"}
     # three-turn dialogues: malformed three times, recorded as failures with the judge's answer
@@ -325,7 +326,7 @@ def test_failed_judge_calls_are_recorded_and_a_rerun_judges_only_them(tmp_path: 
         models = models_file(tmp_path, ("judge", server.base_url))
         with pytest.raises(HarnessError, match=r"2 judge call\(s\) failed after retries"):
             run(tmp_path, models, ["cpsycoune"], ("judge",))
-    samples = read_jsonl(tmp_path / "out" / "counselor" / "samples" / "cpsycoune.jsonl")
+    samples = read_jsonl(tmp_path / "out" / "counselor" / "latest" / "samples" / "cpsycoune.jsonl")
     assert sorted(s["judges"]["judge"]["status"] for s in samples) == ["error"] * 2 + ["ok"] * 5
 
     with FakeOpenAI(reply=lambda messages: valid) as healed:
@@ -361,7 +362,7 @@ def test_kill_minus_nine_while_judging_then_rerun_judges_only_what_is_missing(tm
         assert done.returncode == 0, done.stderr
         second_run = sum(server.attempts.values()) - first_run
     assert 7 - first_run <= second_run <= 7 - first_run + 1  # at most the call in flight is asked again
-    samples = read_jsonl(tmp_path / "out" / "counselor" / "samples" / "cpsycoune.jsonl")
+    samples = read_jsonl(tmp_path / "out" / "counselor" / "latest" / "samples" / "cpsycoune.jsonl")
     assert all(s["judges"]["slow-judge"]["status"] == "ok" for s in samples)
 
 
@@ -422,13 +423,13 @@ def test_table5_reference_rows_are_the_papers_numbers() -> None:
     rows = {row.label: row for row in reference_rows(BENCHMARKS["psydt"])}
     assert list(rows) == ["Qwen2.5-7B-Instruct", "CPsyCounX", "EmoLLM", "PsycoLLM", "PsyDT", "Psyche-R1"]
     assert rows["Psyche-R1"].values == {
-        "emotional_empathy": 2.33,
-        "cognitive_empathy": 2.69,
-        "conversation_strategy": 2.78,
-        "state_attitude": 2.11,
+        "emotional_empathy": Fraction("2.33"),
+        "cognitive_empathy": Fraction("2.69"),
+        "conversation_strategy": Fraction("2.78"),
+        "state_attitude": Fraction("2.11"),
         "safety": None,
     }
-    assert rows["EmoLLM"].values["conversation_strategy"] == 2.84
+    assert rows["EmoLLM"].values["conversation_strategy"] == Fraction("2.84")
 
 
 def test_leaderboard_psydt_puts_our_judged_run_beside_table5(tmp_path: Path) -> None:

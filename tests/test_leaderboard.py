@@ -5,16 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from conftest import run_harness
 
+from harness.errors import HarnessError
 from harness.leaderboard.build import build_leaderboards, compare_runs, leaderboard_rows
 from harness.leaderboard.columns import BENCHMARKS
 from harness.leaderboard.render import to_csv, to_markdown
-from harness.leaderboard.rows import ranks, reference_rows
+from harness.leaderboard.rows import ranks, reference_rows, shown
 from harness.leaderboard.stats import bootstrap_interval, compare_paired, mcnemar_exact
+from harness.results import point_latest
+from harness.scoring import SCORING_VERSIONS
 
 
 def test_every_paper_average_is_recomputed_and_only_gemini_disagrees_in_table_1() -> None:
@@ -23,18 +27,47 @@ def test_every_paper_average_is_recomputed_and_only_gemini_disagrees_in_table_1(
     disagreeing = {row.label for row in rows if row.notes}
     assert disagreeing == {"Gemini1.5-Pro"}
     gemini = next(row for row in rows if row.label == "Gemini1.5-Pro")
-    assert gemini.values["avg"] == pytest.approx(61.15, abs=0.01)
+    assert shown(gemini.values["avg"]) == "61.15" and shown(gemini.values["avg_elastic"]) == "66.67"
     assert "prints 61.26" in gemini.notes[0] and "prints 66.78" in gemini.notes[1]
     psyche = next(row for row in rows if row.label == "Psyche-R1")
-    assert psyche.values["avg"] == pytest.approx(74.37, abs=0.01)
-    assert psyche.values["avg_elastic"] == pytest.approx(77.64, abs=0.01)
+    assert shown(psyche.values["avg"]) == "74.37" and shown(psyche.values["avg_elastic"]) == "77.64"
 
 
-def test_table_2_averages_are_micro_over_the_test_items_and_all_agree() -> None:
+def test_table_2_averages_are_micro_over_the_test_items_and_only_deepseek_r1_70b_disagrees() -> None:
     rows = reference_rows(BENCHMARKS["cpsyexam"])
-    assert len(rows) == 13 and not any(row.notes for row in rows)
+    assert len(rows) == 13
+    assert {row.label for row in rows if row.notes} == {"DeepSeek-R1-70B"}
+    deepseek = next(row for row in rows if row.label == "DeepSeek-R1-70B")
+    assert shown(deepseek.values["avg"]) == "60.54" and "prints 60.57" in deepseek.notes[0]
     minicpm = rows[0]
-    assert minicpm.values["avg"] == pytest.approx(60.46, abs=0.05)
+    assert minicpm.values["avg"] == pytest.approx(60.46, abs=0.005)
+
+
+def test_averages_are_exact_and_rounded_half_up() -> None:
+    # Psyche-R1's six Table 1 columns sum to 446.19: the mean is exactly 74.365, which binary
+    # floats and format(..., ".2f") print as 74.36.
+    rows = reference_rows(BENCHMARKS["pceb"])
+    for label, printed in (("Psyche-R1", "74.37"), ("QwQ-32B", None), ("DeepSeek-R1", None), ("PsycoLLM", None)):
+        row = next(row for row in rows if row.label == label)
+        exact = sum((row.values[key] for key in BENCHMARKS["pceb"].averages[0].parts), Fraction(0)) / 6
+        assert shown(row.values["avg"]) == shown(exact)
+        if printed:
+            assert exact == Fraction("74.365") and shown(exact) == printed and f"{float(exact):.2f}" == "74.36"
+    assert shown(Fraction(1, 32) * 100) == "3.13" and shown(Fraction("2.675")) == "2.68"
+
+
+def test_the_flagged_printed_averages_are_exactly_gemini_in_table_1_and_deepseek_r1_70b_in_table_2() -> None:
+    flagged = {
+        (name, row.label, note.split(":")[0])
+        for name in ("pceb", "cpsyexam")
+        for row in reference_rows(BENCHMARKS[name])
+        for note in row.notes
+    }
+    assert flagged == {
+        ("pceb", "Gemini1.5-Pro", "Avg."),
+        ("pceb", "Gemini1.5-Pro", "Avg. (el.)"),
+        ("cpsyexam", "DeepSeek-R1-70B", "Avg. (zero-shot, micro)"),
+    }
 
 
 def _fake_run(
@@ -44,13 +77,24 @@ def _fake_run(
     accuracies: dict[str, float],
     tasks_missing: tuple[str, ...] = (),
 ) -> None:
-    folder = results_dir / name
+    folder = results_dir / name / "0123456789ab"
     (folder / "samples").mkdir(parents=True)
     tasks = {}
     for column in BENCHMARKS["pceb"].columns:
         if column.task in tasks_missing:
             continue
-        entry = tasks.setdefault(column.task, {"n": 4, "n_failed": 0, "split": "test"})
+        entry = tasks.setdefault(
+            column.task,
+            {
+                "n": 4,
+                "n_expected": 4,
+                "n_scored": 4,
+                "n_failed": 0,
+                "complete": True,
+                "split": "test",
+                "scoring": dict(SCORING_VERSIONS),
+            },
+        )
         entry[column.metric] = accuracies.get(column.key, 50.0)
         correct = round(accuracies.get(column.key, 50.0) / 25)
         lines = [
@@ -59,7 +103,7 @@ def _fake_run(
         ]
         (folder / "samples" / f"{column.task}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     results = {
-        "schema_version": 1,
+        "schema_version": 2,
         "model": {"name": name, "display_name": display, "category": "candidate", "params_b": 0.5},
         "tasks": tasks,
         "groups": {
@@ -68,6 +112,7 @@ def _fake_run(
         "finished_at": "2026-11-24T12:00:00+00:00",
     }
     (folder / "results.json").write_text(json.dumps(results))
+    point_latest(folder)
 
 
 def test_runs_become_rows_with_their_source_and_the_best_ranks_first(tmp_path: Path) -> None:
@@ -94,14 +139,15 @@ def test_a_missing_task_leaves_empty_cells_and_a_note(tmp_path: Path) -> None:
     assert "missing: pceb_case_qa, pceb_moral_mmcq" in markdown
 
 
-def test_a_malformed_results_file_is_skipped_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "results.json").write_text("{not json")
-    rows = leaderboard_rows("pceb", tmp_path)
-    assert len(rows) == 18
-    assert "broken/results.json: invalid JSON" in caplog.text
+def test_a_damaged_results_file_stops_the_leaderboard_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "broken" / "abc").mkdir(parents=True)
+    (tmp_path / "broken" / "abc" / "results.json").write_text("{not json")
+    with pytest.raises(HarnessError, match="broken/abc/results.json: invalid JSON"):
+        leaderboard_rows("pceb", tmp_path)
+    (tmp_path / "broken" / "abc" / "results.json").write_text(json.dumps({"schema_version": 2, "tasks": []}))
+    done = run_harness("leaderboard", "--benchmark", "pceb", "--results-dir", str(tmp_path))
+    assert done.returncode == 2 and "'tasks' should map names to objects" in done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_cpsyexam_dev_runs_never_rank_against_the_papers_test_rows(tmp_path: Path, models_file: Path) -> None:

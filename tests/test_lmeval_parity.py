@@ -66,7 +66,7 @@ def test_stock_lm_eval_and_harness_give_identical_responses(
     ours = {
         (task, sample["doc_id"]): sample["response"]
         for task in TASKS
-        for sample in read_jsonl(tmp_path / "harness" / "tiny" / "samples" / f"{task}.jsonl")
+        for sample in read_jsonl(tmp_path / "harness" / "tiny" / "latest" / "samples" / f"{task}.jsonl")
     }
     assert len(ours) == 2 * len(TASKS)
     assert stock == ours

@@ -48,7 +48,7 @@ def test_injected_429_500_and_timeouts_lose_no_sample(tmp_path: Path) -> None:
     assert (
         server.outcomes["429"] == server.outcomes["500"] == server.outcomes["stall"] == 14
     )  # fixture pceb: 14 prompts
-    samples = read_jsonl(tmp_path / "fake-api" / "samples" / "pceb_theory_smcq.jsonl")
+    samples = read_jsonl(tmp_path / "fake-api" / "latest" / "samples" / "pceb_theory_smcq.jsonl")
     assert [s["response"] for s in samples] == ["答案：B"] * 3
     assert results["tasks"]["pceb_theory_smcq"]["acc"] == pytest.approx(100 / 3)
 
@@ -76,7 +76,7 @@ def test_permanent_failures_are_recorded_and_a_rerun_retries_only_them(tmp_path:
         spec = api_spec(server.base_url, max_retries=1)
         with pytest.raises(HarnessError, match="1 request\\(s\\) failed after retries"):
             evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
-    samples = read_jsonl(tmp_path / "fake-api" / "samples" / "pceb_moral_smcq.jsonl")
+    samples = read_jsonl(tmp_path / "fake-api" / "latest" / "samples" / "pceb_moral_smcq.jsonl")
     assert sorted(s["response"] is None for s in samples) == [False, True]
 
     with FakeOpenAI() as healed:
@@ -122,7 +122,7 @@ def test_kill_minus_nine_then_rerun_generates_only_what_is_missing(tmp_path: Pat
         second_run = sum(server.attempts.values()) - first_run
     # at most the one request in flight at the kill is asked again
     assert 14 - first_run <= second_run <= 14 - first_run + 1
-    results = read_jsonl(tmp_path / "out" / "slow-api" / "samples" / "pceb_case_qa.jsonl")
+    results = read_jsonl(tmp_path / "out" / "slow-api" / "latest" / "samples" / "pceb_case_qa.jsonl")
     assert all(s["response"] == "答案：B" for s in results)
 
 

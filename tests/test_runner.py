@@ -16,7 +16,7 @@ from harness.runner import RunOptions, evaluate, score_predictions
 def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, models_file: Path) -> None:
     spec = resolve_model("always-b", [models_file])
     results = evaluate(spec, ["pceb"], RunOptions(output_dir=tmp_path))
-    on_disk = read_results(tmp_path / "always-b" / "results.json")
+    on_disk = read_results(tmp_path / "always-b" / "latest" / "results.json")
     assert on_disk["tasks"] == results["tasks"]
     tasks = results["tasks"]
     # gold answers in the fixtures: theory single B,C,A -> 1/3; moral single D,A -> 0; case single B,A -> 1/2
@@ -40,7 +40,7 @@ def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, m
     assert group["acc_elastic"] == pytest.approx(sum(tasks[t]["acc_elastic"] for t in six) / 6)
     assert tasks["pceb_case_qa"]["rouge1"] is not None and tasks["pceb_case_qa"]["n"] == 2
     assert on_disk["provenance"]["git"]["commit"] and "lm_eval" in on_disk["provenance"]["packages"]
-    sample = read_jsonl(tmp_path / "always-b" / "samples" / "pceb_theory_smcq.jsonl")[0]
+    sample = read_jsonl(tmp_path / "always-b" / "latest" / "samples" / "pceb_theory_smcq.jsonl")[0]
     assert sample["response"] == "答案：B" and sample["extracted"] == "B" and sample["gold"] == "B"
     assert "情绪的ABC理论" in sample["prompt"] and sample["scores"]["acc"] == 1.0
 
@@ -71,7 +71,7 @@ def test_five_shot_prompts_show_the_stored_exemplars(tmp_path: Path, models_file
         ["cpsyexam_5shot_case_multi"],
         RunOptions(output_dir=tmp_path),
     )
-    prompt = read_jsonl(tmp_path / "always-b" / "samples" / "cpsyexam_5shot_case_multi.jsonl")[0]["prompt"]
+    prompt = read_jsonl(tmp_path / "always-b" / "latest" / "samples" / "cpsyexam_5shot_case_multi.jsonl")[0]["prompt"]
     assert prompt.count("答案：") >= 6 and "训练题" in prompt and "验证题0" in prompt
 
 
@@ -80,7 +80,7 @@ def test_test_split_writes_a_submission_in_the_official_format(tmp_path: Path, m
         resolve_model("always-b", [models_file]), ["cpsyexam"], RunOptions(output_dir=tmp_path, split="test")
     )
     assert results["tasks"]["cpsyexam_case_single"]["acc"] is None
-    submission = json.loads((tmp_path / "always-b" / "cpsyexam_submission.json").read_text(encoding="utf-8"))
+    submission = json.loads((tmp_path / "always-b" / "latest" / "cpsyexam_submission.json").read_text(encoding="utf-8"))
     entries = submission["zero_shot"]["CA-心理咨询-单项选择题"]
     assert entries == [
         {"question_id": "心理咨询-single-200", "prediction": "B"},

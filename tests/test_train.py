@@ -234,7 +234,7 @@ def eval_by_name(tmp_path: Path, name: str) -> dict:
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads((tmp_path / "results" / name / "results.json").read_text(encoding="utf-8"))
+    return json.loads((tmp_path / "results" / name / "latest" / "results.json").read_text(encoding="utf-8"))
 
 
 def test_one_sft_step_produces_a_candidate_that_harness_eval_runs_by_name(

@@ -10,7 +10,7 @@ from harness.leaderboard.figures import figure1
 from harness.leaderboard.render import FORMATS, to_html
 from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
 from harness.leaderboard.stats import PairedComparison, compare_paired
-from harness.results import read_results, read_sample_scores
+from harness.results import read_results, read_sample_scores, resolve_run
 
 FILE_STEMS = {"pceb": "table1_pceb", "cpsyexam": "table2_cpsyexam", "psydt": "table5_psydt"}
 
@@ -59,7 +59,7 @@ def compare_runs(
     results_dir: Path, model_a: str, model_b: str, tasks: list[str], metric: str
 ) -> list[tuple[str, PairedComparison]]:
     """For each task (or group from run A's results), pair the two runs' per-item scores by doc id."""
-    folders = [Path(results_dir) / model_a, Path(results_dir) / model_b]
+    folders = [resolve_run(results_dir, model_a), resolve_run(results_dir, model_b)]
     results = [read_results(folder / "results.json") for folder in folders]
     compared = []
     for name in tasks:

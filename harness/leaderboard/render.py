@@ -6,9 +6,10 @@ import csv
 import html
 import io
 from collections.abc import Callable
+from fractions import Fraction
 
 from harness.leaderboard.columns import Benchmark
-from harness.leaderboard.rows import Row, ranks
+from harness.leaderboard.rows import Row, ranks, shown
 
 PLACE_COLOURS = {1: "#f4a3a3", 2: "#f8c98b", 3: "#f7ec9a"}  # red, orange, yellow as in the paper
 
@@ -50,7 +51,7 @@ def to_markdown(bench: Benchmark, rows: list[Row]) -> str:
         cells = []
         for key in _keys(bench):
             value = row.values.get(key)
-            text = "" if value is None else f"{value:.2f}"
+            text = shown(value)
             if value is not None and key in row.intervals:
                 low, high = row.intervals[key]
                 digits = bench.interval_digits
@@ -124,7 +125,7 @@ def to_latex(bench: Benchmark, rows: list[Row]) -> str:
         cells = []
         for key in keys:
             value = row.values.get(key)
-            text = "" if value is None else f"{value:.2f}"
+            text = shown(value)
             place = places.get((index, key))
             if text and place:
                 text = f"\\cellcolor{{{colours[place]}}}{text}"
@@ -155,9 +156,9 @@ def to_html(bench: Benchmark, rows: list[Row], figure_svg: str | None = None) ->
             if key in row.intervals:
                 low, high = row.intervals[key]
                 title = f" title='95% bootstrap interval {low:.2f} to {high:.2f}'"
-            text = "" if value is None else f"{value:.2f}"
+            text = shown(value)
             cells.append(
-                f"<td class='num' data-sort='{'' if value is None else value}'{style}{title}>{text}</td>"
+                f"<td class='num' data-sort='{'' if value is None else float(value)}'{style}{title}>{text}</td>"
             )
         body.append(f"<tr class='{'paper' if row.is_reference else 'ours'}'>{''.join(cells)}</tr>")
     notes = "".join(f"<li>{html.escape(text)}</li>" for _, text in _footnotes(rows))
@@ -178,8 +179,8 @@ FORMATS: dict[str, Callable[[Benchmark, list[Row]], str]] = {
 }
 
 
-def _plain(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
+def _plain(value: Fraction | float | None) -> str:
+    return shown(value, 4)
 
 
 def _tex(text: str) -> str:

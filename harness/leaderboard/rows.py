@@ -4,39 +4,57 @@ bootstrap intervals and ranks."""
 from __future__ import annotations
 
 import csv
-import logging
 import re
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.leaderboard.columns import CPSYEXAM_TEST_SIZES, Benchmark
+from harness.leaderboard.columns import CPSYEXAM_TEST_SIZES, Average, Benchmark
 from harness.leaderboard.stats import bootstrap_interval
 from harness.models import REPO_ROOT
-from harness.results import read_results, read_sample_scores
+from harness.results import find_runs, read_results, read_sample_scores
+from harness.runs import stale_scoring
+from harness.summary import incomplete_reason, task_fraction
 
 REFERENCE_DIR = REPO_ROOT / "leaderboards" / "reference"
 CATEGORY_ORDER = ("general", "reasoning", "closed-source", "psychological", "embedded", "candidate")
-log = logging.getLogger("harness")
+PRINTED_HALF_WIDTH = Fraction(1, 200)  # a value printed with two decimals stands for +-0.005
 
 
 @dataclass
 class Row:
+    """One leaderboard row. Values are exact (fractions of percent points), rounded half up only
+    when shown; `ranked` rows (the paper's, and our complete runs) compete for places."""
+
     label: str
     source: str
     category: str
     params_b: float | None
     split: str
-    values: dict[str, float | None]
+    values: dict[str, Fraction | None]
     sizes: dict[str, int] = field(default_factory=dict)
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     is_reference: bool = False
+    ranked: bool = True
+
+
+def shown(value: Fraction | float | None, digits: int = 2) -> str:
+    """A value rounded half up to `digits` decimals ("" for None): 74.365 -> "74.37"."""
+    if value is None:
+        return ""
+    exact = Fraction(value) if not isinstance(value, Fraction) else value
+    decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
+    return str(decimal.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def reference_rows(bench: Benchmark, reference_dir: Path = REFERENCE_DIR) -> list[Row]:
-    """The paper's rows, with averages recomputed and disagreements with the printed ones noted."""
+    """The paper's rows, averages recomputed exactly from the printed columns. A printed average is
+    kept when it is consistent with its columns (each printed value stands for +-0.005); otherwise
+    the computed one is shown and the printed one noted."""
     path = reference_dir / bench.reference_file
     try:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
@@ -60,51 +78,74 @@ def reference_rows(bench: Benchmark, reference_dir: Path = REFERENCE_DIR) -> lis
         for average in bench.averages:
             printed = _number(record.get(average.printed))
             computed = row.values[average.key]
-            if printed is not None and computed is not None and abs(printed - computed) > average.tolerance:
+            if printed is None or computed is None:
+                continue
+            if printed_is_consistent(average, row, printed):
+                row.values[average.key] = printed
+            else:
                 row.notes.append(
-                    f"{average.header}: the paper prints {printed:.2f}; its columns give {computed:.2f}"
+                    f"{average.header}: the paper prints {shown(printed)}; its columns give {shown(computed)}"
                 )
         rows.append(row)
     return rows
 
 
+def printed_is_consistent(average: Average, row: Row, printed: Fraction) -> bool:
+    """Whether a printed average can be the rounded average of the printed columns: the interval of
+    averages the columns allow (each +-0.005) meets the interval the printed value stands for."""
+    parts = [row.values[key] for key in average.parts]
+    if any(part is None for part in parts):
+        return True
+    weights = [Fraction(row.sizes.get(key, 0)) if average.weighted else Fraction(1) for key in average.parts]
+    total = sum(weights)
+    low = sum(w * (p - PRINTED_HALF_WIDTH) for w, p in zip(weights, parts, strict=True) if p is not None) / total
+    high = sum(w * (p + PRINTED_HALF_WIDTH) for w, p in zip(weights, parts, strict=True) if p is not None) / total
+    return printed - PRINTED_HALF_WIDTH <= high and printed + PRINTED_HALF_WIDTH >= low
+
+
 def run_rows(bench: Benchmark, results_dir: Path) -> list[Row]:
-    """Our runs under results_dir that touch this benchmark; unreadable or partial runs give notes."""
+    """Our runs under results_dir that touch this benchmark. A damaged results file stops with one
+    line naming it (a silently dropped run would be a number lost)."""
     rows = []
-    for path in sorted(Path(results_dir).glob("*/results.json")):
-        try:
-            results = read_results(path)
-        except HarnessError as error:
-            log.warning(f"skipping {error}")
-            continue
+    for folder in find_runs(results_dir):
+        results = read_results(folder / "results.json")
         tasks = results.get("tasks", {})
         needed = {c.task for c in bench.columns}
         if not needed & set(tasks):
             continue
-        rows.append(_run_row(bench, path.parent, results))
+        rows.append(_run_row(bench, folder, results))
     return rows
 
 
 def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
     model = results.get("model", {})
     tasks = results.get("tasks", {})
-    values: dict[str, float | None] = {}
+    values: dict[str, Fraction | None] = {}
     sizes: dict[str, int] = {}
     notes: list[str] = []
     splits = set()
     limits = set()
     for column in bench.columns:
         task = tasks.get(column.task)
-        value = task.get(column.metric) if isinstance(task, dict) else None
-        values[column.key] = float(value) if isinstance(value, (int, float)) else None
+        value = task_fraction(task, column.metric) if isinstance(task, dict) else None
+        values[column.key] = None if value is None else value * 100
         if isinstance(task, dict):
-            sizes[column.key] = int(task.get("n", 0)) - int(task.get("n_failed", 0))
+            sizes[column.key] = int(task.get("n", 0))
             splits.add(task.get("split", "test"))
             if task.get("limit"):
                 limits.add(task["limit"])
+    present = sorted({c.task for c in bench.columns if c.task in tasks})
     missing = sorted({c.task for c in bench.columns if values[c.key] is None})
     if missing:
         notes.append("missing: " + ", ".join(missing))
+    partial = [reason for name in present if (reason := incomplete_reason(name, _with_coverage(tasks[name])))]
+    stale = sorted({version for name in present if (version := stale_scoring(tasks[name]))})
+    if partial:
+        notes.append("partial, not ranked: " + "; ".join(partial))
+    if stale:
+        notes.append(
+            f"scored under {'; '.join(stale)}, not ranked: re-score with `harness score --run {folder}`"
+        )
     split = "/".join(sorted(splits)) or "test"
     date = str(results.get("finished_at", ""))[:10]
     source = f"ours, {date}" + (f", {split} split" if bench.split_matters else "")
@@ -119,10 +160,20 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
         values=values,
         sizes=sizes,
         notes=notes,
+        ranked=not partial and not stale,
     )
     row.intervals = _intervals(bench, folder) | _judged_intervals(bench, tasks)
     compute_averages(bench, row)
     return row
+
+
+def _with_coverage(task: dict[str, Any]) -> dict[str, Any]:
+    """A task entry with `complete` (first-layout results lack it: complete when nothing failed and
+    no limit applied)."""
+    if "complete" in task:
+        return task
+    complete = not task.get("n_failed") and not task.get("limit")
+    return task | {"complete": complete, "n_scored": task.get("n", 0) - task.get("n_failed", 0)}
 
 
 def _intervals(bench: Benchmark, folder: Path) -> dict[str, tuple[float, float]]:
@@ -152,34 +203,36 @@ def _judged_intervals(bench: Benchmark, tasks: dict[str, Any]) -> dict[str, tupl
 
 
 def compute_averages(bench: Benchmark, row: Row) -> None:
-    """Fill the row's averages from its columns (None when a part is missing)."""
+    """Fill the row's averages exactly from its columns (None when a part is missing)."""
     for average in bench.averages:
         parts = [row.values.get(key) for key in average.parts]
-        if any(value is None for value in parts):
+        numbers = [value for value in parts if value is not None]
+        if len(numbers) < len(parts):
             row.values[average.key] = None
             continue
-        numbers = [float(value) for value in parts if value is not None]
         if average.weighted:
             weights = [row.sizes.get(key, 0) for key in average.parts]
             total = sum(weights)
             row.values[average.key] = (
-                sum(v * w for v, w in zip(numbers, weights, strict=True)) / total if total else None
+                sum((v * w for v, w in zip(numbers, weights, strict=True)), Fraction(0)) / total
+                if total
+                else None
             )
         else:
-            row.values[average.key] = sum(numbers) / len(numbers)
+            row.values[average.key] = sum(numbers, Fraction(0)) / len(numbers)
 
 
 def ranks(bench: Benchmark, rows: list[Row]) -> dict[tuple[int, str], int]:
-    """Places 1-3 of each column, among rows on the same split (dev runs never rank against test);
-    a row alone on its split gets no places."""
+    """Places 1-3 of each column among ranked rows on the same split: dev runs never rank against
+    test rows, partial runs never rank at all; a row alone on its split gets no places."""
     places: dict[tuple[int, str], int] = {}
     keys = [c.key for c in bench.columns] + [a.key for a in bench.averages]
     for split in {row.split for row in rows}:
-        members = [i for i, row in enumerate(rows) if row.split == split]
+        members = [i for i, row in enumerate(rows) if row.split == split and row.ranked]
         if len(members) < 2:
             continue
         for key in keys:
-            scored = [(float(value), i) for i in members if (value := rows[i].values.get(key)) is not None]
+            scored = [(value, i) for i in members if (value := rows[i].values.get(key)) is not None]
             distinct = sorted({value for value, _ in scored}, reverse=True)[:3]
             for value, index in scored:
                 if value in distinct:
@@ -200,10 +253,11 @@ def _category_rank(category: str) -> int:
     return CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
 
 
-def _number(text: str | None) -> float | None:
+def _number(text: str | None) -> Fraction | None:
+    """A printed decimal, exactly."""
     if text is None or not str(text).strip():
         return None
-    return float(text)
+    return Fraction(Decimal(str(text).strip()))
 
 
 def _params(text: str) -> float | None:

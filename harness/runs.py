@@ -1,0 +1,60 @@
+"""What the run folders under a results directory hold, one line per run (`harness runs`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.results import find_runs, read_results
+from harness.scoring import SCORING_VERSIONS
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    model: str
+    name: str  # the spec hash (or the folder name of a first-layout run)
+    tasks: str
+    split: str
+    limit: str
+    coverage: str  # "complete" or what is missing
+    scoring: str  # "current" or the versions it was scored under
+    finished: str
+
+
+def stale_scoring(task: dict[str, Any]) -> str | None:
+    """The scoring versions a task was scored under when they are not the current ones (judge-scored
+    tasks carry none and are never stale)."""
+    if "dimensions" in task:
+        return None
+    recorded = task.get("scoring")
+    if recorded == SCORING_VERSIONS:
+        return None
+    if not isinstance(recorded, dict):
+        return "unversioned"
+    return ", ".join(f"{key} v{value}" for key, value in sorted(recorded.items()))
+
+
+def list_runs(results_dir: Path) -> list[RunSummary]:
+    """Every run under results_dir, sorted by model then date."""
+    summaries = []
+    for folder in find_runs(results_dir):
+        results = read_results(folder / "results.json")
+        tasks: dict[str, dict[str, Any]] = results.get("tasks", {})
+        incomplete = [name for name, task in tasks.items() if not task.get("complete", False)]
+        stale = sorted({version for task in tasks.values() if (version := stale_scoring(task))})
+        spec = results.get("spec") or {}
+        splits = sorted({str(task.get("split", "")) for task in tasks.values()})
+        summaries.append(
+            RunSummary(
+                model=str((results.get("model") or {}).get("name", folder.parent.name)),
+                name=folder.name,
+                tasks=f"{len(tasks)}: " + ", ".join(sorted(tasks)[:4]) + (" ..." if len(tasks) > 4 else ""),
+                split="/".join(splits),
+                limit=str(spec.get("limit") or ""),
+                coverage="complete" if not incomplete else f"incomplete: {', '.join(sorted(incomplete)[:3])}",
+                scoring="current" if not stale else "re-score: " + "; ".join(stale),
+                finished=str(results.get("finished_at", ""))[:19],
+            )
+        )
+    return sorted(summaries, key=lambda run: (run.model, run.finished))

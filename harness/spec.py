@@ -1,0 +1,64 @@
+"""A run is a frozen spec: what produced its responses and how they are scored. The hash of the
+spec names the run folder, so a re-run of the same spec resumes it and any other spec gets its own."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from harness.redaction import redact_url
+
+# The scoring protocol every MCQ task of a run follows (strict: set match, unparsed = wrong, fixed n).
+PROTOCOL = "strict"
+
+# What decides the answers of a model entry (presentation fields such as display_name, category and
+# notes do not: renaming a model for a table keeps its runs).
+_ANSWER_FIELDS = {
+    "backend",
+    "weights",
+    "api_model",
+    "chat_template",
+    "reasoning",
+    "think_tags",
+    "chat_template_kwargs",
+    "dtype",
+    "mock_response",
+}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that decides a run's numbers, besides the tasks it holds (each task records its own
+    version, prompt hash and docs hash)."""
+
+    model: str
+    model_settings: dict[str, Any]  # the answer-deciding part of the models.yaml entry
+    generation: dict[str, Any]  # temperature, top_p, max_new_tokens
+    split: str  # the CPsyExam split its loader reads
+    limit: int | None
+    sample: int | None  # PsyDT sample size
+    answer_key_sha256: str | None
+    judges: tuple[str, ...]
+    source: str  # "model" (generated here) or "predictions:<sha256>" (scored from a file)
+    protocol: str = PROTOCOL
+
+    def to_json(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["judges"] = list(self.judges)
+        return record
+
+    @property
+    def digest(self) -> str:
+        """The run folder's name: 12 hex digits of the spec's SHA-256."""
+        payload = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+
+
+def model_settings(entry: dict[str, Any]) -> dict[str, Any]:
+    """The answer-deciding fields of a dumped models.yaml entry (URLs without credentials)."""
+    chosen = {key: value for key, value in entry.items() if key in _ANSWER_FIELDS}
+    if entry.get("base_url"):
+        chosen["base_url"] = redact_url(entry["base_url"])
+    return chosen
