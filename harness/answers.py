@@ -26,9 +26,7 @@ EXTRACTOR_VERSION = "1"
 # points), and markers are found in one regex pass in C: extraction is linear in the response length.
 
 # What may stand between a marker and the letters: copulas, "选项", brackets, quotes.
-_LEAD = (
-    r"(?:\s|:|是|为|应为|应该是|应该为|应当是|应选|可能是|选项|选|option|options|\(|\[|【|\{|「|\"|'|“|‘|\*){0,16}+"
-)
+_LEAD = r"(?:\s|:|是|为|应为|应该是|应该为|应当是|应选|可能是|选项|选|option|options|\(|\[|【|\{|「|\"|'|“|‘|\*){0,16}+"
 # What may separate the letters of a list.
 _SEP = r"(?:\s|、|,|，|和|与|及|/|\+|&|\"|'|“|”|‘|’){0,10}+"
 # A run of letters ends at the end of the text, punctuation, white space, or one of a few CJK

@@ -136,7 +136,9 @@ def score_command(
 
 @app.command("runs")
 def runs_command(
-    results_dir: Annotated[Path, typer.Option("--results-dir", help="Where run folders are")] = Path("results"),
+    results_dir: Annotated[Path, typer.Option("--results-dir", help="Where run folders are")] = Path(
+        "results"
+    ),
 ) -> None:
     """List the runs: model, spec, tasks, split, coverage (complete or not), scoring, date."""
     from rich.table import Table

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import HarnessError
 
@@ -54,6 +54,13 @@ class ModelSpec(BaseModel):
     mock_response: str | None = None  # the mock backend's fixed reply
     notes: str = ""
 
+    @field_validator("base_url")
+    @classmethod
+    def _a_usable_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_url(value)
+        return value
+
     @property
     def label(self) -> str:
         return self.display_name or self.name
@@ -71,6 +78,19 @@ class ModelSpec(BaseModel):
                 "mock_response",
             }
         )
+
+
+def check_url(url: str) -> None:
+    """A ValueError (with a reason, never the URL's credentials) unless `url` is an http(s) URL with a host."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as error:
+        raise ValueError(f"not a valid URL ({error})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000/v1")
 
 
 class ModelsFile(BaseModel):

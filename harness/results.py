@@ -85,7 +85,9 @@ def check_writable(folder: Path) -> None:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        raise HarnessError(f"output folder {folder}: {existing} is a file, not a folder; choose another --output-dir")
+        raise HarnessError(
+            f"output folder {folder}: {existing} is a file, not a folder; choose another --output-dir"
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
         raise HarnessError(f"output folder {folder}: {existing} is not writable; choose another --output-dir")
     if folder.is_dir():
@@ -115,7 +117,9 @@ def locked(folder: Path) -> Iterator[None]:
         with lock:
             yield
     except Timeout:
-        raise HarnessError(f"{folder}: another process has held this run's lock for {LOCK_TIMEOUT_S:.0f} s") from None
+        raise HarnessError(
+            f"{folder}: another process has held this run's lock for {LOCK_TIMEOUT_S:.0f} s"
+        ) from None
 
 
 def read_results(path: Path) -> dict[str, Any]:
@@ -139,7 +143,9 @@ def read_json_file(path: Path, what: str) -> Any:
     except OSError as error:
         raise HarnessError(f"{path}: cannot read {what} ({error.strerror})") from None
     except UnicodeDecodeError as error:
-        raise HarnessError(f"{path}: {what} is not UTF-8 text (byte {error.start}); the file is damaged") from None
+        raise HarnessError(
+            f"{path}: {what} is not UTF-8 text (byte {error.start}); the file is damaged"
+        ) from None
     except json.JSONDecodeError as error:
         raise HarnessError(
             f"{path}: invalid JSON at line {error.lineno} ({error.msg}); the file is damaged: "
@@ -188,7 +194,9 @@ def read_samples(path: Path) -> list[dict[str, Any]]:
         try:
             sample = json.loads(line)
         except json.JSONDecodeError as error:
-            raise HarnessError(f"{path}, line {number}: invalid JSON ({error.msg}); the file is damaged") from None
+            raise HarnessError(
+                f"{path}, line {number}: invalid JSON ({error.msg}); the file is damaged"
+            ) from None
         if not isinstance(sample, dict) or "doc_id" not in sample:
             raise HarnessError(f"{path}, line {number}: not a sample (no doc_id)")
         samples.append(sample)
@@ -229,7 +237,9 @@ def _text_lines(path: Path, what: str) -> list[str]:
     except OSError as error:
         raise HarnessError(f"{path}: cannot read {what} ({error.strerror})") from None
     except UnicodeDecodeError as error:
-        raise HarnessError(f"{path}: {what} must be UTF-8 text (invalid byte at offset {error.start})") from None
+        raise HarnessError(
+            f"{path}: {what} must be UTF-8 text (invalid byte at offset {error.start})"
+        ) from None
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -247,4 +257,3 @@ def write_text_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-

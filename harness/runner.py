@@ -74,7 +74,11 @@ class RunOptions:
     models_files: tuple[Path, ...] | None = None  # where judge names are looked up
 
     def __post_init__(self) -> None:
-        for name, value in (("--limit", self.limit), ("--max-new-tokens", self.max_new_tokens), ("--sample", self.sample)):
+        for name, value in (
+            ("--limit", self.limit),
+            ("--max-new-tokens", self.max_new_tokens),
+            ("--sample", self.sample),
+        ):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise HarnessError(f"{name} must be a positive whole number, got {value!r}")
         if self.split is not None and self.split not in SPLITS:
@@ -148,9 +152,7 @@ def evaluate(
     finally:
         cache.close()
 
-    extra = {"backend": backend.describe()} | (
-        {"judges": describe_judges(judges, leaves)} if judges else {}
-    )
+    extra = {"backend": backend.describe()} | ({"judges": describe_judges(judges, leaves)} if judges else {})
     results = _score_and_write(
         folder, planned, groups, response_for, spec, run_spec, started, options, verdicts, extra
     )
@@ -199,7 +201,17 @@ def score_predictions(
         cache.close()
     extra = {"judges": describe_judges(judges, leaves)} if judges else {}
     results = _score_and_write(
-        folder, planned, groups, lookup, spec, run_spec, started, options, verdicts, extra, status_if_absent=MISSING
+        folder,
+        planned,
+        groups,
+        lookup,
+        spec,
+        run_spec,
+        started,
+        options,
+        verdicts,
+        extra,
+        status_if_absent=MISSING,
     )
     _raise_for_failures(folder, [], failed_calls(verdicts))
     return results
@@ -285,15 +297,20 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     if spec is None:
         raise HarnessError(f"{folder}/results.json: no model entry; the run cannot be re-scored")
     settings = dict(results.get("generation") or _generation_settings(spec, rerun))
-    planned = [_plan(task, rerun.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings) for task in leaves]
+    planned = [
+        _plan(task, rerun.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings)
+        for task in leaves
+    ]
 
     def lookup(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
         return responses.get((task, str(doc["doc_id"])))
 
-    run_spec = RunSpec(**{**spec_record, "judges": tuple(spec_record.get("judges", ()))}) if spec_record else None
+    run_spec = (
+        RunSpec(**{**spec_record, "judges": tuple(spec_record.get("judges", ()))}) if spec_record else None
+    )
     if run_spec is None:
         raise HarnessError(f"{folder}/results.json: written by an older harness without a spec; run it again")
-    extra = {key: results[key] for key in ("backend", "judges") if key in results}
+    extra: dict[str, Any] = {key: results[key] for key in ("backend", "judges") if key in results}
     return _score_and_write(
         folder, planned, groups, lookup, spec, run_spec, _now(), rerun, {}, extra, status_if_absent=FAILED
     )
@@ -307,7 +324,9 @@ def _run_spec(
         try:
             answer_key = hashlib.sha256(Path(options.answer_key).read_bytes()).hexdigest()
         except OSError as error:
-            raise HarnessError(f"{options.answer_key}: cannot read the answer key ({error.strerror})") from None
+            raise HarnessError(
+                f"{options.answer_key}: cannot read the answer key ({error.strerror})"
+            ) from None
     return RunSpec(
         model=name,
         model_settings=model_settings(entry),
@@ -336,8 +355,7 @@ def _interrupted(cache: ResponseCache, requests: list[GenerationRequest], folder
     command = " ".join(["harness", *sys.argv[1:]])
     kept_text = f"{kept} of {len(keys)} responses are kept" if keys else "every judge answer so far is kept"
     return RunInterrupted(
-        f"interrupted: {kept_text} in {cache.path}, nothing in {folder} was changed; "
-        f"resume with: {command}"
+        f"interrupted: {kept_text} in {cache.path}, nothing in {folder} was changed; resume with: {command}"
     )
 
 

@@ -21,7 +21,9 @@ SCORED, FAILED, MISSING = "scored", "failed", "missing"
 
 def coverage(samples: Sequence[dict[str, Any]], n_expected: int) -> dict[str, Any]:
     """n_expected, n, n_scored, n_failed, n_missing and complete for a task's samples."""
-    counts = {status: sum(1 for s in samples if s.get("status") == status) for status in (SCORED, FAILED, MISSING)}
+    counts = {
+        status: sum(1 for s in samples if s.get("status") == status) for status in (SCORED, FAILED, MISSING)
+    }
     return {
         "n_expected": n_expected,
         "n": len(samples),
@@ -46,7 +48,11 @@ def summarize_task(scorer: str, samples: Sequence[dict[str, Any]], n_expected: i
                 summary[metric] = None
                 continue
             total = sum(
-                (exact_score(sample["scores"][metric]) for sample in with_gold if sample.get("status") == SCORED),
+                (
+                    exact_score(sample["scores"][metric])
+                    for sample in with_gold
+                    if sample.get("status") == SCORED
+                ),
                 Fraction(0),
             )
             value = total / len(with_gold)
@@ -103,7 +109,9 @@ def summarize_group(group: GroupSpec, tasks: dict[str, dict[str, Any]]) -> dict[
         summary["incomplete"] = reasons
     for metric, weighted in group.metrics:
         summary[f"{metric}_weighting"] = "micro (by items)" if weighted else "unweighted mean of subtasks"
-        parts = [(task_fraction(tasks[name], metric), tasks[name]["n"]) for name in group.subtasks if name in tasks]
+        parts = [
+            (task_fraction(tasks[name], metric), tasks[name]["n"]) for name in group.subtasks if name in tasks
+        ]
         if reasons or not parts or any(value is None for value, _ in parts):
             summary[metric] = None
             continue

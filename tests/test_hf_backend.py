@@ -27,7 +27,9 @@ def test_a_local_model_folder_can_be_evaluated_by_path(tmp_path: Path, tiny_mode
         str(tmp_path),
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    results = json.loads((tmp_path / tiny_model_dir.name / "latest" / "results.json").read_text(encoding="utf-8"))
+    results = json.loads(
+        (tmp_path / tiny_model_dir.name / "latest" / "results.json").read_text(encoding="utf-8")
+    )
     assert (
         results["model"]["weights"] == str(tiny_model_dir) and results["tasks"]["pceb_moral_smcq"]["n"] == 2
     )

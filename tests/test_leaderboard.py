@@ -47,12 +47,19 @@ def test_averages_are_exact_and_rounded_half_up() -> None:
     # Psyche-R1's six Table 1 columns sum to 446.19: the mean is exactly 74.365, which binary
     # floats and format(..., ".2f") print as 74.36.
     rows = reference_rows(BENCHMARKS["pceb"])
-    for label, printed in (("Psyche-R1", "74.37"), ("QwQ-32B", None), ("DeepSeek-R1", None), ("PsycoLLM", None)):
+    for label, printed in (
+        ("Psyche-R1", "74.37"),
+        ("QwQ-32B", None),
+        ("DeepSeek-R1", None),
+        ("PsycoLLM", None),
+    ):
         row = next(row for row in rows if row.label == label)
         exact = sum((row.values[key] for key in BENCHMARKS["pceb"].averages[0].parts), Fraction(0)) / 6
         assert shown(row.values["avg"]) == shown(exact)
         if printed:
-            assert exact == Fraction("74.365") and shown(exact) == printed and f"{float(exact):.2f}" == "74.36"
+            assert (
+                exact == Fraction("74.365") and shown(exact) == printed and f"{float(exact):.2f}" == "74.36"
+            )
     assert shown(Fraction(1, 32) * 100) == "3.13" and shown(Fraction("2.675")) == "2.68"
 
 

@@ -71,7 +71,9 @@ def test_five_shot_prompts_show_the_stored_exemplars(tmp_path: Path, models_file
         ["cpsyexam_5shot_case_multi"],
         RunOptions(output_dir=tmp_path),
     )
-    prompt = read_jsonl(tmp_path / "always-b" / "latest" / "samples" / "cpsyexam_5shot_case_multi.jsonl")[0]["prompt"]
+    prompt = read_jsonl(tmp_path / "always-b" / "latest" / "samples" / "cpsyexam_5shot_case_multi.jsonl")[0][
+        "prompt"
+    ]
     assert prompt.count("答案：") >= 6 and "训练题" in prompt and "验证题0" in prompt
 
 
@@ -80,7 +82,9 @@ def test_test_split_writes_a_submission_in_the_official_format(tmp_path: Path, m
         resolve_model("always-b", [models_file]), ["cpsyexam"], RunOptions(output_dir=tmp_path, split="test")
     )
     assert results["tasks"]["cpsyexam_case_single"]["acc"] is None
-    submission = json.loads((tmp_path / "always-b" / "latest" / "cpsyexam_submission.json").read_text(encoding="utf-8"))
+    submission = json.loads(
+        (tmp_path / "always-b" / "latest" / "cpsyexam_submission.json").read_text(encoding="utf-8")
+    )
     entries = submission["zero_shot"]["CA-心理咨询-单项选择题"]
     assert entries == [
         {"question_id": "心理咨询-single-200", "prediction": "B"},

@@ -12,7 +12,8 @@ from typing import Any
 
 from harness.backends.base import GenerationRequest, Message, OnFailure, OnResponse
 from harness.errors import HarnessError
-from harness.models import ModelSpec
+from harness.models import ModelSpec, check_url
+from harness.redaction import redact_url
 
 MAX_STOP_STRINGS = 4  # the OpenAI API accepts at most four
 
@@ -23,6 +24,11 @@ class OpenAIChatBackend:
         if not spec.api_model:
             raise HarnessError(f"model {spec.name!r}: the openai backend needs 'api_model' in models.yaml")
         self.base_url = spec.base_url or os.environ.get(spec.base_url_env) or None
+        if self.base_url and not spec.base_url:
+            try:
+                check_url(self.base_url)
+            except ValueError as error:
+                raise HarnessError(f"model {spec.name!r}: {spec.base_url_env}: {error}") from None
         self.api_key = os.environ.get(spec.api_key_env)
         if not self.api_key:
             raise HarnessError(
@@ -52,12 +58,18 @@ class OpenAIChatBackend:
             timeout=self.spec.timeout_s,
         )
         limit = asyncio.Semaphore(self.spec.concurrency)
+        refused: list[str] = []  # the first authentication failure stops every request not yet sent
 
         async def one(request: GenerationRequest) -> None:
             async with limit:
+                if refused:
+                    return
                 try:
                     text = await self._complete(client, request)
                 except Exception as error:  # noqa: BLE001 - every failure is recorded, none is fatal
+                    if getattr(error, "status_code", None) in (401, 403):
+                        refused.append(_describe_error(error))
+                        return
                     on_failure(request, _describe_error(error))
                     return
             on_response(request, text)
@@ -66,6 +78,11 @@ class OpenAIChatBackend:
             await asyncio.gather(*(one(request) for request in requests))
         finally:
             await client.close()
+        if refused:
+            raise HarnessError(
+                f"model {self.spec.name!r}: the endpoint refused the API key ({refused[0][:120]}); "
+                f"check the key in {self.spec.api_key_env}; responses received so far are kept"
+            )
 
     async def _complete(self, client: Any, request: GenerationRequest) -> str:
         arguments: dict[str, Any] = {
@@ -92,7 +109,7 @@ class OpenAIChatBackend:
         return {
             "class": "openai-chat",
             "api_model": self.spec.api_model,
-            "base_url": self.base_url or "default",
+            "base_url": redact_url(self.base_url) if self.base_url else "default",
         }
 
 

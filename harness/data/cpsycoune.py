@@ -37,7 +37,7 @@ def _dialogue_docs(path: Path) -> list[DialogueDoc]:
 
     try:
         utterances = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
         raise HarnessError(f"{path}: cannot be read as JSON ({error})") from None
     if not isinstance(utterances, list) or not all(isinstance(u, str) for u in utterances):
         raise HarnessError(f"{path}: expected a JSON list of strings")

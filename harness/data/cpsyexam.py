@@ -140,7 +140,7 @@ def read_answer_key(path: Path) -> dict[str, str]:
     """An answer key in the official format {subject: [{"question_id", "answer"}]} -> id -> letters."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
         raise HarnessError(f"{path}: cannot read the answer key ({error})") from None
     if not isinstance(data, dict):
         raise HarnessError(f"{path}: expected {{subject: [{{question_id, answer}}]}}")

@@ -74,6 +74,10 @@ def read_json_list(path: Path) -> list[dict[str, Any]]:
         raw = path.read_text(encoding="utf-8")
     except OSError as error:
         raise HarnessError(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise HarnessError(
+            f"{path}: not UTF-8 text (invalid byte at offset {error.start}); the file is damaged or in another encoding"
+        ) from None
     if not raw.strip():
         raise HarnessError(f"{path}: the file is empty; expected a JSON list of questions")
     try:

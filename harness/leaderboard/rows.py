@@ -98,8 +98,14 @@ def printed_is_consistent(average: Average, row: Row, printed: Fraction) -> bool
         return True
     weights = [Fraction(row.sizes.get(key, 0)) if average.weighted else Fraction(1) for key in average.parts]
     total = sum(weights)
-    low = sum(w * (p - PRINTED_HALF_WIDTH) for w, p in zip(weights, parts, strict=True) if p is not None) / total
-    high = sum(w * (p + PRINTED_HALF_WIDTH) for w, p in zip(weights, parts, strict=True) if p is not None) / total
+    low = (
+        sum(w * (p - PRINTED_HALF_WIDTH) for w, p in zip(weights, parts, strict=True) if p is not None)
+        / total
+    )
+    high = (
+        sum(w * (p + PRINTED_HALF_WIDTH) for w, p in zip(weights, parts, strict=True) if p is not None)
+        / total
+    )
     return printed - PRINTED_HALF_WIDTH <= high and printed + PRINTED_HALF_WIDTH >= low
 
 
