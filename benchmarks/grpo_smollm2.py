@@ -48,9 +48,9 @@ def held_out_accuracy(model: str, cwd: Path, limit: int) -> tuple[float, int]:
         "256",
         cwd=cwd,
     )
-    task = json.loads((cwd / "results" / model / "latest" / "results.json").read_text(encoding="utf-8"))["tasks"][
-        HELD_OUT_TASK
-    ]
+    task = json.loads((cwd / "results" / model / "latest" / "results.json").read_text(encoding="utf-8"))[
+        "tasks"
+    ][HELD_OUT_TASK]
     return task["acc"], task["n_unparsed"]
 
 

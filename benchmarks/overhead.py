@@ -53,7 +53,9 @@ def harness_run(limit: int, max_new_tokens: int, output_dir: Path) -> list[dict]
         RunOptions(output_dir=output_dir, limit=limit, max_new_tokens=max_new_tokens, use_cache=False),
     )
     lines = (
-        (output_dir / "smollm2-135m" / "latest" / "samples" / f"{TASK}.jsonl").read_text(encoding="utf-8").splitlines()
+        (output_dir / "smollm2-135m" / "latest" / "samples" / f"{TASK}.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
     )
     return [json.loads(line) for line in lines]
 

@@ -57,8 +57,9 @@ class ModelSpec(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _a_usable_url(cls, value: str | None) -> str | None:
-        if value is not None:
-            check_url(value)
+        if not value:
+            return None  # empty: the endpoint comes from base_url_env
+        check_url(value)
         return value
 
     @property

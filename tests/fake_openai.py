@@ -74,7 +74,7 @@ class FakeOpenAI:
                     fake.outcomes[fault] += 1
                 if fault == "stall":
                     time.sleep(fake.stall_s)
-                if fault in ("429", "500"):
+                if fault in ("401", "403", "429", "500"):
                     self._send(
                         int(fault), {"error": {"message": f"injected {fault}"}}, {"retry-after-ms": "20"}
                     )

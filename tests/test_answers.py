@@ -111,3 +111,53 @@ def test_extract_choices_never_raises_and_returns_sorted_option_letters(
 def test_extract_choices_survives_arbitrary_text(response: str) -> None:
     found = extract_choices(response)
     assert found is None or set(found) <= set("ABCD")
+
+
+# --- extraction is linear in the length of the response -------------------------------------------
+# Inputs that made the first extractor quadratic (1 MB took 9.5 s to 67 s). The bound below is 20x
+# the 50 ms target so that a loaded CI machine never fails it; quadratic behaviour exceeds it by far.
+# benchmarks/extraction_speed.py prints the measured times.
+
+ADVERSARIAL = {
+    "unclosed answer tags": "<answer>" * (1 << 17),
+    "unclosed json answer lists": '"ans": [' * (1 << 17),
+    "answer markers without letters": "答案" * (1 << 19),
+    "weak markers without letters": "选择" * (1 << 19),
+    "markers that are also lead-ins": "应选" * (1 << 19),
+    "answer tag pairs without letters": "<answer>x</answer>" * (1 << 16),
+    "unclosed boxes": "\\boxed{" * (1 << 17),
+    "a marker and a megabyte of space": "答案" + " " * (1 << 20),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_extraction_of_a_megabyte_adversarial_response_takes_well_under_a_second(name: str) -> None:
+    import time
+
+    text = ADVERSARIAL[name]
+    started = time.perf_counter()
+    extract_choices(text, "ABCD", multi=True)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_long_response_is_read_at_its_start_and_its_end() -> None:
+    filler = "这是分析。" * 40_000
+    assert extract_choices(filler + "故答案为C。") == "C"
+    assert extract_choices("B\n" + filler) == "B"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    unit=st.sampled_from(
+        ["答案", "选择", "应选", "<answer>", '"ans": [', "\\boxed{", "A、", "answer: ", " ", "是"]
+    ),
+    other=st.text(alphabet="ABCDabcd答案选择<>/: 、", max_size=12),
+    repeats=st.integers(min_value=20_000, max_value=60_000),
+)
+def test_extraction_time_stays_bounded_on_generated_long_inputs(unit: str, other: str, repeats: int) -> None:
+    import time
+
+    text = (unit + other) * repeats
+    started = time.perf_counter()
+    extract_choices(text, "ABCD", multi=True)
+    assert time.perf_counter() - started < 1.0
