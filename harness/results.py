@@ -185,22 +185,26 @@ def write_samples(folder: Path, task: str, samples: Iterable[dict[str, Any]]) ->
     return path
 
 
-def read_samples(path: Path) -> list[dict[str, Any]]:
-    """The samples of a samples/<task>.jsonl, or a HarnessError naming the line that is damaged."""
-    samples = []
-    for number, line in enumerate(_text_lines(path, "samples"), start=1):
+def read_jsonl(path: Path, what: str, valid: Callable[[Any], bool], expected: str) -> list[dict[str, Any]]:
+    """The objects of a JSONL file (blank lines skipped); a HarnessError names the file and the first
+    line that is not JSON or not `valid` (saying what was `expected`)."""
+    rows = []
+    for number, line in enumerate(_text_lines(path, what), start=1):
         if not line.strip():
             continue
         try:
-            sample = json.loads(line)
+            row = json.loads(line)
         except json.JSONDecodeError as error:
-            raise HarnessError(
-                f"{path}, line {number}: invalid JSON ({error.msg}); the file is damaged"
-            ) from None
-        if not isinstance(sample, dict) or "doc_id" not in sample:
-            raise HarnessError(f"{path}, line {number}: not a sample (no doc_id)")
-        samples.append(sample)
-    return samples
+            raise HarnessError(f"{path}, line {number}: invalid JSON ({error.msg})") from None
+        if not isinstance(row, dict) or not valid(row):
+            raise HarnessError(f"{path}, line {number}: expected {expected}")
+        rows.append(row)
+    return rows
+
+
+def read_samples(path: Path) -> list[dict[str, Any]]:
+    """The samples of a samples/<task>.jsonl, or a HarnessError naming the line that is damaged."""
+    return read_jsonl(path, "samples", lambda row: "doc_id" in row, "a sample with a doc_id")
 
 
 def read_sample_scores(path: Path, metric: str) -> dict[str, float]:
@@ -215,17 +219,12 @@ def read_sample_scores(path: Path, metric: str) -> dict[str, float]:
 
 def read_predictions(path: Path) -> list[dict[str, Any]]:
     """JSONL lines {"doc_id": ..., "response": ..., "task"?: ...}; a HarnessError names a bad line."""
-    rows = []
-    for number, line in enumerate(_text_lines(path, "predictions"), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise HarnessError(f"{path}, line {number}: invalid JSON ({error.msg})") from None
-        if not isinstance(row, dict) or "doc_id" not in row or not isinstance(row.get("response"), str):
-            raise HarnessError(f'{path}, line {number}: expected {{"doc_id": ..., "response": "..."}}')
-        rows.append(row)
+    rows = read_jsonl(
+        path,
+        "predictions",
+        lambda row: "doc_id" in row and isinstance(row.get("response"), str),
+        '{"doc_id": ..., "response": "..."}',
+    )
     if not rows:
         raise HarnessError(f"{path}: no predictions found")
     return rows

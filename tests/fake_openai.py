@@ -115,3 +115,16 @@ class FakeOpenAI:
                     pass  # the client gave up (timeout) before we answered
 
         return Handler
+
+
+def one_prompt_always_fails() -> Callable[[str, int], Fault]:
+    """Faults that answer 500 to every attempt at the first prompt seen, and ok to all others."""
+    broken: set[str] = set()
+
+    def faults(prompt_id: str, attempt: int) -> Fault:
+        if not broken or prompt_id in broken:
+            broken.add(prompt_id)
+            return "500"
+        return "ok"
+
+    return faults

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import read_jsonl
-from fake_openai import FakeOpenAI
+from fake_openai import FakeOpenAI, one_prompt_always_fails
 
 from harness.errors import HarnessError
 from harness.models import ModelSpec
@@ -63,14 +63,7 @@ def test_api_key_never_appears_in_results_samples_or_cache(tmp_path: Path) -> No
 
 
 def test_permanent_failures_are_recorded_and_a_rerun_retries_only_them(tmp_path: Path) -> None:
-    broken: set[str] = set()
-
-    def faults(prompt: str, attempt: int) -> str:
-        if not broken or prompt in broken:
-            broken.add(prompt)
-            return "500"
-        return "ok"
-
+    faults = one_prompt_always_fails()
     spec = api_spec("", max_retries=1)
     with FakeOpenAI(faults=faults) as server:
         spec = api_spec(server.base_url, max_retries=1)

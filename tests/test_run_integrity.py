@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURE_DATA, read_jsonl, run_harness
-from fake_openai import FakeOpenAI
+from fake_openai import FakeOpenAI, one_prompt_always_fails
 
 from harness.errors import HarnessError
 from harness.leaderboard.build import leaderboard_rows
@@ -108,14 +108,7 @@ def test_harness_runs_lists_each_run_with_its_coverage(tmp_path: Path, models_fi
 
 
 def test_failed_requests_count_as_wrong_and_mark_the_task_incomplete(tmp_path: Path) -> None:
-    broken: set[str] = set()
-
-    def faults(prompt: str, attempt: int) -> str:
-        if not broken or prompt in broken:
-            broken.add(prompt)
-            return "500"
-        return "ok"
-
+    faults = one_prompt_always_fails()
     os.environ.setdefault("OPENAI_API_KEY", "sk-test")
     with FakeOpenAI(reply=lambda messages: "答案：A", faults=faults) as server:
         from test_openai_backend import api_spec
