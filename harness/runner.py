@@ -220,9 +220,10 @@ def score_predictions(
 def match_predictions(
     planned: list[PlannedTask], predictions: list[dict[str, Any]]
 ) -> dict[tuple[str, str], str]:
-    """(task, doc_id) -> response for the planned docs. Rows for tasks not asked for are left out;
-    doc_ids that match no doc, or come twice, stop with counts; docs without a prediction are
-    reported and count as missing (wrong)."""
+    """(task, doc_id) -> response for the planned docs, checked before anything is written: doc_ids
+    that come twice, or predictions matching no doc at all, stop with counts; unknown doc_ids and
+    rows of tasks not asked for are reported and left out; docs without a prediction are reported
+    and count as missing (wrong)."""
     task_names = {plan.task.name for plan in planned}
     tasks_of_doc: dict[str, list[str]] = {}
     for plan in planned:
@@ -247,11 +248,6 @@ def match_predictions(
             seen[key] += 1
             matched[key] = row["response"]
     repeated = [key for key, count in seen.items() if count > 1]
-    if unknown:
-        raise HarnessError(
-            f"predictions: {len(unknown)} doc_id(s) match no doc of the requested tasks (first: {unknown[0]!r}); "
-            "nothing was written (see the doc_id values with `harness docs`)"
-        )
     if repeated:
         raise HarnessError(
             f"predictions: {len(repeated)} doc_id(s) appear more than once (first: {repeated[0][1]!r} in "
@@ -261,7 +257,13 @@ def match_predictions(
     matched = {key: value for key, value in matched.items() if key in selected}
     if not matched:
         raise HarnessError(
-            "no prediction matched a doc of the requested tasks (check the doc_id values with `harness docs`)"
+            f"no prediction matched a doc of the requested tasks ({len(unknown)} unknown doc_id(s), first: "
+            f"{unknown[0] if unknown else None!r}); nothing was written (see the doc_id values with `harness docs`)"
+        )
+    if unknown:
+        log.warning(
+            f"predictions: {len(unknown)} doc_id(s) match no doc of the requested tasks and were left out "
+            f"(first: {unknown[0]!r})"
         )
     missing = len(selected) - len(matched)
     if missing:

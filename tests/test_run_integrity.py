@@ -211,7 +211,7 @@ def test_predictions_matching_no_doc_never_overwrite_a_good_run(tmp_path: Path) 
     done = run_harness(
         "score", "--tasks", "pceb_moral_smcq", "--predictions", str(bad), "--output-dir", str(out)
     )
-    _one_line_error(done, "1 doc_id(s) match no doc", "nothing was written")
+    _one_line_error(done, "no prediction matched", "1 unknown doc_id(s)", "nothing was written")
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".lock"} == before
 
 
