@@ -83,6 +83,15 @@ def task_fraction(task: dict[str, Any], metric: str) -> Fraction | None:
     return Fraction(value).limit_denominator(10**6) / 100 if isinstance(value, (int, float)) else None
 
 
+def with_coverage(task: dict[str, Any]) -> dict[str, Any]:
+    """A task entry with `complete` (first-layout results lack it: complete when nothing failed and
+    no limit applied)."""
+    if "complete" in task:
+        return task
+    complete = not task.get("n_failed") and not task.get("limit")
+    return task | {"complete": complete, "n_scored": task.get("n", 0) - task.get("n_failed", 0)}
+
+
 def incomplete_reason(name: str, task: dict[str, Any] | None) -> str | None:
     """Why a task cannot stand in an aggregate (None when it is complete)."""
     if task is None:

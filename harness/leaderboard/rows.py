@@ -17,7 +17,7 @@ from harness.leaderboard.stats import bootstrap_interval
 from harness.models import REPO_ROOT
 from harness.results import find_runs, read_results, read_sample_scores
 from harness.runs import stale_scoring
-from harness.summary import incomplete_reason, task_fraction
+from harness.summary import incomplete_reason, task_fraction, with_coverage
 
 REFERENCE_DIR = REPO_ROOT / "leaderboards" / "reference"
 CATEGORY_ORDER = ("general", "reasoning", "closed-source", "psychological", "embedded", "candidate")
@@ -144,7 +144,7 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
     missing = sorted({c.task for c in bench.columns if values[c.key] is None})
     if missing:
         notes.append("missing: " + ", ".join(missing))
-    partial = [reason for name in present if (reason := incomplete_reason(name, _with_coverage(tasks[name])))]
+    partial = [reason for name in present if (reason := incomplete_reason(name, with_coverage(tasks[name])))]
     stale = sorted({version for name in present if (version := stale_scoring(tasks[name]))})
     if partial:
         notes.append("partial, not ranked: " + "; ".join(partial))
@@ -171,15 +171,6 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
     row.intervals = _intervals(bench, folder) | _judged_intervals(bench, tasks)
     compute_averages(bench, row)
     return row
-
-
-def _with_coverage(task: dict[str, Any]) -> dict[str, Any]:
-    """A task entry with `complete` (first-layout results lack it: complete when nothing failed and
-    no limit applied)."""
-    if "complete" in task:
-        return task
-    complete = not task.get("n_failed") and not task.get("limit")
-    return task | {"complete": complete, "n_scored": task.get("n", 0) - task.get("n_failed", 0)}
 
 
 def _intervals(bench: Benchmark, folder: Path) -> dict[str, tuple[float, float]]:
