@@ -409,7 +409,7 @@ def main() -> None:
         sys.stderr.write(f"error: {error}\n")
         sys.exit(2)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted: nothing was written\n")
+        sys.stderr.write("interrupted: every file on disk is whole (written completely or not at all)\n")
         sys.exit(RunInterrupted.exit_code)
 
 

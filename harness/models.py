@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import HarnessError
+from harness.redaction import redact_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODELS_FILE = REPO_ROOT / "models.yaml"
@@ -65,6 +66,13 @@ class ModelSpec(BaseModel):
     @property
     def label(self) -> str:
         return self.display_name or self.name
+
+    def recorded(self) -> dict[str, Any]:
+        """The entry as results files record it: the base URL without credentials."""
+        entry = self.model_dump(mode="json")
+        if entry.get("base_url"):
+            entry["base_url"] = redact_url(entry["base_url"])
+        return entry
 
     def fingerprint(self) -> dict[str, Any]:
         """The settings that change what the model answers (part of every cache key)."""

@@ -50,6 +50,11 @@ def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]
     return versions
 
 
+def command_line() -> str:
+    """The command as the user typed it (the resume hint and provenance record it)."""
+    return " ".join(["harness", *sys.argv[1:]])
+
+
 def collect(repo: Path) -> dict[str, object]:
     return {
         "harness_version": __version__,
@@ -57,5 +62,5 @@ def collect(repo: Path) -> dict[str, object]:
         "packages": package_versions(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "command": " ".join(["harness", *sys.argv[1:]]),
+        "command": command_line(),
     }

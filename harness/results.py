@@ -95,11 +95,10 @@ def check_writable(folder: Path) -> None:
 
 
 def prepare_folder(folder: Path) -> None:
-    """Create a run folder, or one line saying why it cannot be (a file in the way, no permission)."""
+    """Create a run folder, or one line saying why it cannot be (check_writable has looked already;
+    this catches what changed since, e.g. a file put in the way)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check.", delete=True)  # noqa: SIM115
-        probe.close()
     except OSError as error:
         raise HarnessError(
             f"output folder {folder}: cannot write there ({error.strerror or error}); "
@@ -139,13 +138,7 @@ def read_results(path: Path) -> dict[str, Any]:
 def read_json_file(path: Path, what: str) -> Any:
     """JSON from a file the harness wrote, or a HarnessError naming it (missing, damaged, not UTF-8)."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise HarnessError(f"{path}: cannot read {what} ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise HarnessError(
-            f"{path}: {what} is not UTF-8 text (byte {error.start}); the file is damaged"
-        ) from None
+        return json.loads(_read_text(path, what))
     except json.JSONDecodeError as error:
         raise HarnessError(
             f"{path}: invalid JSON at line {error.lineno} ({error.msg}); the file is damaged: "
@@ -231,8 +224,13 @@ def read_predictions(path: Path) -> list[dict[str, Any]]:
 
 
 def _text_lines(path: Path, what: str) -> list[str]:
+    return _read_text(path, what).splitlines()
+
+
+def _read_text(path: Path, what: str) -> str:
+    """A UTF-8 text file, or a HarnessError naming it (missing, unreadable, not UTF-8)."""
     try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
+        return Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise HarnessError(f"{path}: cannot read {what} ({error.strerror})") from None
     except UnicodeDecodeError as error:

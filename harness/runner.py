@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import os
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,10 +18,12 @@ from typing import Any
 from harness.backends.base import Backend, GenerationRequest
 from harness.cache import ResponseCache, request_key
 from harness.catalog import GroupSpec, LeafTask, load_tasks
+from harness.data.location import DATA_DIR_ENV
 from harness.errors import HarnessError, RunInterrupted
 from harness.generation import ProgressFactory, fetch_responses
 from harness.judge.stage import (
     Judge,
+    ResponseFor,
     Verdicts,
     describe_judges,
     failed_calls,
@@ -32,8 +33,7 @@ from harness.judge.stage import (
 )
 from harness.judge.summary import summarize_judged
 from harness.models import REPO_ROOT, ModelSpec
-from harness.provenance import collect
-from harness.redaction import redact_url
+from harness.provenance import collect, command_line
 from harness.results import (
     SCHEMA_VERSION,
     check_existing_files,
@@ -46,6 +46,7 @@ from harness.results import (
     read_json_file,
     read_results,
     read_samples,
+    run_dir,
     write_samples,
     write_text_atomically,
 )
@@ -95,7 +96,7 @@ class RunOptions:
     @property
     def data_path(self) -> str | None:
         """The data directory as an absolute path (None: PSYCHE_DATA_DIR or a fetch decides)."""
-        chosen = self.data_dir or os.environ.get("PSYCHE_DATA_DIR")
+        chosen = self.data_dir or os.environ.get(DATA_DIR_ENV)
         return str(Path(chosen).expanduser().resolve()) if chosen else None
 
     def metadata(self) -> dict[str, Any]:
@@ -116,9 +117,6 @@ class PlannedTask:
     requests: list[GenerationRequest] = field(default_factory=list)
 
 
-ResponseFor = Callable[[str, GenerationRequest, dict[str, Any]], str | None]
-
-
 def evaluate(
     spec: ModelSpec, task_names: list[str], options: RunOptions, progress: ProgressFactory | None = None
 ) -> dict[str, Any]:
@@ -126,8 +124,8 @@ def evaluate(
     started = _now()
     leaves, groups = load_tasks(task_names, options.metadata())
     settings = _generation_settings(spec, options)
-    run_spec = _run_spec(spec.name, spec.model_dump(mode="json"), settings, options, "model")
-    folder = model_dir(options.output_dir, spec.name) / run_spec.digest
+    run_spec = _run_spec(spec.name, spec, settings, options, "model")
+    folder = run_dir(options.output_dir, spec.name, run_spec.digest)
     check_writable(folder)
     from harness.backends import make_backend
 
@@ -182,8 +180,8 @@ def score_predictions(
     ]
     matched = match_predictions(planned, predictions)
     digest = hashlib.sha256(json.dumps(predictions, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    run_spec = _run_spec(model_name, {}, settings, options, f"predictions:{digest[:16]}")
-    folder = model_dir(options.output_dir, model_name) / run_spec.digest
+    run_spec = _run_spec(model_name, None, settings, options, f"predictions:{digest[:16]}")
+    folder = run_dir(options.output_dir, model_name, run_spec.digest)
     check_writable(folder)
     judges = _judges_for(leaves, options)
     _open_run(folder, run_spec)
@@ -295,9 +293,9 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
         for sample in read_samples(folder / "samples" / f"{leaf.name}.jsonl"):
             if isinstance(sample.get("response"), str):
                 responses[(leaf.name, str(sample["doc_id"]))] = sample["response"]
-    spec = ModelSpec.model_validate(results["model"]) if results.get("model") else None
-    if spec is None:
-        raise HarnessError(f"{folder}/results.json: no model entry; the run cannot be re-scored")
+    if not results.get("model") or not spec_record:
+        raise HarnessError(f"{folder}/results.json: written by an older harness without a spec; run it again")
+    spec = ModelSpec.model_validate(results["model"])
     settings = dict(results.get("generation") or _generation_settings(spec, rerun))
     planned = [
         _plan(task, rerun.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings)
@@ -307,11 +305,7 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     def lookup(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
         return responses.get((task, str(doc["doc_id"])))
 
-    run_spec = (
-        RunSpec(**{**spec_record, "judges": tuple(spec_record.get("judges", ()))}) if spec_record else None
-    )
-    if run_spec is None:
-        raise HarnessError(f"{folder}/results.json: written by an older harness without a spec; run it again")
+    run_spec = RunSpec(**{**spec_record, "judges": tuple(spec_record.get("judges", ()))})
     extra: dict[str, Any] = {key: results[key] for key in ("backend", "judges") if key in results}
     return _score_and_write(
         folder, planned, groups, lookup, spec, run_spec, _now(), rerun, {}, extra, status_if_absent=FAILED
@@ -319,7 +313,7 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
 
 
 def _run_spec(
-    name: str, entry: dict[str, Any], settings: dict[str, Any], options: RunOptions, source: str
+    name: str, spec: ModelSpec | None, settings: dict[str, Any], options: RunOptions, source: str
 ) -> RunSpec:
     answer_key = None
     if options.answer_key:
@@ -331,7 +325,7 @@ def _run_spec(
             ) from None
     return RunSpec(
         model=name,
-        model_settings=model_settings(entry),
+        model_settings=model_settings(spec),
         generation=settings,
         split=options.cpsyexam_split,
         limit=options.limit,
@@ -354,7 +348,7 @@ def _open_run(folder: Path, run_spec: RunSpec) -> None:
 def _interrupted(cache: ResponseCache, requests: list[GenerationRequest], folder: Path) -> RunInterrupted:
     keys = list({request.key for request in requests})
     kept = len(cache.get_many(keys)) if keys else 0
-    command = " ".join(["harness", *sys.argv[1:]])
+    command = command_line()
     kept_text = f"{kept} of {len(keys)} responses are kept" if keys else "every judge answer so far is kept"
     return RunInterrupted(
         f"interrupted: {kept_text} in {cache.path}, nothing in {folder} was changed; resume with: {command}"
@@ -482,7 +476,7 @@ def _score_and_write(
         "schema_version": SCHEMA_VERSION,
         "spec_hash": run_spec.digest,
         "spec": run_spec.to_json(),
-        "model": _recorded_model(spec),
+        "model": spec.recorded(),
         "generation": run_spec.generation,
         "tasks": task_summaries,
         "groups": {},
@@ -498,13 +492,6 @@ def _score_and_write(
 
 def _groups_over(groups: list[GroupSpec], tasks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {group.name: summarize_group(group, tasks) for group in groups if group.metrics}
-
-
-def _recorded_model(spec: ModelSpec) -> dict[str, Any]:
-    entry = spec.model_dump(mode="json")
-    if entry.get("base_url"):
-        entry["base_url"] = redact_url(entry["base_url"])
-    return entry
 
 
 def _scored_sample(

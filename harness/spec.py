@@ -8,24 +8,10 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from harness.redaction import redact_url
+from harness.models import ModelSpec
 
 # The scoring protocol every MCQ task of a run follows (strict: set match, unparsed = wrong, fixed n).
 PROTOCOL = "strict"
-
-# What decides the answers of a model entry (presentation fields such as display_name, category and
-# notes do not: renaming a model for a table keeps its runs).
-_ANSWER_FIELDS = {
-    "backend",
-    "weights",
-    "api_model",
-    "chat_template",
-    "reasoning",
-    "think_tags",
-    "chat_template_kwargs",
-    "dtype",
-    "mock_response",
-}
 
 
 @dataclass(frozen=True)
@@ -56,9 +42,14 @@ class RunSpec:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
 
 
-def model_settings(entry: dict[str, Any]) -> dict[str, Any]:
-    """The answer-deciding fields of a dumped models.yaml entry (URLs without credentials)."""
-    chosen = {key: value for key, value in entry.items() if key in _ANSWER_FIELDS}
-    if entry.get("base_url"):
-        chosen["base_url"] = redact_url(entry["base_url"])
+def model_settings(spec: ModelSpec | None) -> dict[str, Any]:
+    """What of a models.yaml entry decides its answers: the cache fingerprint's fields, how reasoning
+    is marked, and the endpoint without credentials. Presentation fields (display_name, category,
+    notes) are left out: renaming a model for a table keeps its runs. None: scored from a file."""
+    if spec is None:
+        return {}
+    recorded = spec.recorded()
+    chosen = {key: recorded[key] for key in [*spec.fingerprint(), "reasoning", "think_tags"]}
+    if recorded["base_url"]:
+        chosen["base_url"] = recorded["base_url"]
     return chosen

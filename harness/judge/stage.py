@@ -12,7 +12,6 @@ from harness.cache import ResponseCache
 from harness.catalog import LeafTask
 from harness.judge.run import JudgeItem, Verdict, judge_settings, run_judge
 from harness.models import ModelSpec, resolve_model
-from harness.redaction import redact_url
 
 Verdicts = dict[str, dict[str, Verdict]]  # judge name -> "<task>/<doc_id>" -> verdict
 ResponseFor = Callable[[str, GenerationRequest, dict[str, Any]], str | None]
@@ -75,10 +74,11 @@ def describe_judges(judges: list[Judge], leaves: list[LeafTask]) -> dict[str, An
     described = {}
     for judge in judges:
         described[judge.spec.name] = {
-            "model": judge.spec.model_dump(
-                mode="json", include={"name", "display_name", "backend", "weights", "api_model"}
-            )
-            | ({"base_url": redact_url(judge.spec.base_url)} if judge.spec.base_url else {}),
+            "model": {
+                key: value
+                for key, value in judge.spec.recorded().items()
+                if key in ("name", "display_name", "backend", "weights", "api_model", "base_url")
+            },
             "backend": judge.backend.describe(),
             "settings": {rubric.task: judge_settings(rubric) for rubric in rubrics},
             "max_attempts": {rubric.task: rubric.max_attempts for rubric in rubrics},

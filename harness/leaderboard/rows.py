@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.leaderboard.columns import CPSYEXAM_TEST_SIZES, Average, Benchmark
+from harness.leaderboard.columns import CPSYEXAM_TEST_SIZES, Benchmark
 from harness.leaderboard.stats import bootstrap_interval
 from harness.models import REPO_ROOT
 from harness.results import find_runs, read_results, read_sample_scores
@@ -46,7 +46,7 @@ def shown(value: Fraction | float | None, digits: int = 2) -> str:
     """A value rounded half up to `digits` decimals ("" for None): 74.365 -> "74.37"."""
     if value is None:
         return ""
-    exact = Fraction(value) if not isinstance(value, Fraction) else value
+    exact = Fraction(value)
     decimal = Decimal(exact.numerator) / Decimal(exact.denominator)
     return str(decimal.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
@@ -80,7 +80,7 @@ def reference_rows(bench: Benchmark, reference_dir: Path = REFERENCE_DIR) -> lis
             computed = row.values[average.key]
             if printed is None or computed is None:
                 continue
-            if printed_is_consistent(average, row, printed):
+            if printed_is_consistent(printed, computed):
                 row.values[average.key] = printed
             else:
                 row.notes.append(
@@ -90,23 +90,12 @@ def reference_rows(bench: Benchmark, reference_dir: Path = REFERENCE_DIR) -> lis
     return rows
 
 
-def printed_is_consistent(average: Average, row: Row, printed: Fraction) -> bool:
-    """Whether a printed average can be the rounded average of the printed columns: the interval of
-    averages the columns allow (each +-0.005) meets the interval the printed value stands for."""
-    parts = [row.values[key] for key in average.parts]
-    if any(part is None for part in parts):
-        return True
-    weights = [Fraction(row.sizes.get(key, 0)) if average.weighted else Fraction(1) for key in average.parts]
-    total = sum(weights)
-    low = (
-        sum(w * (p - PRINTED_HALF_WIDTH) for w, p in zip(weights, parts, strict=True) if p is not None)
-        / total
-    )
-    high = (
-        sum(w * (p + PRINTED_HALF_WIDTH) for w, p in zip(weights, parts, strict=True) if p is not None)
-        / total
-    )
-    return printed - PRINTED_HALF_WIDTH <= high and printed + PRINTED_HALF_WIDTH >= low
+def printed_is_consistent(printed: Fraction, computed: Fraction) -> bool:
+    """Whether a printed average can be the rounded average of the printed columns. Each printed
+    value stands for +-0.005; an average (weights summing to one) of columns each within +-0.005 lies
+    within +-0.005 of the average of the printed columns, `computed`. The two intervals meet when
+    the values stand at most 0.01 apart."""
+    return abs(printed - computed) <= 2 * PRINTED_HALF_WIDTH
 
 
 def run_rows(bench: Benchmark, results_dir: Path) -> list[Row]:
