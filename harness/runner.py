@@ -10,7 +10,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -289,10 +289,14 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     )
     leaves, groups = load_tasks(sorted(stored), rerun.metadata())
     responses: dict[tuple[str, str], str] = {}
+    prompts: dict[tuple[str, str], str] = {}  # as the model saw them (rendered by its backend)
     for leaf in leaves:
         for sample in read_samples(folder / "samples" / f"{leaf.name}.jsonl"):
+            key = (leaf.name, str(sample["doc_id"]))
             if isinstance(sample.get("response"), str):
-                responses[(leaf.name, str(sample["doc_id"]))] = sample["response"]
+                responses[key] = sample["response"]
+            if isinstance(sample.get("prompt"), str):
+                prompts[key] = sample["prompt"]
     if not results.get("model") or not spec_record:
         raise HarnessError(f"{folder}/results.json: written by an older harness without a spec; run it again")
     spec = ModelSpec.model_validate(results["model"])
@@ -301,6 +305,11 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
         _plan(task, rerun.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings)
         for task in leaves
     ]
+    for plan in planned:
+        plan.requests = [
+            replace(request, prompt=prompts.get((plan.task.name, str(doc["doc_id"])), request.prompt))
+            for doc, request in zip(plan.docs, plan.requests, strict=True)
+        ]
 
     def lookup(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
         return responses.get((task, str(doc["doc_id"])))

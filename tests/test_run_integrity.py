@@ -189,6 +189,17 @@ def test_a_run_scored_under_another_extractor_is_marked_and_rescored_from_its_re
     assert task["scoring"] == SCORING_VERSIONS and task["acc"] == 0.0  # always B; the gold is D and A
 
 
+def test_rescoring_keeps_the_prompts_and_responses_the_model_saw(tmp_path: Path, models_file: Path) -> None:
+    evaluate(resolve_model("tiny", [models_file]), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    samples = tmp_path / "tiny" / "latest" / "samples" / "pceb_moral_smcq.jsonl"
+    before = read_jsonl(samples)
+    assert before[0]["prompt"].startswith("<|im_start|>")  # the chat template, not the message list
+    done = run_harness("score", "--run", "tiny", "--output-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    after = read_jsonl(samples)
+    assert [(s["prompt"], s["response"]) for s in after] == [(s["prompt"], s["response"]) for s in before]
+
+
 # --- predictions are validated before anything is written -------------------------------------------
 
 
