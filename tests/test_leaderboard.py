@@ -16,7 +16,6 @@ from harness.leaderboard.build import build_leaderboards, compare_runs, leaderbo
 from harness.leaderboard.columns import BENCHMARKS
 from harness.leaderboard.render import to_csv, to_markdown
 from harness.leaderboard.rows import ranks, reference_rows, shown
-from harness.leaderboard.stats import bootstrap_interval, compare_paired, mcnemar_exact
 from harness.results import point_latest
 from harness.scoring import SCORING_VERSIONS
 
@@ -172,20 +171,6 @@ def test_cpsyexam_dev_runs_never_rank_against_the_papers_test_rows(tmp_path: Pat
     places = ranks(BENCHMARKS["cpsyexam"], rows)
     assert not any(index == ours for index, _ in places)  # alone on its split: ranked against nothing
     assert places  # while the paper's test-split rows are ranked among themselves
-
-
-def test_bootstrap_interval_of_a_known_case() -> None:
-    assert bootstrap_interval([1.0] * 20) == (1.0, 1.0)
-    low, high = bootstrap_interval([1.0] * 50 + [0.0] * 50)
-    assert 0.38 < low < 0.45 and 0.55 < high < 0.62  # normal approximation: 0.5 +- 0.098
-
-
-def test_mcnemar_exact_test_on_known_counts() -> None:
-    assert mcnemar_exact(0, 0) == 1.0
-    assert mcnemar_exact(5, 5) == 1.0
-    assert mcnemar_exact(0, 6) == pytest.approx(2 / 64)
-    result = compare_paired([1, 1, 1, 0], [0, 0, 1, 0])
-    assert result.difference == pytest.approx(0.5) and (result.only_a_right, result.only_b_right) == (2, 0)
 
 
 def test_compare_pairs_two_runs_by_doc_id(tmp_path: Path) -> None:

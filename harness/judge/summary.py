@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.judge.agreement import agreement
 from harness.judge.rubric import Rubric
-from harness.leaderboard.stats import bootstrap_interval
+from harness.stats import bootstrap_interval, clustered_bootstrap_interval
 
 
 def summarize_judged(
@@ -51,27 +51,27 @@ def _one_judge(rubric: Rubric, samples: Sequence[dict[str, Any]], judge: str) ->
         "judge_failures": {status: count for status, count in statuses.items() if status != "ok"},
     }
     if rubric.aggregate == "dialogue_then_topic":
-        units, topics = _dialogue_means(rubric, judged, judge)
-        summary["n_dialogues"] = len(units)
+        # The estimate is a mean of topic means of dialogue means: the interval resamples topics,
+        # then dialogues within each topic, as the estimate averages them.
+        dialogues_by_topic, topics = _dialogue_means(rubric, judged, judge)
+        summary["n_dialogues"] = sum(len(members) for members in dialogues_by_topic.values())
         summary["by_topic"] = topics
-    else:
-        units = [
-            {key: float(sample["judges"][judge]["scores"][key]) for key in rubric.keys} for sample in judged
-        ]
+        for key in rubric.keys:
+            clusters = [[means[key] for means in members] for members in dialogues_by_topic.values()]
+            summary[key] = fmean(topic[key] for topic in topics.values()) if clusters else None
+            summary[f"{key}_ci95"] = list(clustered_bootstrap_interval(clusters)) if clusters else None
+        return summary
     for key in rubric.keys:
-        values = [unit[key] for unit in units]
-        if rubric.aggregate == "dialogue_then_topic":
-            summary[key] = fmean(topic[key] for topic in summary["by_topic"].values()) if values else None
-        else:
-            summary[key] = fmean(values) if values else None
+        values = [float(sample["judges"][judge]["scores"][key]) for sample in judged]
+        summary[key] = fmean(values) if values else None
         summary[f"{key}_ci95"] = list(bootstrap_interval(values)) if values else None
     return summary
 
 
 def _dialogue_means(
     rubric: Rubric, judged: Sequence[dict[str, Any]], judge: str
-) -> tuple[list[dict[str, float]], dict[str, dict[str, float]]]:
-    """Turn scores averaged per dialogue, then dialogue means averaged per topic."""
+) -> tuple[dict[str, list[dict[str, float]]], dict[str, dict[str, float]]]:
+    """Turn scores averaged per dialogue (grouped by topic), then dialogue means averaged per topic."""
     turns: dict[tuple[str, str], list[dict[str, int]]] = defaultdict(list)
     for sample in judged:
         turns[(sample["topic"], sample["dialogue_id"])].append(sample["judges"][judge]["scores"])
@@ -87,7 +87,7 @@ def _dialogue_means(
         | {"n_dialogues": len(members)}
         for topic, members in by_topic.items()
     }
-    return list(dialogues.values()), topics
+    return dict(by_topic), topics
 
 
 def _agreement(rubric: Rubric, samples: Sequence[dict[str, Any]], first: str, second: str) -> dict[str, Any]:

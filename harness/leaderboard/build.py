@@ -9,8 +9,8 @@ from harness.leaderboard.columns import BENCHMARKS
 from harness.leaderboard.figures import figure1
 from harness.leaderboard.render import FORMATS, to_html
 from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
-from harness.leaderboard.stats import PairedComparison, compare_paired
 from harness.results import read_results, read_sample_scores, resolve_run
+from harness.stats import PairedComparison, compare_paired
 
 FILE_STEMS = {"pceb": "table1_pceb", "cpsyexam": "table2_cpsyexam", "psydt": "table5_psydt"}
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.leaderboard.columns import CPSYEXAM_TEST_SIZES, Benchmark
-from harness.leaderboard.stats import bootstrap_interval
 from harness.models import REPO_ROOT
 from harness.results import find_runs, read_results, read_sample_scores
 from harness.runs import stale_scoring
+from harness.stats import bootstrap_interval
 from harness.summary import incomplete_reason, task_fraction, with_coverage
 
 REFERENCE_DIR = REPO_ROOT / "leaderboards" / "reference"
