@@ -1,10 +1,11 @@
-"""The task catalog: lm-eval's TaskManager over tasks/, flattened into leaf tasks and groups."""
+"""Tasks loaded to run: lm-eval's TaskManager over the task folders builds each task's docs; the
+task index (harness/task_index.py) says what the files declare (metrics, scorer, split)."""
 
 from __future__ import annotations
 
-import functools
-import json
+import contextlib
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,52 @@ from typing import Any
 from harness.backends.base import Message
 from harness.errors import HarnessError
 from harness.judge.rubric import Rubric, rubric_from_metadata
-from harness.lmeval_tasks import TASKS_DIR
+from harness.metric_registry import MetricSpec
+from harness.task_index import TaskIndex, index_tasks
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """A task's description and doc_to_text, compiled once with lm-eval's own Jinja environment.
+    lm-eval compiles the template again for every doc (most of prompt building time); compiling
+    once renders the same messages (tested against lm-eval's fewshot_context on every fixture doc)
+    without patching lm-eval."""
+
+    system: Any  # jinja2.Template | None
+    user: Any  # jinja2.Template, or the name of a doc field holding the text
+    user_field: str | None = None
+
+    @classmethod
+    def of(cls, lm_task: Any) -> PromptTemplate | None:
+        """The compiled template, or None where the task needs lm-eval's general path (few-shot
+        sampling, choices, a generation prefix, a callable doc_to_text)."""
+        from lm_eval import utils
+
+        config = lm_task.config
+        if config.num_fewshot or config.doc_to_choice or config.gen_prefix or lm_task.prompt is not None:
+            return None
+        text, description = config.doc_to_text, config.description
+        if not isinstance(text, str) or not isinstance(description, (str, type(None))):
+            return None
+        system = utils.env.from_string(description) if description else None
+        if text in lm_task.features:
+            return cls(system, None, text)
+        return cls(system, utils.env.from_string(text))
+
+    def messages(self, doc: dict[str, Any]) -> list[Message]:
+        messages: list[Message] = []
+        if self.system is not None:
+            system = self.system.render(**doc)
+            if system:
+                messages.append({"role": "system", "content": system})
+        user = str(doc[self.user_field]) if self.user_field else self.user.render(**doc)
+        messages.append({"role": "user", "content": user})
+        return messages
 
 
 @dataclass(frozen=True)
 class LeafTask:
-    """One scored task: its docs (rows) and how to ask about them."""
+    """One scored task: its docs (rows), how to ask about them and what it reports."""
 
     name: str
     version: str
@@ -25,29 +66,40 @@ class LeafTask:
     stop: tuple[str, ...]
     docs: list[dict[str, Any]]
     lm_task: Any = field(repr=False)
+    metrics: tuple[MetricSpec, ...] = ()
     rubric: Rubric | None = None  # judge-scored tasks only
+    split: str = "test"  # the split its docs come from, as recorded with its results
+    submission: str | None = None  # the official submission format it writes, if any
+    template: PromptTemplate | None = field(default=None, repr=False)
 
     def messages(self, doc: dict[str, Any]) -> list[Message]:
-        """The chat messages for a doc, rendered by lm-eval from the task file. Dialogue docs are
-        their history as real chat turns, after the task's description as system message unless
-        the history brings its own."""
+        """The chat messages for a doc, rendered from the task file. Dialogue docs are their
+        history as real chat turns, after the task's description as system message unless the
+        history brings its own."""
         if doc.get("history"):
             history: list[Message] = [{"role": m["role"], "content": m["content"]} for m in doc["history"]]
             description = self.lm_task.config.description
             if description and history[0]["role"] != "system":
                 history.insert(0, {"role": "system", "content": description})
             return history
-        rendered = self.lm_task.fewshot_context(
-            doc,
-            0,
-            apply_chat_template=True,
-            fewshot_as_multiturn=True,
-            chat_template=lambda messages, add_generation_prompt=True: json.dumps(
-                messages, ensure_ascii=False
-            ),
-        )
-        loaded: list[Message] = json.loads(rendered)
-        return loaded
+        if self.template is not None:
+            return self.template.messages(doc)
+        return lmeval_messages(self.lm_task, doc)
+
+
+def lmeval_messages(lm_task: Any, doc: dict[str, Any]) -> list[Message]:
+    """The chat messages lm-eval itself renders for a doc (zero-shot, as chat turns)."""
+    import json
+
+    rendered = lm_task.fewshot_context(
+        doc,
+        0,
+        apply_chat_template=True,
+        fewshot_as_multiturn=True,
+        chat_template=lambda messages, add_generation_prompt=True: json.dumps(messages, ensure_ascii=False),
+    )
+    loaded: list[Message] = json.loads(rendered)
+    return loaded
 
 
 @dataclass(frozen=True)
@@ -56,42 +108,46 @@ class GroupSpec:
 
     name: str
     subtasks: tuple[str, ...]
-    metrics: tuple[tuple[str, bool], ...]  # (metric, weight_by_size)
+    metrics: tuple[tuple[MetricSpec, bool], ...]  # (metric, weight_by_size)
 
 
-def task_manager(metadata: dict[str, Any] | None = None, tasks_dir: Path = TASKS_DIR) -> Any:
-    from lm_eval.tasks import TaskManager
-
-    logging.getLogger("lm_eval").setLevel(logging.ERROR)
-    _memoise_template_compilation()
-    return TaskManager(include_path=str(tasks_dir), include_defaults=False, metadata=metadata)
-
-
-def _memoise_template_compilation() -> None:
-    """lm-eval compiles a task's Jinja template again for every doc (most of prompt building time);
-    memoising the compile of identical template strings renders the same text, several times faster."""
-    from lm_eval import utils
-
-    if not hasattr(utils.env.from_string, "cache_info"):
-        utils.env.from_string = functools.lru_cache(maxsize=512)(utils.env.from_string)  # type: ignore[method-assign]
+@contextlib.contextmanager
+def _quiet_lm_eval() -> Iterator[None]:
+    """lm-eval logs every task it indexes; quiet only while it loads ours, then as it was."""
+    logger = logging.getLogger("lm_eval")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
-def load_tasks(names: list[str], metadata: dict[str, Any]) -> tuple[list[LeafTask], list[GroupSpec]]:
+def load_tasks(
+    names: list[str], metadata: dict[str, Any], include_paths: Sequence[Path | str] = ()
+) -> tuple[list[LeafTask], list[GroupSpec]]:
     """Leaf tasks and groups for the requested names (groups expand to their subtasks)."""
-    manager = task_manager(metadata)
-    unknown = [name for name in names if name not in manager.all_tasks]
+    index = index_tasks(include_paths)
+    unknown = [name for name in names if name not in index.entries]
     if unknown:
         raise HarnessError(
-            f"unknown task(s) {', '.join(unknown)}: available are {', '.join(sorted(manager.all_tasks))}"
+            f"unknown task(s) {', '.join(unknown)}: available are {', '.join(sorted(index.entries))}"
         )
-    loaded = manager.load(names)
-    leaves = [_leaf(name, task) for name, task in loaded["tasks"].items()]
+    from lm_eval.tasks import TaskManager
+
+    with _quiet_lm_eval():
+        manager = TaskManager(
+            include_path=[str(folder) for folder in index.folders], include_defaults=False, metadata=metadata
+        )
+        loaded = manager.load(names)
+    leaves = [_leaf(name, task, index, metadata) for name, task in loaded["tasks"].items()]
     groups = [
         GroupSpec(
             name=name,
             subtasks=tuple(task.task_name for task in group.get_all_tasks()),
             metrics=tuple(
-                (agg.metric, bool(agg.weight_by_size)) for agg in (group.aggregate_metric_list or [])
+                (index.registry[agg.metric], bool(agg.weight_by_size))
+                for agg in (group.aggregate_metric_list or [])
             ),
         )
         for name, group in loaded["groups"].items()
@@ -99,17 +155,26 @@ def load_tasks(names: list[str], metadata: dict[str, Any]) -> tuple[list[LeafTas
     return leaves, groups
 
 
-def _leaf(name: str, task: Any) -> LeafTask:
+def _leaf(name: str, task: Any, index: TaskIndex, run_metadata: dict[str, Any]) -> LeafTask:
     config = task.config
-    metadata = config.metadata or {}
+    entry = index.entry(name)
+    metadata = dict(entry.metadata)
     stop = tuple((config.generation_kwargs or {}).get("until") or ())
-    scorer = str(metadata.get("scorer", "mcq"))
+    scorer = entry.scorer
+    # A task whose loader reads the run's split (metadata docs_split: from_run) records that split.
+    split = str(metadata.get("docs_split", "test"))
+    if split == "from_run":
+        split = str(run_metadata.get("split", "dev"))
     return LeafTask(
         name=name,
-        version=str(metadata.get("version", "0")),
+        version=entry.version,
         scorer=scorer,
         stop=stop,
         docs=list(task.eval_docs),
         lm_task=task,
+        metrics=tuple(index.metrics_of(name)) if scorer != "judge" else (),
         rubric=rubric_from_metadata(name, metadata) if scorer == "judge" else None,
+        split=split,
+        submission=metadata.get("submission"),
+        template=PromptTemplate.of(task),
     )

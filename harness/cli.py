@@ -35,6 +35,10 @@ JudgesOption = Annotated[
         "report their agreement (default: the task's judge, gpt-4o)",
     ),
 ]
+IncludeOption = Annotated[
+    list[Path] | None,
+    typer.Option("--include-path", help="A folder of task files to add to the built-in ones (repeatable)"),
+]
 SampleOption = Annotated[
     int | None, typer.Option("--sample", help="PsyDT: size of the fixed-seed random sample (default 200)")
 ]
@@ -60,8 +64,9 @@ def eval_command(
     sample: SampleOption = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Regenerate every response")] = False,
     models_file: Annotated[Path | None, typer.Option("--models-file", help="Instead of models.yaml")] = None,
+    include_path: IncludeOption = None,
 ) -> None:
-    """Run a model on tasks; writes <output-dir>/<model>/results.json and samples/."""
+    """Run a model on tasks; writes <output-dir>/<model>/<spec>/results.json and samples/."""
     from harness.models import resolve_model
     from harness.runner import RunOptions, evaluate
 
@@ -77,10 +82,11 @@ def eval_command(
         sample=sample,
         judges=_judge_names(judges),
         models_files=(models_file,) if models_file else None,
+        include_paths=tuple(include_path or ()),
     )
     with _ProgressBar() as progress:
         results = evaluate(spec, _split_names(tasks), options, progress)
-    _print_table(results, spec.name)
+    _print_table(results, spec.name, options.include_paths)
 
 
 @app.command("score")
@@ -104,6 +110,7 @@ def score_command(
     judges: JudgesOption = None,
     sample: SampleOption = None,
     models_file: Annotated[Path | None, typer.Option("--models-file", help="Instead of models.yaml")] = None,
+    include_path: IncludeOption = None,
 ) -> None:
     """Score responses produced elsewhere (--predictions), or re-score a run (--run), and write the
     same results files."""
@@ -119,19 +126,20 @@ def score_command(
         sample=sample,
         judges=_judge_names(judges),
         models_files=(models_file,) if models_file else None,
+        include_paths=tuple(include_path or ()),
     )
     if run is not None:
         folder = resolve_run(output_dir, run)
         with _ProgressBar() as progress:
             results = rescore_run(folder, options, progress)
-        _print_table(results, str(folder))
+        _print_table(results, str(folder), options.include_paths)
         return
     if tasks is None or predictions is None:
         raise HarnessError("harness score needs --tasks and --predictions, or --run to re-score a run")
     rows = read_predictions(predictions)
     with _ProgressBar() as progress:
         results = score_predictions(model_name, _split_names(tasks), rows, options, progress)
-    _print_table(results, model_name)
+    _print_table(results, model_name, options.include_paths)
 
 
 @app.command("runs")
@@ -154,34 +162,80 @@ def runs_command(
 
 
 @app.command("tasks")
-def tasks_command(data_dir: DataDirOption = None, split: SplitOption = None) -> None:
-    """List tasks and groups with their sizes (a benchmark whose data is missing says so)."""
+def tasks_command(
+    data_dir: DataDirOption = None,
+    split: SplitOption = None,
+    include_path: IncludeOption = None,
+    sizes: Annotated[
+        bool, typer.Option("--sizes", help="Count the docs of tasks not counted yet (loads their data)")
+    ] = False,
+) -> None:
+    """List tasks and groups from the task files (no data is read unless --sizes): docs, scorer,
+    version, metrics. Counts are cached by the data files' sizes and dates."""
     from rich.table import Table
 
     from harness.catalog import load_tasks
     from harness.runner import RunOptions
+    from harness.task_index import index_tasks
+    from harness.task_sizes import data_fingerprint, read_sizes, size_key, store_sizes
 
-    metadata = RunOptions(data_dir=data_dir, split=split).metadata()
-    table = Table("task", "docs", "scorer", "version")
-    for name in ("pceb", "cpsyexam", "cpsyexam_5shot", "cpsycoune", "psydt"):
-        try:
-            leaves, groups = load_tasks([name], metadata)
-        except HarnessError as error:
-            table.add_row(name, "", "unavailable", str(error))
-            continue
-        sizes = {leaf.name: len(leaf.docs) for leaf in leaves}
-        for leaf in leaves:
-            table.add_row(leaf.name, str(len(leaf.docs)), leaf.scorer, leaf.version)
-        for group in groups:
-            table.add_row(
-                f"[bold]{group.name}[/] (group)", str(sum(sizes.get(t, 0) for t in group.subtasks)), "", ""
-            )
+    options = RunOptions(data_dir=data_dir, split=split, include_paths=tuple(include_path or ()))
+    index = index_tasks(options.include_paths)
+    metadata = options.metadata()
+    fingerprint = data_fingerprint(options.data_path)
+    keys = {name: size_key(entry, metadata, fingerprint) for name, entry in index.entries.items()}
+    counts = read_sizes()
+    members = {sub for entry in index.entries.values() for sub in entry.subtasks}
+    tops = [name for name in index.entries if name not in members]
+    problems: dict[str, str] = {}
+    if sizes:
+        for name in tops:
+            leaves = [leaf.name for leaf in index.leaves(name)]
+            if all(keys[leaf] in counts for leaf in leaves):
+                continue
+            try:
+                loaded, _ = load_tasks([name], metadata, options.include_paths)
+            except HarnessError as error:
+                problems[name] = str(error)
+                continue
+            found = {keys[leaf.name]: len(leaf.docs) for leaf in loaded}
+            counts |= found
+            store_sizes(found)
+
+    def docs(name: str) -> str:
+        values = [counts.get(keys[leaf.name]) for leaf in index.leaves(name)]
+        return "" if any(value is None for value in values) else str(sum(v for v in values if v is not None))
+
+    table = Table("task", "docs", "scorer", "version", "metrics")
+    for top in tops:
+        for name in _walk(index, top):
+            entry = index.entries[name]
+            if entry.is_group:
+                table.add_row(f"[bold]{name}[/] (group)", docs(name), "", entry.version, "")
+            else:
+                table.add_row(name, docs(name), entry.scorer, entry.version, ", ".join(entry.metrics))
     _console().print(table)
+    for top, problem in problems.items():
+        _console().print(f"{top}: not counted ({problem})")
+    if any(not docs(name) for name in tops if name not in problems):
+        _console().print(
+            "docs left blank are not counted yet: `harness tasks --sizes` counts them (reads the data)"
+        )
+
+
+def _walk(index: Any, name: str) -> list[str]:
+    """A task or group, then (for a group) its members, depth first."""
+    entry = index.entries[name]
+    return [name] + [sub for member in entry.subtasks for sub in _walk(index, member)]
 
 
 @app.command("docs")
 def docs_command(
-    tasks: TasksOption, data_dir: DataDirOption = None, limit: LimitOption = None, split: SplitOption = None
+    tasks: TasksOption,
+    data_dir: DataDirOption = None,
+    limit: LimitOption = None,
+    split: SplitOption = None,
+    include_path: IncludeOption = None,
 ) -> None:
     """Print each doc's id, rendered prompt (chat messages) and gold as JSONL."""
     import json
@@ -189,7 +243,8 @@ def docs_command(
     from harness.catalog import load_tasks
     from harness.runner import RunOptions
 
-    leaves, _ = load_tasks(_split_names(tasks), RunOptions(data_dir=data_dir, split=split).metadata())
+    options = RunOptions(data_dir=data_dir, split=split, include_paths=tuple(include_path or ()))
+    leaves, _ = load_tasks(_split_names(tasks), options.metadata(), options.include_paths)
     for leaf in leaves:
         for doc in leaf.docs[:limit] if limit else leaf.docs:
             row = {
@@ -203,20 +258,28 @@ def docs_command(
 
 @app.command("leaderboard")
 def leaderboard_command(
-    benchmark: Annotated[str, typer.Option("--benchmark", help="pceb, cpsyexam, psydt or all")] = "all",
+    benchmark: Annotated[
+        str,
+        typer.Option(
+            "--benchmark", help="A benchmark with a leaderboard layout (pceb, cpsyexam, psydt ...) or all"
+        ),
+    ] = "all",
     results_dir: Annotated[Path, typer.Option("--results-dir", help="Run folders to add as rows")] = Path(
         "results"
     ),
     output_format: Annotated[str, typer.Option("--format", help="md, csv, tex or html (printed)")] = "md",
     out_dir: Annotated[
-        Path | None, typer.Option("--out-dir", help="Write every format and Figure 1 here")
+        Path | None, typer.Option("--out-dir", help="Write every format and the figures here")
     ] = None,
+    include_path: IncludeOption = None,
 ) -> None:
-    """Rebuild the paper's Tables 1 (PCEB), 2 (CPsyExam) and 5 (PsyDT) with our runs beside them."""
-    from harness.leaderboard.build import build_leaderboards
+    """Rebuild the paper's Tables 1 (PCEB), 2 (CPsyExam) and 5 (PsyDT), and any benchmark whose task
+    file declares a leaderboard, with our runs beside them."""
+    from harness.leaderboard.build import benchmark_names, build_leaderboards
 
-    names = ["pceb", "cpsyexam", "psydt"] if benchmark == "all" else [benchmark]
-    printed = build_leaderboards(names, results_dir, output_format, out_dir)
+    includes = tuple(include_path or ())
+    names = benchmark_names(includes) if benchmark == "all" else [benchmark]
+    printed = build_leaderboards(names, results_dir, output_format, out_dir, includes)
     if printed:
         sys.stdout.write(printed)
 
@@ -227,7 +290,10 @@ def compare_command(
     model_b: Annotated[str, typer.Argument(help="A run: MODEL (its latest run), MODEL/SPEC or a folder")],
     tasks: TasksOption = "pceb_mcq",
     results_dir: Annotated[Path, typer.Option("--results-dir")] = Path("results"),
-    metric: Annotated[str, typer.Option("--metric", help="acc or acc_elastic")] = "acc",
+    metric: Annotated[
+        str, typer.Option("--metric", help="A declared metric: acc, acc_elastic, rouge1 ...")
+    ] = "acc",
+    include_path: IncludeOption = None,
 ) -> None:
     """Paired difference of two runs on their shared items: bootstrap interval and McNemar test."""
     from rich.table import Table
@@ -245,17 +311,21 @@ def compare_command(
         "only B right",
         "McNemar p",
     )
-    for name, result in compare_runs(results_dir, model_a, model_b, _split_names(tasks), metric):
+    compared = compare_runs(
+        results_dir, model_a, model_b, _split_names(tasks), metric, tuple(include_path or ())
+    )
+    for item in compared:
+        result, factor = item.result, item.metric.factor
         table.add_row(
-            name,
+            item.name,
             str(result.n),
-            f"{100 * result.mean_a:.2f}",
-            f"{100 * result.mean_b:.2f}",
-            f"{100 * result.difference:+.2f}",
-            f"[{100 * result.interval[0]:+.2f}, {100 * result.interval[1]:+.2f}]",
+            f"{factor * result.mean_a:.2f}",
+            f"{factor * result.mean_b:.2f}",
+            f"{factor * result.difference:+.2f}",
+            f"[{factor * result.interval[0]:+.2f}, {factor * result.interval[1]:+.2f}]",
             str(result.only_a_right),
             str(result.only_b_right),
-            f"{result.p_value:.4f}",
+            f"{result.p_value:.4f}" if item.metric.scale == "fraction" else "",
         )
     _console().print(table)
 
@@ -292,43 +362,36 @@ class _ProgressBar:
         self.bar.stop()
 
 
-def _print_table(results: dict[str, Any], name: str) -> None:
+def _print_table(results: dict[str, Any], name: str, include_paths: tuple[Path, ...] = ()) -> None:
+    """The run's tasks and groups, one column per declared metric they report."""
     from rich.table import Table
+
+    from harness.task_index import index_tasks
 
     def cell(value: Any) -> str:
         return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
-    table = Table(
-        "task",
-        "scored/expected",
-        "acc",
-        "acc_elastic",
-        "unparsed",
-        "R-1",
-        "R-L",
-        "B-4",
-        "failed",
-        "missing",
-        title=f"results: {name}",
-    )
     rows = [(task, values) for task, values in results["tasks"].items() if "dimensions" not in values]
     rows += [(f"{group} (avg)", values) for group, values in results["groups"].items()]
-    judged = [(task, values) for task, values in results["tasks"].items() if "dimensions" in values]
-    for task, values in judged:
-        _print_judged(task, values, name)
+    for task, values in results["tasks"].items():
+        if "dimensions" in values:
+            _print_judged(task, values, name)
     if not rows:
         return
+    registry = index_tasks(include_paths).registry
+    reported = [
+        metric for _, values in rows for metric in values.get("metrics") or values if metric in registry
+    ]
+    metrics = registry.in_order(reported)
+    table = Table(
+        "task", "scored/expected", *(m.header for m in metrics), "failed", "missing", title=f"results: {name}"
+    )
     for task, values in rows:
         scored = f"{values.get('n_scored', values.get('n'))}/{values.get('n_expected', values.get('n'))}"
         table.add_row(
             task,
             scored if "subtasks" not in values else cell(values.get("n")),
-            cell(values.get("acc")),
-            cell(values.get("acc_elastic")),
-            cell(values.get("n_unparsed")),
-            cell(values.get("rouge1")),
-            cell(values.get("rougeL")),
-            cell(values.get("bleu4")),
+            *(cell(values.get(m.name)) for m in metrics),
             cell(values.get("n_failed")),
             cell(values.get("n_missing")),
         )

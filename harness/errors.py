@@ -1,4 +1,12 @@
-"""The one exception type for mistakes a user can make (bad files, settings, names)."""
+"""The one exception type for mistakes a user can make (bad files, settings, names), and the one
+way a pydantic validation error is told to the user."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class HarnessError(Exception):
@@ -12,3 +20,14 @@ class RunInterrupted(HarnessError):
     """Ctrl-C or SIGTERM during a run: the message says what was kept and how to resume."""
 
     exit_code = 130
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """A pydantic error as one line: where (dotted setting path) and what is wrong with it."""
+    problem = error.errors()[0]
+    where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+    if problem["type"] == "extra_forbidden":
+        return f"unknown setting {where!r}"
+    if problem["type"] == "missing":
+        return f"missing setting {where!r}"
+    return f"setting {where!r}: {problem['msg']}"

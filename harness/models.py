@@ -9,7 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, describe_validation_error
 from harness.redaction import redact_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +144,7 @@ def _read_models_file(path: Path) -> dict[str, ModelSpec]:
     try:
         parsed = ModelsFile.model_validate(raw)
     except ValidationError as error:
-        raise HarnessError(f"{path}: {_first_problem(error)}") from None
+        raise HarnessError(f"{path}: {describe_validation_error(error)}") from None
     specs = {}
     for name, entry in parsed.models.items():
         merged = {**parsed.defaults, **(entry or {})}
@@ -155,15 +155,5 @@ def _read_models_file(path: Path) -> dict[str, ModelSpec]:
         try:
             specs[name] = ModelSpec.model_validate({"name": name, **merged})
         except ValidationError as error:
-            raise HarnessError(f"{path}, model {name!r}: {_first_problem(error)}") from None
+            raise HarnessError(f"{path}, model {name!r}: {describe_validation_error(error)}") from None
     return specs
-
-
-def _first_problem(error: ValidationError) -> str:
-    problem = error.errors()[0]
-    where = ".".join(str(part) for part in problem["loc"])
-    if problem["type"] == "extra_forbidden":
-        return f"unknown setting {where!r}"
-    if problem["type"] == "missing":
-        return f"missing setting {where!r}"
-    return f"setting {where!r}: {problem['msg']}"

@@ -181,6 +181,13 @@ def write_samples(folder: Path, task: str, samples: Iterable[dict[str, Any]]) ->
 def read_jsonl(path: Path, what: str, valid: Callable[[Any], bool], expected: str) -> list[dict[str, Any]]:
     """The objects of a JSONL file (blank lines skipped); a HarnessError names the file and the first
     line that is not JSON or not `valid` (saying what was `expected`)."""
+    return [row for _, row in read_jsonl_lines(path, what, valid, expected)]
+
+
+def read_jsonl_lines(
+    path: Path, what: str, valid: Callable[[Any], bool] = lambda row: True, expected: str = "a JSON object"
+) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSONL file: the project's one JSONL reader."""
     rows = []
     for number, line in enumerate(_text_lines(path, what), start=1):
         if not line.strip():
@@ -191,7 +198,7 @@ def read_jsonl(path: Path, what: str, valid: Callable[[Any], bool], expected: st
             raise HarnessError(f"{path}, line {number}: invalid JSON ({error.msg})") from None
         if not isinstance(row, dict) or not valid(row):
             raise HarnessError(f"{path}, line {number}: expected {expected}")
-        rows.append(row)
+        rows.append((number, row))
     return rows
 
 

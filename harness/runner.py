@@ -73,6 +73,7 @@ class RunOptions:
     sample: int | None = None  # PsyDT: size of the fixed-seed sample (task default 200)
     judges: tuple[str, ...] = ()  # judge models for judge-scored tasks (default: the task's)
     models_files: tuple[Path, ...] | None = None  # where judge names are looked up
+    include_paths: tuple[Path, ...] = ()  # task folders beyond the built-in ones (--include-path)
 
     def __post_init__(self) -> None:
         for name, value in (
@@ -89,8 +90,9 @@ class RunOptions:
             raise HarnessError(f"{SPLIT_ENV}={env!r}: use one of {', '.join(SPLITS)}")
 
     @property
-    def cpsyexam_split(self) -> str:
-        """The CPsyExam split the loader reads and the results record (one decision, made here)."""
+    def chosen_split(self) -> str:
+        """The split that tasks reading the run's split (CPsyExam) load and record (one decision,
+        made here)."""
         return self.split or os.environ.get(SPLIT_ENV) or "dev"
 
     @property
@@ -103,7 +105,7 @@ class RunOptions:
         """What the task files' custom_dataset receives."""
         extra = {
             "data_dir": self.data_dir,
-            "split": self.cpsyexam_split,
+            "split": self.chosen_split,
             "answer_key": self.answer_key,
             "sample_size": self.sample,
         }
@@ -122,7 +124,7 @@ def evaluate(
 ) -> dict[str, Any]:
     """Run a model on tasks and write its run folder; returns the results dict."""
     started = _now()
-    leaves, groups = load_tasks(task_names, options.metadata())
+    leaves, groups = load_tasks(task_names, options.metadata(), options.include_paths)
     settings = _generation_settings(spec, options)
     run_spec = _run_spec(spec.name, spec, settings, options, "model")
     folder = run_dir(options.output_dir, spec.name, run_spec.digest)
@@ -150,7 +152,9 @@ def evaluate(
     finally:
         cache.close()
 
-    extra = {"backend": backend.describe()} | ({"judges": describe_judges(judges, leaves)} if judges else {})
+    extra = {"backend": backend.describe()} | (
+        {"judges": describe_judges(judges, [leaf.rubric for leaf in leaves if leaf.rubric])} if judges else {}
+    )
     results = _score_and_write(
         folder, planned, groups, response_for, spec, run_spec, started, options, verdicts, extra
     )
@@ -169,7 +173,7 @@ def score_predictions(
     The predictions are checked against the docs (unknown and repeated doc_ids stop it) before
     anything is written."""
     started = _now()
-    leaves, groups = load_tasks(task_names, options.metadata())
+    leaves, groups = load_tasks(task_names, options.metadata(), options.include_paths)
     spec = ModelSpec(
         name=model_name, backend="mock", category="candidate", notes="scored from a predictions file"
     )
@@ -197,7 +201,9 @@ def score_predictions(
             raise _interrupted(cache, [], folder) from None
     finally:
         cache.close()
-    extra = {"judges": describe_judges(judges, leaves)} if judges else {}
+    extra = (
+        {"judges": describe_judges(judges, [leaf.rubric for leaf in leaves if leaf.rubric])} if judges else {}
+    )
     results = _score_and_write(
         folder,
         planned,
@@ -286,8 +292,9 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
         split=spec_record.get("split"),
         sample=spec_record.get("sample"),
         answer_key=options.answer_key,
+        include_paths=options.include_paths,
     )
-    leaves, groups = load_tasks(sorted(stored), rerun.metadata())
+    leaves, groups = load_tasks(sorted(stored), rerun.metadata(), rerun.include_paths)
     responses: dict[tuple[str, str], str] = {}
     prompts: dict[tuple[str, str], str] = {}  # as the model saw them (rendered by its backend)
     for leaf in leaves:
@@ -336,7 +343,7 @@ def _run_spec(
         model=name,
         model_settings=model_settings(spec),
         generation=settings,
-        split=options.cpsyexam_split,
+        split=options.chosen_split,
         limit=options.limit,
         sample=options.sample,
         answer_key_sha256=answer_key,
@@ -369,7 +376,7 @@ def _judges_for(
 ) -> list[Judge]:
     if not any(leaf.rubric for leaf in leaves):
         return []
-    names = judge_names(leaves, options.judges)
+    names = judge_names([leaf.rubric for leaf in leaves if leaf.rubric], options.judges)
     return load_judges(names, list(options.models_files) if options.models_files else None, loaded)
 
 
@@ -381,7 +388,7 @@ def _judge(
     options: RunOptions,
     progress: ProgressFactory | None,
 ) -> Verdicts:
-    judged = [(plan.task, plan.docs, plan.requests) for plan in planned if plan.task.rubric]
+    judged = [(plan.task.rubric, plan.docs, plan.requests) for plan in planned if plan.task.rubric]
     if not judges or not judged:
         return {}
     return judge_tasks(judges, judged, response_for, cache, options.use_cache, progress)
@@ -463,13 +470,13 @@ def _score_and_write(
             if summary.get("judge_failures", {}).get("error"):
                 summary["complete"] = False
         else:
-            summary = summarize_task(plan.task.scorer, samples, len(plan.task.docs))
+            summary = summarize_task(plan.task.metrics, samples, len(plan.task.docs))
         summary |= {
             "version": plan.task.version,
             "prompt_hash": _prompt_hash(plan, run_spec.generation),
             "docs_hash": _docs_hash(plan.task.docs),
             "scoring": dict(SCORING_VERSIONS),
-            "split": _split_of(plan.task, options),
+            "split": plan.task.split,
             "limit": options.limit,
             "finished_at": _now(),
             "provenance": provenance,
@@ -479,7 +486,7 @@ def _score_and_write(
         write_samples(folder, name, samples)
     with locked(folder):
         for plan in planned:
-            if plan.task.name.startswith("cpsyexam") and any(not doc.get("answer") for doc in plan.docs):
+            if plan.task.submission == "cpsyexam" and any(not doc.get("answer") for doc in plan.docs):
                 _write_submission(folder, plan, scored_samples[plan.task.name])
     results = {
         "schema_version": SCHEMA_VERSION,
@@ -580,12 +587,6 @@ def _docs_hash(docs: list[dict[str, Any]]) -> str:
     for doc in docs:
         digest.update(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode())
     return digest.hexdigest()[:16]
-
-
-def _split_of(task: LeafTask, options: RunOptions) -> str:
-    if task.name.startswith("cpsyexam"):
-        return options.cpsyexam_split
-    return "test"
 
 
 def _now() -> str:

@@ -9,7 +9,6 @@ from typing import Any
 from harness.answers import EXTRACTOR_VERSION, extract_choices
 from harness.metrics import METRICS_VERSION, elastic_accuracy, standard_accuracy, text_scores
 
-OPEN_METRICS = ("rouge1", "rougeL", "bleu4")
 # Recorded with every task result: a run scored under other versions is marked for re-scoring.
 SCORING_VERSIONS = {"extractor": EXTRACTOR_VERSION, "metrics": METRICS_VERSION}
 

@@ -1,4 +1,5 @@
-"""Per-task and per-group summaries of scored samples (pure functions; metrics in percent).
+"""Per-task and per-group summaries of scored samples (pure functions; each metric in the unit its
+declaration reports: fractions in percent).
 
 Coverage is explicit: every task says how many docs it should have (n_expected), how many it ran
 (n, fewer under --limit), and how many of those were scored, failed or missing. A failed or missing
@@ -13,9 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 from harness.catalog import GroupSpec
-from harness.scoring import OPEN_METRICS
+from harness.metric_registry import MetricSpec
 
-MCQ_METRICS = ("acc", "acc_elastic")
 SCORED, FAILED, MISSING = "scored", "failed", "missing"
 
 
@@ -34,36 +34,34 @@ def coverage(samples: Sequence[dict[str, Any]], n_expected: int) -> dict[str, An
     }
 
 
-def summarize_task(scorer: str, samples: Sequence[dict[str, Any]], n_expected: int) -> dict[str, Any]:
-    """Coverage and metrics of one task. MCQ accuracies are percentages over every item run
-    (accuracies are None when the split withholds the answers) with their exact fractions."""
+def summarize_task(
+    metrics: Sequence[MetricSpec], samples: Sequence[dict[str, Any]], n_expected: int
+) -> dict[str, Any]:
+    """Coverage and each declared metric of one task, in its reported unit (fractions in percent).
+    A mean runs over every item with a gold answer (None when the split withholds them all), failed
+    and missing items counting 0; exact metrics also keep the exact fraction under `exact`."""
     summary = coverage(samples, n_expected)
+    summary["metrics"] = [metric.name for metric in metrics]
     scored = [sample for sample in samples if sample.get("status") == SCORED]
-    if scorer == "mcq":
-        summary["n_unparsed"] = sum(1 for sample in scored if sample["extracted"] is None)
-        with_gold = [sample for sample in samples if sample.get("gold")]
-        exact: dict[str, list[int]] = {}
-        for metric in MCQ_METRICS:
-            if not with_gold:
-                summary[metric] = None
-                continue
-            total = sum(
-                (
-                    exact_score(sample["scores"][metric])
-                    for sample in with_gold
-                    if sample.get("status") == SCORED
-                ),
-                Fraction(0),
-            )
-            value = total / len(with_gold)
-            exact[metric] = [value.numerator, value.denominator]
-            summary[metric] = 100.0 * float(value)
-        if exact:
-            summary["exact"] = exact
-    else:
-        for metric in OPEN_METRICS:
-            values = [sample["scores"][metric] for sample in scored]
-            summary[metric] = sum(values) / len(samples) if samples else None
+    with_gold = [sample for sample in samples if sample.get("gold")]
+    exact: dict[str, list[int]] = {}
+    for metric in metrics:
+        if metric.over_items == "sum":
+            total = sum(sample["scores"][metric.name] for sample in scored)
+            summary[metric.name] = int(total) if metric.scale == "count" and total == int(total) else total
+            continue
+        if not with_gold:
+            summary[metric.name] = None
+            continue
+        items = [sample["scores"][metric.name] for sample in with_gold if sample.get("status") == SCORED]
+        if metric.exact:
+            value = sum((exact_score(item) for item in items), Fraction(0)) / len(with_gold)
+            exact[metric.name] = [value.numerator, value.denominator]
+            summary[metric.name] = metric.factor * float(value)
+        else:
+            summary[metric.name] = metric.factor * sum(items) / len(with_gold)
+    if exact:
+        summary["exact"] = exact
     return summary
 
 
@@ -74,13 +72,16 @@ def exact_score(value: float) -> Fraction:
     return Fraction(value).limit_denominator(1000)
 
 
-def task_fraction(task: dict[str, Any], metric: str) -> Fraction | None:
-    """A task's metric as an exact fraction (from `exact`, else from its percentage)."""
+def task_value(task: dict[str, Any], metric: str, factor: int = 100) -> Fraction | None:
+    """A task's metric in its reported unit, exactly: from `exact` (a fraction, times `factor`)
+    where the run kept it, else from the stored number."""
     pair = (task.get("exact") or {}).get(metric)
     if isinstance(pair, list) and len(pair) == 2:
-        return Fraction(int(pair[0]), int(pair[1]))
+        return Fraction(int(pair[0]), int(pair[1])) * factor
     value = task.get(metric)
-    return Fraction(value).limit_denominator(10**6) / 100 if isinstance(value, (int, float)) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return Fraction(value).limit_denominator(10**8)
 
 
 def with_coverage(task: dict[str, Any]) -> dict[str, Any]:
@@ -117,12 +118,15 @@ def summarize_group(group: GroupSpec, tasks: dict[str, dict[str, Any]]) -> dict[
     if reasons:
         summary["incomplete"] = reasons
     for metric, weighted in group.metrics:
-        summary[f"{metric}_weighting"] = "micro (by items)" if weighted else "unweighted mean of subtasks"
+        name = metric.name
+        summary[f"{name}_weighting"] = "micro (by items)" if weighted else "unweighted mean of subtasks"
         parts = [
-            (task_fraction(tasks[name], metric), tasks[name]["n"]) for name in group.subtasks if name in tasks
+            (task_value(tasks[task], name, metric.factor), tasks[task]["n"])
+            for task in group.subtasks
+            if task in tasks
         ]
         if reasons or not parts or any(value is None for value, _ in parts):
-            summary[metric] = None
+            summary[name] = None
             continue
         known = [(value, n) for value, n in parts if value is not None]
         if weighted:
@@ -130,5 +134,5 @@ def summarize_group(group: GroupSpec, tasks: dict[str, dict[str, Any]]) -> dict[
             mean = sum((value * n for value, n in known), Fraction(0)) / total if total else None
         else:
             mean = sum((value for value, _ in known), Fraction(0)) / len(known)
-        summary[metric] = None if mean is None else 100.0 * float(mean)
+        summary[name] = None if mean is None else float(mean)
     return summary

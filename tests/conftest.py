@@ -23,9 +23,10 @@ CHATML = (
 
 
 @pytest.fixture(autouse=True)
-def _fixture_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test reads the fixture data unless it says otherwise."""
+def _fixture_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test reads the fixture data and keeps its caches apart, unless it says otherwise."""
     monkeypatch.setenv("PSYCHE_DATA_DIR", str(FIXTURE_DATA))
+    monkeypatch.setenv("PSYCHE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("PSYCHE_CPSYEXAM_EXEMPLARS", str(FIXTURES / "cpsyexam_exemplars.json"))
     monkeypatch.delenv("PSYCHE_CPSYEXAM_SPLIT", raising=False)
 

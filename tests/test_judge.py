@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_DATA, read_jsonl, run_harness
+from conftest import read_jsonl, run_harness
 from fake_openai import FakeOpenAI
 
 from harness.catalog import load_tasks
@@ -406,21 +406,26 @@ def test_an_unknown_judge_is_a_one_line_error(tmp_path: Path) -> None:
     assert done.returncode == 2 and "nobody" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_stock_lm_eval_loads_the_judge_task_files(tmp_path: Path) -> None:
-    from harness.catalog import task_manager
+def test_stock_lm_eval_indexes_the_same_task_files_as_the_harness(tmp_path: Path) -> None:
+    from lm_eval.tasks import TaskManager
 
-    manager = task_manager({"data_dir": str(FIXTURE_DATA)})
+    from harness.resources import builtin_tasks_dir
+    from harness.task_index import index_tasks
+
+    manager = TaskManager(include_path=str(builtin_tasks_dir()), include_defaults=False)
     assert {"psydt", "cpsycoune"} <= set(manager.all_tasks)
+    assert set(index_tasks().entries) == set(manager.all_tasks)
 
 
 # --- Table 5 ---------------------------------------------------------------------------------------
 
 
 def test_table5_reference_rows_are_the_papers_numbers() -> None:
-    from harness.leaderboard.columns import BENCHMARKS
+    from harness.leaderboard.layout import benchmarks
     from harness.leaderboard.rows import reference_rows
+    from harness.task_index import index_tasks
 
-    rows = {row.label: row for row in reference_rows(BENCHMARKS["psydt"])}
+    rows = {row.label: row for row in reference_rows(benchmarks(index_tasks())["psydt"])}
     assert list(rows) == ["Qwen2.5-7B-Instruct", "CPsyCounX", "EmoLLM", "PsycoLLM", "PsyDT", "Psyche-R1"]
     assert rows["Psyche-R1"].values == {
         "emotional_empathy": Fraction("2.33"),

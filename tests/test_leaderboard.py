@@ -13,11 +13,14 @@ from conftest import run_harness
 
 from harness.errors import HarnessError
 from harness.leaderboard.build import build_leaderboards, compare_runs, leaderboard_rows
-from harness.leaderboard.columns import BENCHMARKS
+from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.render import to_csv, to_markdown
 from harness.leaderboard.rows import ranks, reference_rows, shown
 from harness.results import point_latest
 from harness.scoring import SCORING_VERSIONS
+from harness.task_index import index_tasks
+
+BENCHMARKS = benchmarks(index_tasks())
 
 
 def test_every_paper_average_is_recomputed_and_only_gemini_disagrees_in_table_1() -> None:
@@ -176,7 +179,8 @@ def test_cpsyexam_dev_runs_never_rank_against_the_papers_test_rows(tmp_path: Pat
 def test_compare_pairs_two_runs_by_doc_id(tmp_path: Path) -> None:
     _fake_run(tmp_path, "a", "A", {c.key: 100.0 for c in BENCHMARKS["pceb"].columns})
     _fake_run(tmp_path, "b", "B", {c.key: 25.0 for c in BENCHMARKS["pceb"].columns})
-    [(name, result)] = compare_runs(tmp_path, "a", "b", ["pceb_mcq"], "acc")
+    [compared] = compare_runs(tmp_path, "a", "b", ["pceb_mcq"], "acc")
+    name, result = compared.name, compared.result
     assert name == "pceb_mcq" and result.n == 24 and result.difference == pytest.approx(0.75)
     assert result.p_value < 0.001
     done = run_harness("compare", "a", "b", "--tasks", "pceb_mcq", "--results-dir", str(tmp_path))

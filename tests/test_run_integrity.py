@@ -19,12 +19,15 @@ from fake_openai import FakeOpenAI, one_prompt_always_fails
 
 from harness.errors import HarnessError
 from harness.leaderboard.build import leaderboard_rows
-from harness.leaderboard.columns import BENCHMARKS
+from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.rows import ranks
 from harness.models import resolve_model
 from harness.results import read_results
 from harness.runner import RunOptions, evaluate, score_predictions
 from harness.scoring import SCORING_VERSIONS
+from harness.task_index import index_tasks
+
+BENCHMARKS = benchmarks(index_tasks())
 
 
 def _runs(output: Path, model: str) -> list[Path]:

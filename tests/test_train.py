@@ -82,12 +82,12 @@ def test_an_unknown_config_key_names_the_file_and_line(tmp_path: Path) -> None:
         tmp_path / "sft.yaml",
         "run_name: x\nbase_model: m\ndata:\n  - path: d.jsonl\n    format: dialogue\nlearnig_rate: 1e-5\n",
     )
-    with pytest.raises(HarnessError, match=re.escape(f"{config}:6: learnig_rate: unknown key")):
+    with pytest.raises(HarnessError, match=re.escape(f"{config}:6: unknown setting 'learnig_rate'")):
         load_config(config, SFTRunConfig)
     nested = write(
         tmp_path / "grpo.yaml", "run_name: x\nbase_model: m\ndata:\n  - path: d.jsonl\n    fromat: mcq\n"
     )
-    with pytest.raises(HarnessError, match=re.escape(f"{nested}:5: data.0.fromat: unknown key")):
+    with pytest.raises(HarnessError, match=re.escape(f"{nested}:5: unknown setting 'data.0.fromat'")):
         load_config(nested, GRPORunConfig)
 
 
@@ -97,7 +97,8 @@ def test_a_bad_config_value_names_the_file_and_line(tmp_path: Path) -> None:
         "run_name: x\nbase_model: m\ndata:\n  - source: cpsyexam\nbeta: -1\nnum_generations: 8\n",
     )
     with pytest.raises(
-        HarnessError, match=re.escape(f"{config}:5: beta: Input should be greater than or equal to 0")
+        HarnessError,
+        match=re.escape(f"{config}:5: setting 'beta': Input should be greater than or equal to 0"),
     ):
         load_config(config, GRPORunConfig)
 
@@ -126,22 +127,26 @@ def test_paper_defaults_are_the_configs_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("fmt", "lines", "message"),
     [
-        ("rationale_qa", ['{"question": "q", "rationale": "r", "answer": "A"}', "{oops"], ":2: invalid JSON"),
+        (
+            "rationale_qa",
+            ['{"question": "q", "rationale": "r", "answer": "A"}', "{oops"],
+            ", line 2: invalid JSON",
+        ),
         (
             "rationale_qa",
             ['{"question": "q", "answer": "A"}'],
-            ":1: 'rationale' should be a non-empty string",
+            ", line 1: 'rationale' should be a non-empty string",
         ),
         (
             "dialogue",
             ['{"messages": [{"role": "user", "content": "hi"}]}'],
-            ":1: no assistant turn follows a user turn",
+            ", line 1: no assistant turn follows a user turn",
         ),
-        ("dialogue", ['{"messages": [{"role": "bot", "content": "hi"}]}'], ":1: message 0 needs a role"),
+        ("dialogue", ['{"messages": [{"role": "bot", "content": "hi"}]}'], ", line 1: message 0 needs a role"),
         (
             "mcq",
             ['{"question": "q", "options": {"A": "x", "B": "y"}, "answer": "C"}'],
-            ":1: answer 'C' should name options among AB",
+            ", line 1: answer 'C' should name options among AB",
         ),
     ],
 )
@@ -301,7 +306,7 @@ def test_bad_config_through_the_command_is_one_line_and_exit_2(tmp_path: Path) -
     )
     done = train_command(tmp_path, "sft", config)
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [f"error: {config}:4: epochs: unknown key"]
+    assert done.stderr.strip().splitlines() == [f"error: {config}:4: unknown setting 'epochs'"]
 
 
 def test_an_effective_batch_that_does_not_divide_is_a_one_line_error(

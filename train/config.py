@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, describe_validation_error
 
 
 class LoraSettings(BaseModel):
@@ -112,11 +112,8 @@ def load_config(path: Path, kind: type[Config]) -> Config:
     try:
         config = kind.model_validate(raw)
     except ValidationError as error:
-        first = error.errors()[0]
-        location = tuple(first["loc"])
-        key = ".".join(str(part) for part in location) or "(top level)"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise HarnessError(f"{path}:{_line_of(text, location)}: {key}: {message}") from None
+        location = tuple(error.errors()[0]["loc"])
+        raise HarnessError(f"{path}:{_line_of(text, location)}: {describe_validation_error(error)}") from None
     for source in config.data:
         if source.path is not None:
             source.path = str((Path(path).parent / source.path).resolve())

@@ -12,7 +12,6 @@ Formats (one JSON object per line):
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,27 +155,14 @@ def _cpsyexam_rows(data_dir: str | None, split: str) -> tuple[list[dict[str, Any
 
 
 def _jsonl(path: Path, limit: int | None) -> list[tuple[str, dict[str, Any]]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise HarnessError(f"{path}: cannot read the data file ({error.strerror})") from None
-    records = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise HarnessError(f"{where}: invalid JSON ({error.msg})") from None
-        if not isinstance(record, dict):
-            raise HarnessError(f"{where}: expected a JSON object")
-        records.append((where, record))
-        if limit and len(records) >= limit:
-            break
+    from harness.results import read_jsonl_lines
+
+    records = [
+        (f"{path}, line {number}", record) for number, record in read_jsonl_lines(path, "the data file")
+    ]
     if not records:
         raise HarnessError(f"{path}: no records")
-    return records
+    return records[:limit] if limit else records
 
 
 def _text(record: dict[str, Any], key: str, where: str) -> str:

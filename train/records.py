@@ -59,7 +59,9 @@ def plot_metrics(jsonl: Path, png: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    records = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines() if line.strip()]
+    from harness.results import read_jsonl_lines
+
+    records = [record for _, record in read_jsonl_lines(jsonl, "the training log")]
     present = [(key, label) for key, label in PLOTTED if any(key in r for r in records)]
     if not present:
         return

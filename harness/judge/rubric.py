@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from string import Template
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+
 from harness.backends.base import Message
-from harness.errors import HarnessError
+from harness.errors import HarnessError, describe_validation_error
 
 _FENCED = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.DOTALL | re.IGNORECASE)
 SPEAKERS = {"user": "来访者", "assistant": "咨询师"}
@@ -122,46 +124,61 @@ class InvalidVerdict(ValueError):
     """A judge answer that is not the JSON object the rubric asks for."""
 
 
+class _DimensionConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    name: str
+    min: StrictInt
+    max: StrictInt
+    criteria: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _DimensionConfig:
+        if self.min >= self.max:
+            raise ValueError("min and max should be integers with min < max")
+        return self
+
+
+class _JudgeConfig(BaseModel):
+    """`metadata.judge` of a task file; unknown keys are errors, so a typo cannot pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    system: str
+    template: str
+    correction: str
+    dimensions: list[_DimensionConfig] = Field(min_length=1)
+    default_judge: str = "gpt-4o"
+    max_attempts: StrictInt = Field(3, ge=1)
+    max_new_tokens: StrictInt = Field(512, ge=1)
+    aggregate: Literal["sample", "dialogue_then_topic"] = "sample"
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> _JudgeConfig:
+        missing = [p for p in ("$history", "$response", "$rubric", "$json_format") if p not in self.template]
+        if missing:
+            raise ValueError(f"template lacks {', '.join(missing)}")
+        return self
+
+
 def rubric_from_metadata(task: str, metadata: dict[str, Any]) -> Rubric:
-    """The rubric of a task file's `metadata.judge`, checked field by field."""
+    """The rubric of a task file's `metadata.judge`, validated (one line naming the setting)."""
     where = f"task {task}: metadata.judge"
-    config = metadata.get("judge")
-    if not isinstance(config, dict):
+    if not isinstance(metadata.get("judge"), dict):
         raise HarnessError(f"{where} is missing (a judge-scored task needs its rubric)")
-
-    def field(key: str, kind: type, default: Any = None) -> Any:
-        value = config.get(key, default)
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-            raise HarnessError(f"{where}.{key} should be a {kind.__name__}, got {value!r}")
-        return value
-
-    dimensions = []
-    for index, raw in enumerate(field("dimensions", list)):
-        at = f"{where}.dimensions[{index}]"
-        if not isinstance(raw, dict) or not {"key", "name", "min", "max", "criteria"} <= raw.keys():
-            raise HarnessError(f"{at} needs key, name, min, max and criteria")
-        if not isinstance(raw["min"], int) or not isinstance(raw["max"], int) or raw["min"] >= raw["max"]:
-            raise HarnessError(f"{at}: min and max should be integers with min < max")
-        dimensions.append(
-            Dimension(str(raw["key"]), str(raw["name"]), raw["min"], raw["max"], str(raw["criteria"]))
-        )
-    if not dimensions:
-        raise HarnessError(f"{where}.dimensions is empty")
-    aggregate = field("aggregate", str, "sample")
-    if aggregate not in ("sample", "dialogue_then_topic"):
-        raise HarnessError(f"{where}.aggregate should be sample or dialogue_then_topic, got {aggregate!r}")
-    template = field("template", str)
-    for placeholder in ("$history", "$response", "$rubric", "$json_format"):
-        if placeholder not in template:
-            raise HarnessError(f"{where}.template lacks {placeholder}")
+    try:
+        config = _JudgeConfig.model_validate(metadata["judge"])
+    except ValidationError as error:
+        raise HarnessError(f"{where}: {describe_validation_error(error)}") from None
     return Rubric(
         task=task,
-        dimensions=tuple(dimensions),
-        system=field("system", str),
-        template=template,
-        correction=field("correction", str),
-        default_judge=field("default_judge", str, "gpt-4o"),
-        max_attempts=max(1, field("max_attempts", int, 3)),
-        max_new_tokens=field("max_new_tokens", int, 512),
-        aggregate=aggregate,
+        dimensions=tuple(Dimension(d.key, d.name, d.min, d.max, d.criteria) for d in config.dimensions),
+        system=config.system,
+        template=config.template,
+        correction=config.correction,
+        default_judge=config.default_judge,
+        max_attempts=config.max_attempts,
+        max_new_tokens=config.max_new_tokens,
+        aggregate=config.aggregate,
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from harness.backends.base import Backend, GenerationRequest
 from harness.cache import ResponseCache
-from harness.catalog import LeafTask
+from harness.judge.rubric import Rubric
 from harness.judge.run import JudgeItem, Verdict, judge_settings, run_judge
 from harness.models import ModelSpec, resolve_model
 
@@ -23,11 +23,11 @@ class Judge:
     backend: Backend
 
 
-def judge_names(leaves: list[LeafTask], requested: tuple[str, ...]) -> tuple[str, ...]:
+def judge_names(rubrics: list[Rubric], requested: tuple[str, ...]) -> tuple[str, ...]:
     """The judges asked for, else each judged task's default judge (in task order)."""
     if requested:
         return requested
-    defaults = [leaf.rubric.default_judge for leaf in leaves if leaf.rubric]
+    defaults = [rubric.default_judge for rubric in rubrics]
     return tuple(dict.fromkeys(defaults))
 
 
@@ -47,7 +47,7 @@ def load_judges(
 
 def judge_tasks(
     judges: list[Judge],
-    tasks: list[tuple[LeafTask, list[dict[str, Any]], list[GenerationRequest]]],
+    tasks: list[tuple[Rubric, list[dict[str, Any]], list[GenerationRequest]]],
     response_for: ResponseFor,
     cache: ResponseCache,
     use_cache: bool,
@@ -55,22 +55,20 @@ def judge_tasks(
 ) -> Verdicts:
     """Every judge's verdict on every response of the judged tasks (all tasks in one concurrent pool)."""
     items = []
-    for task, docs, requests in tasks:
-        assert task.rubric is not None
+    for rubric, docs, requests in tasks:
         for doc, request in zip(docs, requests, strict=True):
-            response = response_for(task.name, request, doc)
+            response = response_for(rubric.task, request, doc)
             if response is not None:
-                messages = task.rubric.messages(list(doc["history"]), response)
-                items.append(JudgeItem(f"{task.name}/{doc['doc_id']}", task.rubric, messages))
+                messages = rubric.messages(list(doc["history"]), response)
+                items.append(JudgeItem(f"{rubric.task}/{doc['doc_id']}", rubric, messages))
     return {
         judge.spec.name: run_judge(judge.spec, judge.backend, items, cache, use_cache, progress)
         for judge in judges
     }
 
 
-def describe_judges(judges: list[Judge], leaves: list[LeafTask]) -> dict[str, Any]:
+def describe_judges(judges: list[Judge], rubrics: list[Rubric]) -> dict[str, Any]:
     """What results.json records about each judge: model id, endpoint, settings, rubric hashes."""
-    rubrics = [leaf.rubric for leaf in leaves if leaf.rubric]
     described = {}
     for judge in judges:
         described[judge.spec.name] = {

@@ -2,63 +2,91 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.leaderboard.columns import BENCHMARKS
-from harness.leaderboard.figures import figure1
+from harness.leaderboard.figures import size_figure
+from harness.leaderboard.layout import Benchmark, benchmark, benchmarks
 from harness.leaderboard.render import FORMATS, to_html
 from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
-from harness.results import read_results, read_sample_scores, resolve_run
+from harness.metric_registry import MetricSpec
+from harness.results import read_results, read_sample_scores, resolve_run, write_text_atomically
 from harness.stats import PairedComparison, compare_paired
+from harness.task_index import index_tasks
 
-FILE_STEMS = {"pceb": "table1_pceb", "cpsyexam": "table2_cpsyexam", "psydt": "table5_psydt"}
+
+def benchmark_names(include_paths: Sequence[Path] = ()) -> list[str]:
+    """The benchmarks whose task files declare a leaderboard layout."""
+    return list(benchmarks(index_tasks(include_paths)))
 
 
-def leaderboard_rows(name: str, results_dir: Path) -> list[Row]:
-    if name not in BENCHMARKS:
-        raise HarnessError(f"unknown benchmark {name!r}: use {', '.join(BENCHMARKS)} or all")
-    bench = BENCHMARKS[name]
+def leaderboard_rows(name: str, results_dir: Path, include_paths: Sequence[Path] = ()) -> list[Row]:
+    """The rows of one benchmark's table: the paper's, then our runs."""
+    return _rows(benchmark(index_tasks(include_paths), name), results_dir)
+
+
+def _rows(bench: Benchmark, results_dir: Path) -> list[Row]:
     return sort_rows(reference_rows(bench) + run_rows(bench, results_dir))
 
 
-def build_leaderboards(names: list[str], results_dir: Path, output_format: str, out_dir: Path | None) -> str:
-    """With out_dir: write md, csv, tex and html for each benchmark plus Figure 1; else return one format."""
+def build_leaderboards(
+    names: list[str],
+    results_dir: Path,
+    output_format: str,
+    out_dir: Path | None,
+    include_paths: Sequence[Path] = (),
+) -> str:
+    """With out_dir: write md, csv, tex and html for each benchmark plus its figure; else return
+    one format."""
     if output_format not in (*FORMATS, "html"):
         raise HarnessError(f"unknown format {output_format!r}: use md, csv, tex or html")
+    index = index_tasks(include_paths)
     printed = []
-    rows_by_name = {name: leaderboard_rows(name, results_dir) for name in dict.fromkeys([*names, "pceb"])}
-    svg = None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        svg = figure1(
-            rows_by_name["pceb"],
-            png=out_dir / "figure1_pceb_vs_size.png",
-            svg=out_dir / "figure1_pceb_vs_size.svg",
-        )
-    elif output_format == "html":
-        svg = figure1(rows_by_name["pceb"])
     for name in names:
-        bench, rows = BENCHMARKS[name], rows_by_name[name]
+        bench = benchmark(index, name)
+        rows = _rows(bench, results_dir)
+        svg = None
+        if bench.figure is not None and (out_dir is not None or output_format == "html"):
+            svg = size_figure(
+                rows,
+                bench.figure,
+                png=out_dir / f"{bench.figure.file_stem}.png" if out_dir else None,
+                svg=out_dir / f"{bench.figure.file_stem}.svg" if out_dir else None,
+            )
         if out_dir is not None:
             for extension, render in FORMATS.items():
-                (out_dir / f"{FILE_STEMS[name]}.{extension}").write_text(
-                    render(bench, rows), encoding="utf-8"
-                )
-            (out_dir / f"{FILE_STEMS[name]}.html").write_text(
-                to_html(bench, rows, svg if name == "pceb" else None), encoding="utf-8"
-            )
+                write_text_atomically(out_dir / f"{bench.file_stem}.{extension}", render(bench, rows))
+            write_text_atomically(out_dir / f"{bench.file_stem}.html", to_html(bench, rows, svg))
         elif output_format == "html":
-            printed.append(to_html(bench, rows, svg if name == "pceb" else None))
+            printed.append(to_html(bench, rows, svg))
         else:
             printed.append(FORMATS[output_format](bench, rows))
     return "\n".join(printed)
 
 
+@dataclass(frozen=True)
+class Compared:
+    """One task's (or group's) paired comparison, with the metric it compared."""
+
+    name: str
+    metric: MetricSpec
+    result: PairedComparison
+
+
 def compare_runs(
-    results_dir: Path, model_a: str, model_b: str, tasks: list[str], metric: str
-) -> list[tuple[str, PairedComparison]]:
+    results_dir: Path,
+    model_a: str,
+    model_b: str,
+    tasks: list[str],
+    metric: str,
+    include_paths: Sequence[Path] = (),
+) -> list[Compared]:
     """For each task (or group from run A's results), pair the two runs' per-item scores by doc id."""
+    spec = index_tasks(include_paths).registry[metric]
     folders = [resolve_run(results_dir, model_a), resolve_run(results_dir, model_b)]
     results = [read_results(folder / "results.json") for folder in folders]
     compared = []
@@ -76,7 +104,6 @@ def compare_runs(
         shared = sorted(set(scores[0]) & set(scores[1]))
         if not shared:
             raise HarnessError(f"runs {model_a} and {model_b} share no scored items on {name}")
-        compared.append(
-            (name, compare_paired([scores[0][k] for k in shared], [scores[1][k] for k in shared]))
-        )
+        result = compare_paired([scores[0][k] for k in shared], [scores[1][k] for k in shared])
+        compared.append(Compared(name, spec, result))
     return compared

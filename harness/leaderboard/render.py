@@ -8,17 +8,17 @@ import io
 from collections.abc import Callable
 from fractions import Fraction
 
-from harness.leaderboard.columns import Benchmark
+from harness.leaderboard.layout import Benchmark
 from harness.leaderboard.rows import Row, ranks, shown
 
 PLACE_COLOURS = {1: "#f4a3a3", 2: "#f8c98b", 3: "#f7ec9a"}  # red, orange, yellow as in the paper
 
 
 def _layout(bench: Benchmark) -> list[tuple[str, str]]:
-    """(key, header) in the paper's order: the averages stand before the open-question columns."""
-    mcq = [(c.key, f"{c.group} {c.header}") for c in bench.columns if c.metric.startswith("acc")]
-    other = [(c.key, f"{c.group} {c.header}") for c in bench.columns if not c.metric.startswith("acc")]
-    return mcq + [(a.key, a.header) for a in bench.averages] + other
+    """(key, header) in the paper's order: the averages follow the column the layout names."""
+    columns = [(c.key, f"{c.group} {c.header}".strip()) for c in bench.columns]
+    cut = [key for key, _ in columns].index(bench.averages_after) + 1
+    return columns[:cut] + [(a.key, a.header) for a in bench.averages] + columns[cut:]
 
 
 def headers(bench: Benchmark) -> list[str]:

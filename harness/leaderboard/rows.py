@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.leaderboard.columns import CPSYEXAM_TEST_SIZES, Benchmark
-from harness.models import REPO_ROOT
+from harness.leaderboard.layout import Benchmark
 from harness.results import find_runs, read_results, read_sample_scores
 from harness.runs import stale_scoring
 from harness.stats import bootstrap_interval
-from harness.summary import incomplete_reason, task_fraction, with_coverage
+from harness.summary import incomplete_reason, task_value, with_coverage
 
-REFERENCE_DIR = REPO_ROOT / "leaderboards" / "reference"
 CATEGORY_ORDER = ("general", "reasoning", "closed-source", "psychological", "embedded", "candidate")
 PRINTED_HALF_WIDTH = Fraction(1, 200)  # a value printed with two decimals stands for +-0.005
 
@@ -51,11 +49,13 @@ def shown(value: Fraction | float | None, digits: int = 2) -> str:
     return str(decimal.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
-def reference_rows(bench: Benchmark, reference_dir: Path = REFERENCE_DIR) -> list[Row]:
+def reference_rows(bench: Benchmark) -> list[Row]:
     """The paper's rows, averages recomputed exactly from the printed columns. A printed average is
     kept when it is consistent with its columns (each printed value stands for +-0.005); otherwise
     the computed one is shown and the printed one noted."""
-    path = reference_dir / bench.reference_file
+    path = bench.reference_file
+    if path is None:
+        return []
     try:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     except OSError as error:
@@ -63,7 +63,6 @@ def reference_rows(bench: Benchmark, reference_dir: Path = REFERENCE_DIR) -> lis
     rows = []
     for record in csv.DictReader(lines):
         values = {c.key: _number(record.get(c.key)) for c in bench.columns}
-        sizes = dict(CPSYEXAM_TEST_SIZES) if bench.name == "cpsyexam" else {}
         row = Row(
             label=record["model"],
             source=f"paper ({record['source']})",
@@ -71,12 +70,12 @@ def reference_rows(bench: Benchmark, reference_dir: Path = REFERENCE_DIR) -> lis
             params_b=_params(record["param"]),
             split="test",
             values=values,
-            sizes=sizes,
+            sizes=dict(bench.reference_sizes),
             is_reference=True,
         )
         compute_averages(bench, row)
         for average in bench.averages:
-            printed = _number(record.get(average.printed))
+            printed = _number(record.get(average.printed)) if average.printed else None
             computed = row.values[average.key]
             if printed is None or computed is None:
                 continue
@@ -122,8 +121,8 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
     limits = set()
     for column in bench.columns:
         task = tasks.get(column.task)
-        value = task_fraction(task, column.metric) if isinstance(task, dict) else None
-        values[column.key] = None if value is None else value * 100
+        factor = column.spec.factor if column.spec else 1
+        values[column.key] = task_value(task, column.metric, factor) if isinstance(task, dict) else None
         if isinstance(task, dict):
             sizes[column.key] = int(task.get("n", 0))
             splits.add(task.get("split", "test"))
@@ -163,15 +162,17 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
 
 
 def _intervals(bench: Benchmark, folder: Path) -> dict[str, tuple[float, float]]:
-    """95% bootstrap intervals of each accuracy column, from the run's per-sample scores."""
+    """95% bootstrap intervals of each column whose metric declares one, from the run's per-sample
+    scores (in the column's unit)."""
     intervals = {}
     for column in bench.columns:
-        if not column.metric.startswith("acc"):
+        if column.spec is None or column.spec.interval != "bootstrap":
             continue
         path = folder / "samples" / f"{column.task}.jsonl"
         if not path.exists():
             continue
-        scores = [100.0 * value for value in read_sample_scores(path, column.metric).values()]
+        factor = column.spec.factor
+        scores = [factor * value for value in read_sample_scores(path, column.metric).values()]
         if scores:
             intervals[column.key] = bootstrap_interval(scores)
     return intervals
