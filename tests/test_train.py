@@ -142,7 +142,11 @@ def test_paper_defaults_are_the_configs_defaults(tmp_path: Path) -> None:
             ['{"messages": [{"role": "user", "content": "hi"}]}'],
             ", line 1: no assistant turn follows a user turn",
         ),
-        ("dialogue", ['{"messages": [{"role": "bot", "content": "hi"}]}'], ", line 1: message 0 needs a role"),
+        (
+            "dialogue",
+            ['{"messages": [{"role": "bot", "content": "hi"}]}'],
+            ", line 1: message 0 needs a role",
+        ),
         (
             "mcq",
             ['{"question": "q", "options": {"A": "x", "B": "y"}, "answer": "C"}'],
