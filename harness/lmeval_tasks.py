@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.location import resolve_data_dir
+from harness.resources import builtin_tasks_dir
 from harness.scoring import score_mcq, score_open
 
-TASKS_DIR = Path(__file__).resolve().parent.parent / "tasks"
-DEFAULT_EXEMPLARS = TASKS_DIR / "cpsyexam" / "fewshot_exemplars.json"
+
 
 
 def pceb_dataset(subset: str, kind: str = "", data_dir: str | None = None, **_: Any) -> Any:
@@ -22,7 +22,7 @@ def pceb_dataset(subset: str, kind: str = "", data_dir: str | None = None, **_: 
     root = resolve_data_dir(data_dir)
     report = load_pceb_case_qa(root) if subset == "case_qa" else load_pceb_mcq(root, subset, kind)  # type: ignore[arg-type]
     report.warn("PCEB")
-    return _as_dataset([doc.to_row() for doc in report.docs])
+    return as_dataset([doc.to_row() for doc in report.docs])
 
 
 def cpsyexam_dataset(
@@ -46,11 +46,11 @@ def cpsyexam_dataset(
     docs = report.docs
     if shots:
         chosen = exemplars_file or os.environ.get("PSYCHE_CPSYEXAM_EXEMPLARS")
-        source = Path(chosen) if chosen else DEFAULT_EXEMPLARS
+        source = Path(chosen) if chosen else builtin_tasks_dir() / "cpsyexam" / "fewshot_exemplars.json"
         stored = json.loads(source.read_text(encoding="utf-8"))
         pool = cpsyexam.exemplar_pool(root, category, kind)  # type: ignore[arg-type]
         docs = cpsyexam.attach_exemplars(docs, stored["subjects"], pool, str(source))
-    return _as_dataset([doc.to_row() for doc in docs])
+    return as_dataset([doc.to_row() for doc in docs])
 
 
 def psydt_dataset(
@@ -61,14 +61,23 @@ def psydt_dataset(
 
     docs = psydt.load_psydt(psydt.locate_psydt(data_dir))
     chosen = psydt.sample_docs(docs, sample_size, psydt.DEFAULT_SEED if seed is None else seed)
-    return _as_dataset([doc.to_row() for doc in chosen])
+    return as_dataset([doc.to_row() for doc in chosen])
 
 
 def cpsycoune_dataset(data_dir: str | None = None, **_: Any) -> Any:
     """One doc per counselor turn of CPsyCounE's 45 dialogues."""
     from harness.data.cpsycoune import load_cpsycoune
 
-    return _as_dataset([doc.to_row() for doc in load_cpsycoune(resolve_data_dir(data_dir))])
+    return as_dataset([doc.to_row() for doc in load_cpsycoune(resolve_data_dir(data_dir))])
+
+
+def mcq_dataset(path: str | Path, **_: Any) -> Any:
+    """A new MCQ benchmark's docs from a .jsonl or .json file of records (question, options, answer,
+    optional context, subject, id; see harness/data/mcq_records.py), as {"test": Dataset}. A task
+    file's small module calls it with a path beside the file."""
+    from harness.data.mcq_records import read_mcq_file
+
+    return as_dataset([doc.to_row() for doc in read_mcq_file(Path(path))])
 
 
 def process_judged(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
@@ -92,7 +101,8 @@ def total(values: list[float]) -> float:
     return float(sum(values))
 
 
-def _as_dataset(rows: list[dict[str, Any]]) -> Any:
+def as_dataset(rows: list[dict[str, Any]]) -> Any:
+    """Rows as the {"test": Dataset} a task file's custom_dataset returns."""
     import datasets
 
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})

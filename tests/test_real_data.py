@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from conftest import REAL_DATA
 
 from harness.data.cpsyexam import DEFAULT_SEED, draw_exemplars, exemplar_pool, load_cpsyexam, subject_files
 from harness.data.pceb import load_pceb_case_qa, load_pceb_mcq
-from harness.lmeval_tasks import DEFAULT_EXEMPLARS
+from harness.resources import builtin_tasks_dir
 
 pytestmark = [
     pytest.mark.realdata,
@@ -61,7 +60,9 @@ def test_cpsyexam_splits_have_the_published_sizes() -> None:
 
 
 def test_stored_exemplars_are_the_fixed_seed_draw_on_the_real_train_split() -> None:
-    stored = json.loads(Path(DEFAULT_EXEMPLARS).read_text(encoding="utf-8"))
+    stored = json.loads(
+        (builtin_tasks_dir() / "cpsyexam" / "fewshot_exemplars.json").read_text(encoding="utf-8")
+    )
     assert stored["seed"] == DEFAULT_SEED
     redrawn: dict = {}
     for category in ("KG", "CA"):

@@ -40,6 +40,7 @@ class Doc:
     case_text: str = ""
     exemplars: tuple[Exemplar, ...] = ()
     subject_name: str = ""
+    context: str = ""  # text the question refers to (a new benchmark's passage or case)
 
     def to_row(self) -> dict[str, Any]:
         """A plain dict row (what lm-eval and the prompt templates read)."""

@@ -1,0 +1,212 @@
+"""A new benchmark is one task file plus one small module in a folder of the user's: the harness
+lists it, runs it, scores predictions for it, compares runs on it and draws its leaderboard, with
+no edit to the harness."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.data.mcq_records import mcq_docs
+from harness.errors import HarnessError
+from harness.task_index import index_tasks
+
+TASK_FILE = """\
+task: toy_mcq
+custom_dataset: !function utils.toy_dataset
+test_split: test
+output_type: generate_until
+description: "回答下列选择题。"
+doc_to_text: "{% if context %}材料：{{ context }}\\n{% endif %}{{ question }}{% for o in options %}\\n{{ o.label }}. {{ o.text }}{% endfor %}\\n答案："
+doc_to_target: "{{ answer }}"
+process_results: !function utils.process_mcq
+generation_kwargs: {until: [], max_gen_toks: 16, do_sample: false, temperature: 0.0}
+metric_list:
+  - {metric: acc, aggregation: mean, higher_is_better: true}
+  - {metric: acc_elastic, aggregation: mean, higher_is_better: true}
+metadata:
+  version: 1.0
+  scorer: mcq
+  leaderboard:
+    title: "Toy benchmark"
+    file_stem: toy
+    columns:
+      - {key: standard, group: Toy, task: toy_mcq, metric: acc}
+      - {key: elastic, group: Toy, task: toy_mcq, metric: acc_elastic}
+"""
+MODULE = """\
+from pathlib import Path
+
+from harness.lmeval_tasks import mcq_dataset, process_mcq
+
+__all__ = ["process_mcq", "toy_dataset"]
+
+
+def toy_dataset(**_):
+    return mcq_dataset(Path(__file__).with_name("questions.jsonl"))
+"""
+QUESTIONS = [
+    {"id": "q1", "question": "共情的核心是？", "options": {"A": "评判", "B": "理解"}, "answer": "B"},
+    {
+        "id": "q2",
+        "question": "哪项属于认知行为疗法？",
+        "options": ["自由联想", "认知重构", "释梦"],
+        "answer": "B",
+    },
+    {
+        "id": "q3",
+        "question": "下列说法正确的是？",
+        "options": ["甲", "乙", "丙"],
+        "answer": "A",
+        "context": "一段材料",
+    },
+    {"id": "q4", "question": "哪些是咨询技术？", "options": ["倾听", "说教", "澄清"], "answer": "AC"},
+]
+
+
+@pytest.fixture
+def toy(tmp_path: Path) -> Path:
+    folder = tmp_path / "toy"
+    folder.mkdir()
+    (folder / "toy.yaml").write_text(TASK_FILE, encoding="utf-8")
+    (folder / "utils.py").write_text(MODULE, encoding="utf-8")
+    (folder / "questions.jsonl").write_text(
+        "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in QUESTIONS), encoding="utf-8"
+    )
+    (tmp_path / "models.yaml").write_text(
+        "models:\n  always-b:\n    backend: mock\n    mock_response: '答案：B'\n    category: candidate\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def harness(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_toy_benchmark_in_a_user_folder_runs_through_every_command(toy: Path, tmp_path: Path) -> None:
+    out, include = str(tmp_path / "out"), ("--include-path", str(toy))
+    assert "toy_mcq" in harness("tasks", *include)
+    assert "toy_mcq" not in harness("tasks")
+
+    harness("eval", "--model", "always-b", "--tasks", "toy_mcq", "--output-dir", out,
+            "--models-file", str(tmp_path / "models.yaml"), *include)  # fmt: skip
+    run = json.loads((tmp_path / "out" / "always-b" / "latest" / "results.json").read_text(encoding="utf-8"))
+    assert run["tasks"]["toy_mcq"]["acc"] == 50.0  # q1 and q2 are B
+    assert run["tasks"]["toy_mcq"]["exact"]["acc"] == [1, 2]
+
+    predictions = tmp_path / "oracle.jsonl"
+    predictions.write_text(
+        "".join(
+            json.dumps({"doc_id": q["id"], "response": f"答案：{q['answer']}"}) + "\n" for q in QUESTIONS
+        ),
+        encoding="utf-8",
+    )
+    harness("score", "--tasks", "toy_mcq", "--predictions", str(predictions), "--model-name", "oracle",
+            "--output-dir", out, *include)  # fmt: skip
+    oracle = json.loads((tmp_path / "out" / "oracle" / "latest" / "results.json").read_text(encoding="utf-8"))
+    assert oracle["tasks"]["toy_mcq"]["acc"] == 100.0
+
+    compared = harness("compare", "oracle", "always-b", "--tasks", "toy_mcq", "--results-dir", out, *include)
+    assert "+50.00" in compared
+
+    table = harness("leaderboard", "--benchmark", "toy_mcq", "--results-dir", out, *include)
+    assert "## Toy benchmark" in table and "Toy Acc." in table and "Toy Acc. (el.)" in table
+    lines = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+    assert "100.00" in lines["oracle"] and "50.00" in lines["always-b"]
+
+
+def test_the_prompt_shows_the_context_and_lettered_options(toy: Path) -> None:
+    docs = [
+        json.loads(line)
+        for line in harness("docs", "--tasks", "toy_mcq", "--include-path", str(toy)).splitlines()
+    ]
+    third = next(doc for doc in docs if doc["doc_id"] == "q3")
+    assert third["messages"] == [
+        {"role": "system", "content": "回答下列选择题。"},
+        {"role": "user", "content": "材料：一段材料\n下列说法正确的是？\nA. 甲\nB. 乙\nC. 丙\n答案："},
+    ]
+    assert next(doc for doc in docs if doc["doc_id"] == "q4")["gold"] == "AC"
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"question": "q", "options": ["x", "y"], "answer": "C"}, "record 0: answer 'C' names C"),
+        ({"question": "q", "options": ["x", "y"], "answer": "A", "contxt": "c"}, "unknown setting 'contxt'"),
+        ({"question": "q", "options": ["x"], "answer": "A"}, "at least two non-empty options"),
+    ],
+)
+def test_bad_question_records_are_one_line_errors(record: dict, message: str) -> None:
+    with pytest.raises(HarnessError, match=message):
+        mcq_docs([record], "questions.jsonl")
+
+
+def test_an_undeclared_metric_in_a_task_file_names_the_file(toy: Path) -> None:
+    path = toy / "toy.yaml"
+    path.write_text(TASK_FILE.replace("metric: acc_elastic,", "metric: acc_elastc,"), encoding="utf-8")
+    with pytest.raises(HarnessError, match=rf"{path}: metric 'acc_elastc' is not declared"):
+        index_tasks([toy])
+
+
+def test_a_task_file_can_declare_a_new_metric_once(toy: Path) -> None:
+    declared = TASK_FILE.replace(
+        "  version: 1.0\n",
+        "  version: 1.0\n  metrics:\n    - {name: acc_strict, header: Strict, scale: fraction, exact: true}\n",
+    ).replace("metric: acc_elastic,", "metric: acc_strict,")
+    (toy / "toy.yaml").write_text(declared, encoding="utf-8")
+    index = index_tasks([toy])
+    assert index.registry["acc_strict"].header == "Strict" and index.registry["acc_strict"].factor == 100
+    (toy / "toy.yaml").write_text(
+        declared.replace("header: Strict", "header: Strict, unit: x"), encoding="utf-8"
+    )
+    with pytest.raises(HarnessError, match=r"metadata.metrics\[0\]: unknown setting 'unit'"):
+        index_tasks([toy])
+
+
+def test_a_leaderboard_layout_naming_an_unknown_column_is_a_one_line_error(toy: Path, tmp_path: Path) -> None:
+    layout = (
+        TASK_FILE
+        + "    averages:\n      - {key: avg, header: Avg., weighting: macro, parts: [standard, nope]}\n"
+    )
+    (toy / "toy.yaml").write_text(layout, encoding="utf-8")
+    result = CliRunner().invoke(app, ["leaderboard", "--benchmark", "toy_mcq", "--include-path", str(toy),
+                                      "--results-dir", str(tmp_path)])  # fmt: skip
+    assert isinstance(result.exception, HarnessError)
+    assert "metadata.leaderboard" in str(result.exception) and "nope" in str(result.exception)
+
+
+def test_a_missing_include_path_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match="--include-path .*: no such folder"):
+        index_tasks([tmp_path / "absent"])
+
+
+def test_listing_tasks_reads_no_data_and_imports_no_lm_eval(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = textwrap.dedent(
+        """
+        import sys
+        from typer.testing import CliRunner
+        from harness.cli import app
+        result = CliRunner().invoke(app, ["tasks"])
+        assert result.exit_code == 0, result.output
+        print(sorted(m for m in ("lm_eval", "datasets", "torch", "transformers") if m in sys.modules))
+        """
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PSYCHE_DATA_DIR": str(tmp_path / "absent"),
+        "PSYCHE_CACHE_DIR": str(tmp_path),
+    }
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
