@@ -103,3 +103,34 @@ def read_jsonl(path: Path) -> list[dict]:
 def run_harness(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the `harness` command as a user would, in a fresh process."""
     return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True)
+
+
+def harness_in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `harness` through its entry point, as a user would, inside this process: one-line errors
+    and exit codes as from a fresh process, without seconds spent importing (for user mistakes)."""
+    import contextlib
+    import io
+    import logging
+    import signal
+
+    from harness import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    logger = logging.getLogger("harness")
+    logger.addHandler(handler)
+    saved_argv, saved_sigterm = sys.argv, signal.getsignal(signal.SIGTERM)
+    sys.argv = ["harness", *args]
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli.main()
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    finally:
+        sys.argv = saved_argv
+        signal.signal(signal.SIGTERM, saved_sigterm)
+        logger.removeHandler(handler)
+    return subprocess.CompletedProcess(["harness", *args], code, out.getvalue(), err.getvalue())

@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import read_jsonl
 
 from harness.models import resolve_model
 from harness.runner import RunOptions, evaluate
+from harness.task_index import index_tasks
 
 TASKS = ["pceb_moral_smcq", "pceb_case_mmcq", "pceb_case_qa", "cpsyexam_5shot_case_multi"]
 REPO = Path(__file__).resolve().parents[1]
@@ -20,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_stock_lm_eval_and_harness_give_identical_responses(
     tmp_path: Path, models_file: Path, tiny_model_dir: Path
 ) -> None:
-    evaluate(
+    ours_results = evaluate(
         resolve_model("tiny", [models_file]), TASKS, RunOptions(output_dir=tmp_path / "harness", limit=2)
     )
 
@@ -71,5 +73,18 @@ def test_stock_lm_eval_and_harness_give_identical_responses(
     assert len(ours) == 2 * len(TASKS)
     assert stock == ours
 
+    # and the same scores: stock lm-eval aggregates our process_results per item; the harness reports
+    # each metric in its declared unit (accuracies in percent)
     results = json.loads(next((tmp_path / "stock").rglob("results_*.json")).read_text(encoding="utf-8"))
-    assert "pceb_moral_smcq" in results["results"] and "acc,none" in results["results"]["pceb_moral_smcq"]
+    registry = index_tasks().registry
+    compared = 0
+    for task in TASKS:
+        for metric in ours_results["tasks"][task]["metrics"]:
+            stock_value = results["results"][task][f"{metric},none"]
+            ours_value = ours_results["tasks"][task][metric]
+            assert registry[metric].factor * stock_value == pytest.approx(ours_value, abs=1e-9), (
+                task,
+                metric,
+            )
+            compared += 1
+    assert compared == 3 * len(TASKS)

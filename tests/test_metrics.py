@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from harness.metrics import elastic_accuracy, segment_words, standard_accuracy, text_scores
@@ -51,3 +54,22 @@ def test_text_scores_are_zero_for_an_empty_response_without_crashing() -> None:
 
 def test_segment_words_uses_chinese_words_not_characters() -> None:
     assert "心理咨询" in segment_words("心理咨询师的工作")
+
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pceb" / "mcq_scores_8ff40f3.jsonl"
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not REFERENCE.is_file(), reason="the PCEB reference scores are not present")
+def test_credit_per_item_matches_the_pceb_codes_correct_rate_compute() -> None:
+    """On 3,863 responses scored by PCEB's own code: given its extracted letters, elastic credit is
+    its rate on every answered item; standard credit differs only where PCEB compares letter strings
+    (a full answer in another order, 'DCA' for 'ACD', is wrong there, right here)."""
+    rows = [json.loads(line) for line in REFERENCE.read_text(encoding="utf-8").splitlines()]
+    answered = [row for row in rows if not row["bench_missing"]]
+    assert len(rows) == 3863 and len(answered) > 3000
+    for row in answered:
+        predicted, gold = row["bench_extracted"], row["gold_raw"].strip()
+        assert elastic_accuracy(predicted, gold) == pytest.approx(row["bench_rate"], abs=1e-12), row["doc_id"]
+        if standard_accuracy(predicted, gold) != (row["bench_type"] == 0):
+            assert sorted(predicted) == sorted(gold) and predicted != gold, row["doc_id"]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_DATA, read_jsonl, run_harness
+from conftest import FIXTURE_DATA, harness_in_process, read_jsonl, run_harness
 from fake_openai import FakeOpenAI, one_prompt_always_fails
 
 from harness.errors import HarnessError
@@ -341,7 +341,7 @@ def test_two_processes_writing_one_run_lose_nothing(tmp_path: Path, models_file:
 def test_settings_out_of_range_are_refused(
     option: str, value: str, models_file: Path, tmp_path: Path
 ) -> None:
-    done = run_harness(
+    done = harness_in_process(
         "eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", option, value,
         "--models-file", str(models_file), "--output-dir", str(tmp_path / "out"),
     )  # fmt: skip
@@ -359,7 +359,7 @@ def test_a_data_file_that_is_not_utf8_is_one_line(tmp_path: Path, models_file: P
     data = _copy_data(tmp_path)
     path = data / "PCEB/benchmark/moral/single/second/01 职业道德单选.json"
     path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
-    done = run_harness("eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--data-dir", str(data), "--models-file", str(models_file), "--output-dir", str(tmp_path / "o"))  # fmt: skip
+    done = harness_in_process("eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--data-dir", str(data), "--models-file", str(models_file), "--output-dir", str(tmp_path / "o"))  # fmt: skip
     _one_line_error(done, "职业道德单选.json: not UTF-8 text")
 
 
@@ -369,14 +369,14 @@ def test_a_data_file_cut_mid_character_is_one_line(tmp_path: Path, models_file: 
     raw = path.read_bytes()
     cut = raw.index("心".encode()) + 1
     path.write_bytes(raw[:cut])
-    done = run_harness("eval", "--model", "always-b", "--tasks", "cpsyexam_case_single", "--data-dir", str(data), "--models-file", str(models_file), "--output-dir", str(tmp_path / "o"))  # fmt: skip
+    done = harness_in_process("eval", "--model", "always-b", "--tasks", "cpsyexam_case_single", "--data-dir", str(data), "--models-file", str(models_file), "--output-dir", str(tmp_path / "o"))  # fmt: skip
     _one_line_error(done, "CA-心理咨询-单项选择题.json")
 
 
 def test_predictions_that_are_not_utf8_are_one_line(tmp_path: Path) -> None:
     path = tmp_path / "p.jsonl"
     path.write_bytes('{"doc_id": "x", "response": "答案"}\n'.encode("gb18030"))
-    done = run_harness(
+    done = harness_in_process(
         "score", "--tasks", "pceb_moral_smcq", "--predictions", str(path), "--output-dir", str(tmp_path / "o")
     )
     _one_line_error(done, "p.jsonl: predictions must be UTF-8 text")
@@ -387,7 +387,9 @@ def test_a_base_url_that_is_not_a_url_is_one_line(tmp_path: Path) -> None:
     models.write_text(
         "models:\n  m:\n    backend: openai\n    api_model: x\n    base_url: 'http://[::1'\n    category: general\n"
     )
-    done = run_harness("eval", "--model", "m", "--tasks", "pceb_moral_smcq", "--models-file", str(models))
+    done = harness_in_process(
+        "eval", "--model", "m", "--tasks", "pceb_moral_smcq", "--models-file", str(models)
+    )
     _one_line_error(done, "model 'm'", "base_url", "not a valid URL")
 
 
@@ -398,33 +400,33 @@ def test_an_output_dir_that_cannot_hold_a_run_is_one_line(
     blocker = tmp_path / "blocker"
     blocker.write_text("not a folder")
     output = blocker if where == "a file" else blocker / "results"
-    done = run_harness("eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--models-file", str(models_file), "--output-dir", str(output))  # fmt: skip
+    done = harness_in_process("eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--models-file", str(models_file), "--output-dir", str(output))  # fmt: skip
     _one_line_error(done, "is a file, not a folder")
     assert blocker.read_text() == "not a folder"
 
 
 def test_a_damaged_results_file_stops_the_run_and_is_kept(tmp_path: Path, models_file: Path) -> None:
     command = ["eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--models-file", str(models_file), "--output-dir", str(tmp_path)]  # fmt: skip
-    assert run_harness(*command).returncode == 0
+    assert harness_in_process(*command).returncode == 0
     [run] = _runs(tmp_path, "always-b")
     (run / "results.json").write_text('{"schema_version": 2, "tasks": {"pceb_theory_smcq": {"acc"')
-    done = run_harness(*command)
+    done = harness_in_process(*command)
     _one_line_error(done, "results.json: invalid JSON")
     assert (run / "results.json").read_text().endswith('"acc"')
 
 
 def test_a_truncated_submission_stops_the_run_with_one_line(tmp_path: Path, models_file: Path) -> None:
     command = ["eval", "--model", "always-b", "--tasks", "cpsyexam_case_single", "--split", "test", "--models-file", str(models_file), "--output-dir", str(tmp_path)]  # fmt: skip
-    assert run_harness(*command).returncode == 0
+    assert harness_in_process(*command).returncode == 0
     [run] = _runs(tmp_path, "always-b")
     (run / "cpsyexam_submission.json").write_text('{"zero_shot": {"CA')
-    _one_line_error(run_harness(*command), "cpsyexam_submission.json: invalid JSON")
+    _one_line_error(harness_in_process(*command), "cpsyexam_submission.json: invalid JSON")
 
 
 def test_a_garbage_cache_is_one_line(tmp_path: Path, models_file: Path) -> None:
     (tmp_path / "always-b").mkdir()
     (tmp_path / "always-b" / "cache.sqlite").write_bytes(b"this is not a database" * 100)
-    done = run_harness("eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--models-file", str(models_file), "--output-dir", str(tmp_path))  # fmt: skip
+    done = harness_in_process("eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--models-file", str(models_file), "--output-dir", str(tmp_path))  # fmt: skip
     _one_line_error(done, "cache.sqlite: not a usable response cache")
 
 
@@ -433,7 +435,7 @@ def test_truncated_samples_stop_compare_with_one_line(tmp_path: Path, models_fil
     evaluate(spec, ["pceb_mcq"], RunOptions(output_dir=tmp_path))
     samples = tmp_path / "always-b" / "latest" / "samples" / "pceb_moral_smcq.jsonl"
     samples.write_text(samples.read_text(encoding="utf-8")[:40], encoding="utf-8")
-    done = run_harness("compare", "always-b", "always-b", "--results-dir", str(tmp_path))
+    done = harness_in_process("compare", "always-b", "always-b", "--results-dir", str(tmp_path))
     _one_line_error(done, "pceb_moral_smcq.jsonl, line 1: invalid JSON")
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import read_jsonl, run_harness
+from conftest import harness_in_process, read_jsonl, run_harness
 
 from harness.models import resolve_model
 from harness.results import read_results
@@ -60,9 +60,12 @@ def test_unparsed_responses_are_counted_and_scored_wrong(tmp_path: Path, models_
     results = evaluate(
         resolve_model("rambler", [models_file]), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path)
     )
-    assert results["tasks"]["pceb_moral_smcq"] | {} == results["tasks"]["pceb_moral_smcq"]
-    assert results["tasks"]["pceb_moral_smcq"]["n_unparsed"] == 2
-    assert results["tasks"]["pceb_moral_smcq"]["acc"] == 0.0
+    task = results["tasks"]["pceb_moral_smcq"]
+    # unparsed is not failed: every item was answered and scored, and none earned credit
+    assert (task["n_unparsed"], task["n_scored"], task["n_failed"], task["n"]) == (2, 2, 0, 2)
+    assert task["acc"] == 0.0 and task["acc_elastic"] == 0.0
+    samples = read_jsonl(tmp_path / "rambler" / "latest" / "samples" / "pceb_moral_smcq.jsonl")
+    assert [(s["status"], s["extracted"], s["scores"]["acc"]) for s in samples] == [("scored", None, 0.0)] * 2
 
 
 def test_five_shot_prompts_show_the_stored_exemplars(tmp_path: Path, models_file: Path) -> None:
@@ -158,7 +161,7 @@ def test_user_mistakes_give_one_line_and_a_non_zero_exit(
 ) -> None:
     if "--model" in args:
         args = [*args, "--models-file", str(models_file)]
-    done = run_harness(*args)
+    done = harness_in_process(*args)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
@@ -169,7 +172,7 @@ def test_models_file_rejects_unknown_settings(tmp_path: Path) -> None:
     bad.write_text(
         "models:\n  m:\n    backend: hf\n    category: general\n    temprature: 0\n", encoding="utf-8"
     )
-    done = run_harness("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
+    done = harness_in_process("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
     assert (
         done.returncode == 2 and "unknown setting 'temprature'" in done.stderr and "model 'm'" in done.stderr
     )
@@ -178,7 +181,7 @@ def test_models_file_rejects_unknown_settings(tmp_path: Path) -> None:
 def test_models_file_requires_a_backend(tmp_path: Path) -> None:
     bad = tmp_path / "models.yaml"
     bad.write_text("models:\n  m:\n    category: general\n", encoding="utf-8")
-    done = run_harness("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
+    done = harness_in_process("eval", "--model", "m", "--tasks", "pceb", "--models-file", str(bad))
     assert done.returncode == 2 and "missing setting 'backend'" in done.stderr
 
 
@@ -190,7 +193,7 @@ def test_malformed_data_stops_eval_with_one_line(tmp_path: Path, models_file: Pa
     data = tmp_path / "data"
     shutil.copytree(FIXTURE_DATA, data)
     (data / "PCEB/benchmark/moral/single/second/01 职业道德单选.json").write_text("[{", encoding="utf-8")
-    done = run_harness(
+    done = harness_in_process(
         "eval",
         "--model",
         "always-b",
