@@ -13,8 +13,6 @@ from harness.resources import builtin_tasks_dir
 from harness.scoring import score_mcq, score_open
 
 
-
-
 def pceb_dataset(subset: str, kind: str = "", data_dir: str | None = None, **_: Any) -> Any:
     """PCEB docs of one subset (case/moral/theory x single/multi, or case_qa) as {"test": Dataset}."""
     from harness.data.pceb import load_pceb_case_qa, load_pceb_mcq

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.files import write_text_atomically
 
 SCHEMA_VERSION = 2
 READABLE_SCHEMAS = (1, 2)
@@ -244,20 +244,3 @@ def _read_text(path: Path, what: str) -> str:
         raise HarnessError(
             f"{path}: {what} must be UTF-8 text (invalid byte at offset {error.start})"
         ) from None
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write through a uniquely named temporary file, flushed to disk, then rename: a reader (or a
-    crash at any moment) sees the old file or the new one, never half of one, and two writers never
-    share a temporary file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

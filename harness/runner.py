@@ -450,6 +450,7 @@ def _score_and_write(
     status_if_absent: str = FAILED,
 ) -> dict[str, Any]:
     provenance = collect(REPO_ROOT) | {"data_dir": options.data_path}
+    file_hashes: dict[str, str] = {}
     task_summaries: dict[str, dict[str, Any]] = {}
     scored_samples: dict[str, list[dict[str, Any]]] = {}
     for plan in planned:
@@ -475,6 +476,7 @@ def _score_and_write(
             "version": plan.task.version,
             "prompt_hash": _prompt_hash(plan, run_spec.generation),
             "docs_hash": _docs_hash(plan.task.docs),
+            "data_files": _data_files(plan.task.docs, options.data_path, file_hashes),
             "scoring": dict(SCORING_VERSIONS),
             "split": plan.task.split,
             "limit": options.limit,
@@ -582,11 +584,31 @@ def _prompt_hash(plan: PlannedTask, settings: dict[str, Any]) -> str:
 
 
 def _docs_hash(docs: list[dict[str, Any]]) -> str:
-    """A hash of every doc of the task, gold answers included: a data change shows in results."""
+    """A hash of every doc of the task, gold answers included: a data change shows in results. Where
+    a doc was read from is not part of it (the same data elsewhere hashes the same)."""
     digest = hashlib.sha256()
     for doc in docs:
-        digest.update(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode())
+        content = {key: value for key, value in doc.items() if key != "source"}
+        digest.update(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode())
     return digest.hexdigest()[:16]
+
+
+def _data_files(docs: list[dict[str, Any]], data_dir: str | None, hashes: dict[str, str]) -> dict[str, str]:
+    """The sha256 of each file the task's docs were read from, by path (relative to the data
+    directory where the file lies under it); `hashes` keeps each file's digest for the run."""
+    found = {}
+    for source in sorted({str(doc["source"]) for doc in docs if doc.get("source")}):
+        if source not in hashes:
+            try:
+                hashes[source] = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+            except OSError as error:
+                hashes[source] = f"unreadable ({error.strerror})"
+        path = Path(source).resolve()
+        shown = (
+            path.relative_to(data_dir).as_posix() if data_dir and path.is_relative_to(data_dir) else source
+        )
+        found[shown] = hashes[source]
+    return found
 
 
 def _now() -> str:

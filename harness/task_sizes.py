@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.data.fetch import cache_root
 from harness.errors import HarnessError
-from harness.results import write_text_atomically
+from harness.files import write_text_atomically
 from harness.task_index import TaskEntry
 
 SIZES_FILE = "task_sizes.json"

@@ -21,7 +21,7 @@ from harness.errors import HarnessError
 from harness.leaderboard.build import leaderboard_rows
 from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.rows import ranks
-from harness.models import resolve_model
+from harness.models import ModelSpec, resolve_model
 from harness.results import read_results
 from harness.runner import RunOptions, evaluate, score_predictions
 from harness.scoring import SCORING_VERSIONS
@@ -506,3 +506,20 @@ def test_no_written_file_holds_a_key_from_the_environment_the_url_or_its_query(
         "api-key=REDACTED" in recorded["model"]["base_url"]
         and "deployment=x" in recorded["model"]["base_url"]
     )
+
+
+def test_results_record_the_sha256_of_each_data_file_a_task_read(tmp_path: Path) -> None:
+    import hashlib
+
+    spec = ModelSpec(name="b", backend="mock", category="candidate", mock_response="答案：B")
+    moved = _copy_data(tmp_path)
+    here = evaluate(
+        spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path / "a", data_dir=str(FIXTURE_DATA))
+    )
+    there = evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path / "b", data_dir=str(moved)))
+    read = "PCEB/benchmark/moral/single/second/01 职业道德单选.json"
+    digest = hashlib.sha256((FIXTURE_DATA / read).read_bytes()).hexdigest()
+    assert here["tasks"]["pceb_moral_smcq"]["data_files"] == {read: digest}
+    # the same files in another folder: the same record, the same docs hash
+    assert there["tasks"]["pceb_moral_smcq"]["data_files"] == {read: digest}
+    assert here["tasks"]["pceb_moral_smcq"]["docs_hash"] == there["tasks"]["pceb_moral_smcq"]["docs_hash"]

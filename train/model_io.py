@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from harness.errors import HarnessError
+from harness.files import write_text_atomically
 from harness.models import EMBEDDED_SMOLLM2, LOCAL_MODELS_FILE, ModelSpec, resolve_model
-from harness.results import write_text_atomically
 
 
 def base_spec(name_or_path: str) -> ModelSpec:

@@ -60,6 +60,7 @@ def _dialogue_docs(path: Path) -> list[DialogueDoc]:
                     turn=len(docs) + 1,
                     history=tuple(history),
                     reference=text.strip(),
+                    source=str(path),
                 )
             )
         history.append((role, text.strip()))

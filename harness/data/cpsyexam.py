@@ -121,6 +121,7 @@ def _parse_record(
         answer=answer,
         multi=kind == "multi",
         options=options,
+        source=str(path),
     )
 
 

@@ -59,6 +59,7 @@ def mcq_docs(records: Sequence[dict[str, Any]], source: str) -> list[Doc]:
                 multi=record.multi if record.multi is not None else len(answer) > 1,
                 options=options,
                 context=record.context,
+                source=source,
             )
         )
     ids = [doc.doc_id for doc in docs]

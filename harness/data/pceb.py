@@ -60,6 +60,7 @@ def load_pceb_mcq(data_dir: Path, area: Area, kind: Kind) -> LoadReport:
                     question.record,
                     kind,
                     question.where,
+                    question.path,
                     case_info=question.case_info,
                     case_text=question.case_text,
                 )
@@ -67,7 +68,7 @@ def load_pceb_mcq(data_dir: Path, area: Area, kind: Kind) -> LoadReport:
         for path in _json_files(root / area / _KIND_FOLDER[kind]):
             for index, record in enumerate(read_json_list(path)):
                 where = f"{path}, record {record.get('id', index)}"
-                _add_mcq(report, f"{_relative(root, path)}#{index}", area, record, kind, where)
+                _add_mcq(report, f"{_relative(root, path)}#{index}", area, record, kind, where, path)
     return report
 
 
@@ -84,6 +85,7 @@ def load_pceb_case_qa(data_dir: Path) -> LoadReport:
                 answer=require(question.record, "answer", question.where).strip(),
                 case_info=question.case_info,
                 case_text=question.case_text,
+                source=str(question.path),
             )
         )
     if not report.docs:
@@ -100,6 +102,7 @@ class _CaseQuestion:
     record: dict[str, Any]
     case_info: str
     case_text: str
+    path: Path
 
 
 def _case_questions(root: Path, folder: Path) -> Iterator[_CaseQuestion]:
@@ -113,7 +116,7 @@ def _case_questions(root: Path, folder: Path) -> Iterator[_CaseQuestion]:
                 if not isinstance(qa, dict):
                     raise HarnessError(f"{q_where}: expected an object")
                 yield _CaseQuestion(
-                    f"{_relative(root, path)}#{case_index}-{q_index}", q_where, qa, info, text
+                    f"{_relative(root, path)}#{case_index}-{q_index}", q_where, qa, info, text, path
                 )
 
 
@@ -124,6 +127,7 @@ def _add_mcq(
     record: dict[str, Any],
     kind: Kind,
     where: str,
+    source: Path,
     case_info: str = "",
     case_text: str = "",
 ) -> None:
@@ -148,6 +152,7 @@ def _add_mcq(
             answer=answer,
             multi=kind == "multi",
             options=options,
+            source=str(source),
             case_info=case_info,
             case_text=case_text,
         )

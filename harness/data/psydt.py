@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def load_psydt(path: Path) -> list[DialogueDoc]:
     seen: set[str] = set()
     for index, record in enumerate(read_json_list(path)):
         where = f"{path}: record {index}"
-        doc = _doc(record, where)
+        doc = replace(_doc(record, where), source=str(path))
         if doc.doc_id in seen:
             raise HarnessError(f"{where}: duplicate id {doc.doc_id!r}")
         seen.add(doc.doc_id)

@@ -41,6 +41,7 @@ class Doc:
     exemplars: tuple[Exemplar, ...] = ()
     subject_name: str = ""
     context: str = ""  # text the question refers to (a new benchmark's passage or case)
+    source: str = ""  # the file it was read from (its sha256 is recorded with the results)
 
     def to_row(self) -> dict[str, Any]:
         """A plain dict row (what lm-eval and the prompt templates read)."""
@@ -137,6 +138,7 @@ class DialogueDoc:
     turn: int  # 1-based index of the counselor turn within its dialogue
     history: tuple[tuple[str, str], ...]  # (role, content); roles system/user/assistant
     reference: str = ""
+    source: str = ""  # the file it was read from (its sha256 is recorded with the results)
 
     def to_row(self) -> dict[str, Any]:
         row = asdict(self)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.files import write_text_atomically
 from harness.leaderboard.figures import size_figure
 from harness.leaderboard.layout import Benchmark, benchmark, benchmarks
 from harness.leaderboard.render import FORMATS, to_html
 from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
 from harness.metric_registry import MetricSpec
-from harness.results import read_results, read_sample_scores, resolve_run, write_text_atomically
+from harness.results import read_results, read_sample_scores, resolve_run
 from harness.stats import PairedComparison, compare_paired
 from harness.task_index import index_tasks
 
