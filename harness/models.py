@@ -11,9 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.errors import HarnessError, describe_validation_error
 from harness.redaction import redact_url
+from harness.resources import default_models_file
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODELS_FILE = REPO_ROOT / "models.yaml"
 LOCAL_MODELS_FILE = "models.local.yaml"  # written by training producers, read after models.yaml
 EMBEDDED_SMOLLM2 = "embedded:smollm2"
 
@@ -112,7 +111,7 @@ def load_models(paths: list[Path] | None = None) -> dict[str, ModelSpec]:
     """All models of models.yaml, then of models.local.yaml (later files add or replace entries)."""
     if paths is None:
         env = os.environ.get("PSYCHE_MODELS_FILE")
-        paths = [Path(env)] if env else [DEFAULT_MODELS_FILE]
+        paths = [Path(env)] if env else [default_models_file()]
         local = Path.cwd() / LOCAL_MODELS_FILE
         if local.exists():
             paths.append(local)

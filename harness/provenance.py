@@ -24,8 +24,11 @@ PACKAGES = (
 )
 
 
-def git_state(repo: Path) -> dict[str, object]:
-    """The commit of the harness checkout and whether it has uncommitted changes."""
+def git_state(repo: Path | None) -> dict[str, object]:
+    """The commit of the harness checkout and whether it has uncommitted changes (None for both
+    when the harness is installed, not run from a checkout)."""
+    if repo is None:
+        return {"commit": None, "dirty": None}
 
     def run(*args: str) -> str | None:
         try:
@@ -55,7 +58,7 @@ def command_line() -> str:
     return " ".join(["harness", *sys.argv[1:]])
 
 
-def collect(repo: Path) -> dict[str, object]:
+def collect(repo: Path | None) -> dict[str, object]:
     return {
         "harness_version": __version__,
         "git": git_state(repo),

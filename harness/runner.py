@@ -32,8 +32,9 @@ from harness.judge.stage import (
     load_judges,
 )
 from harness.judge.summary import summarize_judged
-from harness.models import REPO_ROOT, ModelSpec
+from harness.models import ModelSpec
 from harness.provenance import collect, command_line
+from harness.resources import checkout_root
 from harness.results import (
     SCHEMA_VERSION,
     check_existing_files,
@@ -449,7 +450,7 @@ def _score_and_write(
     extra: dict[str, Any],
     status_if_absent: str = FAILED,
 ) -> dict[str, Any]:
-    provenance = collect(REPO_ROOT) | {"data_dir": options.data_path}
+    provenance = collect(checkout_root()) | {"data_dir": options.data_path}
     file_hashes: dict[str, str] = {}
     task_summaries: dict[str, dict[str, Any]] = {}
     scored_samples: dict[str, list[dict[str, Any]]] = {}

@@ -80,8 +80,8 @@ def plot_metrics(jsonl: Path, png: Path) -> None:
 def write_run_info(
     folder: Path, stage: str, config: dict[str, Any], data_hashes: dict[str, str], extra: dict[str, Any]
 ) -> None:
-    from harness.models import REPO_ROOT
     from harness.provenance import git_state, package_versions
+    from harness.resources import checkout_root
 
     versions = package_versions(TRAIN_PACKAGES)
     info = {
@@ -89,6 +89,6 @@ def write_run_info(
         "config": config,
         "data_sha256": data_hashes,
         "packages": versions,
-        "git": git_state(REPO_ROOT),
+        "git": git_state(checkout_root()),
     } | extra
     (folder / "run_info.json").write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
