@@ -256,6 +256,14 @@ def docs_command(
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of results.json (also in schemas/results.schema.json)."""
+    from harness.results_schema import json_schema
+
+    sys.stdout.write(json_schema())
+
+
 @app.command("leaderboard")
 def leaderboard_command(
     benchmark: Annotated[

@@ -4,18 +4,8 @@ Layout: <output-dir>/<model>/cache.sqlite (every response of the model, keyed by
 its runs), <output-dir>/<model>/<spec-hash>/ (one run: spec.json, results.json, samples/<task>.jsonl,
 cpsyexam_submission.json) and <output-dir>/<model>/latest (a link to the run written last).
 
-results.json (schema_version 2):
-  spec_hash    the run's name: a hash of spec.json (model, decoding, data selection, protocol)
-  spec         what was frozen: the model entry, decoding settings, split, limit, sample, answer key
-  model        the models.yaml entry (API keys never appear: only the names of their variables)
-  backend      facts the backend reports (class, parameter count, dtype, device)
-  generation   temperature, top_p, max_new_tokens
-  tasks        {task: {version, prompt_hash, docs_hash, scoring, split, limit, n_expected, n, n_scored,
-                n_failed, n_missing, complete, n_unparsed?, acc?, acc_elastic?, exact?, rouge1?,
-                rougeL?, bleu4?, provenance, finished_at}}  (accuracies and text metrics in percent;
-                exact: accuracies as [numerator, denominator])
-  groups       {group: {subtasks, n, complete, acc?, acc_elastic?, <metric>_weighting, incomplete?}}
-  provenance   of the last write: harness version, git commit + dirty flag, packages, python, command
+results.json: see harness/results_schema.py (a pydantic model; JSON Schema in schemas/), checked
+when written and when read; files of schema versions 1 and 2 are read by upgrading them.
 """
 
 from __future__ import annotations
@@ -29,9 +19,9 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
+from harness.results_schema import validate_results
+from harness.sample import Sample
 
-SCHEMA_VERSION = 2
-READABLE_SCHEMAS = (1, 2)
 LATEST = "latest"
 LOCK_TIMEOUT_S = 600.0
 
@@ -122,17 +112,9 @@ def locked(folder: Path) -> Iterator[None]:
 
 
 def read_results(path: Path) -> dict[str, Any]:
-    """A results.json, or a HarnessError naming the file and what is wrong with it."""
-    data = read_json_file(path, "results")
-    if not isinstance(data, dict) or data.get("schema_version") not in READABLE_SCHEMAS:
-        raise HarnessError(
-            f"{path}: not a psyche-harness results file (schema_version {' or '.join(map(str, READABLE_SCHEMAS))})"
-        )
-    for section in ("tasks", "groups"):
-        value = data.get(section, {})
-        if not isinstance(value, dict) or not all(isinstance(entry, dict) for entry in value.values()):
-            raise HarnessError(f"{path}: '{section}' should map names to objects; the file is damaged")
-    return data
+    """A results.json checked against the schema (older versions upgraded), or a HarnessError naming
+    the file and what is wrong with it."""
+    return validate_results(read_json_file(path, "results"), str(path))
 
 
 def read_json_file(path: Path, what: str) -> Any:
@@ -158,6 +140,7 @@ def merge_results(
             previous = read_results(path)
             results["tasks"] = {**previous.get("tasks", {}), **results["tasks"]}
         results["groups"] = groups_of(results["tasks"])
+        results = validate_results(results, f"{path} (as about to be written)")
         write_text_atomically(path, json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     return results
 
@@ -171,9 +154,9 @@ def check_existing_files(folder: Path) -> None:
         raise HarnessError(f"{submission}: expected a JSON object; the file is damaged")
 
 
-def write_samples(folder: Path, task: str, samples: Iterable[dict[str, Any]]) -> Path:
+def write_samples(folder: Path, task: str, samples: Iterable[Sample]) -> Path:
     path = folder / "samples" / f"{task}.jsonl"
-    text = "".join(json.dumps(sample, ensure_ascii=False) + "\n" for sample in samples)
+    text = "".join(json.dumps(sample.to_json(), ensure_ascii=False) + "\n" for sample in samples)
     write_text_atomically(path, text)
     return path
 
@@ -202,18 +185,21 @@ def read_jsonl_lines(
     return rows
 
 
-def read_samples(path: Path) -> list[dict[str, Any]]:
+def read_samples(path: Path) -> list[Sample]:
     """The samples of a samples/<task>.jsonl, or a HarnessError naming the line that is damaged."""
-    return read_jsonl(path, "samples", lambda row: "doc_id" in row, "a sample with a doc_id")
+    return [
+        Sample.from_json(row)
+        for row in read_jsonl(path, "samples", lambda row: "doc_id" in row, "a sample with a doc_id")
+    ]
 
 
 def read_sample_scores(path: Path, metric: str) -> dict[str, float]:
     """doc_id -> the metric's per-sample score from a samples/<task>.jsonl (unscored and NaN left out)."""
     scores: dict[str, float] = {}
     for sample in read_samples(path):
-        value = (sample.get("scores") or {}).get(metric)
+        value = (sample.scores or {}).get(metric)
         if isinstance(value, (int, float)) and value == value:  # NaN: the split withholds the gold
-            scores[str(sample["doc_id"])] = float(value)
+            scores[sample.doc_id] = float(value)
     return scores
 
 

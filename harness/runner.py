@@ -36,7 +36,6 @@ from harness.models import ModelSpec
 from harness.provenance import collect, command_line
 from harness.resources import checkout_root
 from harness.results import (
-    SCHEMA_VERSION,
     check_existing_files,
     check_writable,
     locked,
@@ -51,6 +50,8 @@ from harness.results import (
     write_samples,
     write_text_atomically,
 )
+from harness.results_schema import SCHEMA_VERSION
+from harness.sample import Sample
 from harness.scoring import SCORERS, SCORING_VERSIONS
 from harness.spec import RunSpec, model_settings
 from harness.summary import FAILED, MISSING, SCORED, coverage, summarize_group, summarize_task
@@ -300,11 +301,11 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     prompts: dict[tuple[str, str], str] = {}  # as the model saw them (rendered by its backend)
     for leaf in leaves:
         for sample in read_samples(folder / "samples" / f"{leaf.name}.jsonl"):
-            key = (leaf.name, str(sample["doc_id"]))
-            if isinstance(sample.get("response"), str):
-                responses[key] = sample["response"]
-            if isinstance(sample.get("prompt"), str):
-                prompts[key] = sample["prompt"]
+            key = (leaf.name, sample.doc_id)
+            if sample.response is not None:
+                responses[key] = sample.response
+            if sample.prompt:
+                prompts[key] = sample.prompt
     if not results.get("model") or not spec_record:
         raise HarnessError(f"{folder}/results.json: written by an older harness without a spec; run it again")
     spec = ModelSpec.model_validate(results["model"])
@@ -453,17 +454,16 @@ def _score_and_write(
     provenance = collect(checkout_root()) | {"data_dir": options.data_path}
     file_hashes: dict[str, str] = {}
     task_summaries: dict[str, dict[str, Any]] = {}
-    scored_samples: dict[str, list[dict[str, Any]]] = {}
+    scored_samples: dict[str, list[Sample]] = {}
     for plan in planned:
         samples = []
         for doc, request in zip(plan.docs, plan.requests, strict=True):
             response = response_for(plan.task.name, request, doc)
+            status = SCORED if response is not None else status_if_absent
             if plan.task.rubric:
-                sample = _judged_sample(plan.task.name, doc, request, response, verdicts)
+                samples.append(_judged_sample(plan.task.name, doc, request, response, verdicts, status))
             else:
-                sample = _scored_sample(plan.task.scorer, doc, request, response)
-            sample["status"] = SCORED if response is not None else status_if_absent
-            samples.append(sample)
+                samples.append(_scored_sample(plan.task.scorer, doc, request, response, status))
         scored_samples[plan.task.name] = samples
         if plan.task.rubric:
             summary = coverage(samples, len(plan.task.docs)) | summarize_judged(
@@ -514,47 +514,51 @@ def _groups_over(groups: list[GroupSpec], tasks: dict[str, dict[str, Any]]) -> d
 
 
 def _scored_sample(
-    scorer: str, doc: dict[str, Any], request: GenerationRequest, response: str | None
-) -> dict[str, Any]:
-    sample: dict[str, Any] = {
-        "doc_id": doc["doc_id"],
-        "prompt": request.prompt,
-        "response": response,
-        "gold": doc.get("answer") or None,
-    }
-    if response is not None:
-        scored = SCORERS[scorer](doc, response)
-        sample["extracted"] = scored.extracted
-        sample["scores"] = scored.metrics
-    return sample
+    scorer: str, doc: dict[str, Any], request: GenerationRequest, response: str | None, status: str
+) -> Sample:
+    scored = SCORERS[scorer](doc, response) if response is not None else None
+    return Sample(
+        doc_id=str(doc["doc_id"]),
+        prompt=request.prompt,
+        response=response,
+        gold=doc.get("answer") or None,
+        status=status,
+        extracted=scored.extracted if scored else None,
+        scores=scored.metrics if scored else None,
+    )
 
 
 def _judged_sample(
-    task: str, doc: dict[str, Any], request: GenerationRequest, response: str | None, verdicts: Verdicts
-) -> dict[str, Any]:
+    task: str,
+    doc: dict[str, Any],
+    request: GenerationRequest,
+    response: str | None,
+    verdicts: Verdicts,
+    status: str,
+) -> Sample:
     """A dialogue sample with each judge's verdict; `scores` are the first judge's valid scores."""
-    sample: dict[str, Any] = {
-        "doc_id": doc["doc_id"],
-        "topic": doc["topic"],
-        "dialogue_id": doc["dialogue_id"],
-        "turn": doc["turn"],
-        "prompt": request.prompt,
-        "response": response,
-        "gold": doc.get("reference") or None,
-    }
-    if response is None:
-        return sample
     item = f"{task}/{doc['doc_id']}"
-    sample["judges"] = {
-        name: per_item[item].to_json() for name, per_item in verdicts.items() if item in per_item
-    }
-    first = next(iter(sample["judges"].values()), None)
-    if first and first["status"] == "ok":
-        sample["scores"] = first["scores"]
-    return sample
+    judges = (
+        {name: per_item[item].to_json() for name, per_item in verdicts.items() if item in per_item}
+        if response is not None
+        else {}
+    )
+    first = next(iter(judges.values()), None)
+    return Sample(
+        doc_id=str(doc["doc_id"]),
+        prompt=request.prompt,
+        response=response,
+        gold=doc.get("reference") or None,
+        status=status,
+        scores=first["scores"] if first and first["status"] == "ok" else None,
+        topic=doc["topic"],
+        dialogue_id=doc["dialogue_id"],
+        turn=doc["turn"],
+        judges=judges,
+    )
 
 
-def _write_submission(folder: Path, plan: PlannedTask, samples: list[dict[str, Any]]) -> None:
+def _write_submission(folder: Path, plan: PlannedTask, samples: list[Sample]) -> None:
     """CPsyExam's official submission format: {"zero_shot"|"five_shot": {subject: [{question_id, prediction}]}}.
     Called under the run's lock: concurrent writers merge."""
     path = folder / "cpsyexam_submission.json"
@@ -564,7 +568,7 @@ def _write_submission(folder: Path, plan: PlannedTask, samples: list[dict[str, A
     setting = "five_shot" if "_5shot" in plan.task.name else "zero_shot"
     subjects = submission.setdefault(setting, {})
     for doc, sample in zip(plan.docs, samples, strict=True):
-        predicted = sample.get("extracted") or ""
+        predicted = sample.extracted or ""
         entries = [e for e in subjects.get(doc["subject"], []) if e["question_id"] != doc["doc_id"]]
         subjects[doc["subject"]] = [*entries, {"question_id": doc["doc_id"], "prediction": predicted}]
     write_text_atomically(path, json.dumps(submission, ensure_ascii=False, indent=1))

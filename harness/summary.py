@@ -15,15 +15,14 @@ from typing import Any
 
 from harness.catalog import GroupSpec
 from harness.metric_registry import MetricSpec
+from harness.sample import FAILED, MISSING, SCORED, Sample
 
-SCORED, FAILED, MISSING = "scored", "failed", "missing"
+__all__ = ["FAILED", "MISSING", "SCORED"]
 
 
-def coverage(samples: Sequence[dict[str, Any]], n_expected: int) -> dict[str, Any]:
+def coverage(samples: Sequence[Sample], n_expected: int) -> dict[str, Any]:
     """n_expected, n, n_scored, n_failed, n_missing and complete for a task's samples."""
-    counts = {
-        status: sum(1 for s in samples if s.get("status") == status) for status in (SCORED, FAILED, MISSING)
-    }
+    counts = {status: sum(1 for s in samples if s.status == status) for status in (SCORED, FAILED, MISSING)}
     return {
         "n_expected": n_expected,
         "n": len(samples),
@@ -35,25 +34,25 @@ def coverage(samples: Sequence[dict[str, Any]], n_expected: int) -> dict[str, An
 
 
 def summarize_task(
-    metrics: Sequence[MetricSpec], samples: Sequence[dict[str, Any]], n_expected: int
+    metrics: Sequence[MetricSpec], samples: Sequence[Sample], n_expected: int
 ) -> dict[str, Any]:
     """Coverage and each declared metric of one task, in its reported unit (fractions in percent).
     A mean runs over every item with a gold answer (None when the split withholds them all), failed
     and missing items counting 0; exact metrics also keep the exact fraction under `exact`."""
     summary = coverage(samples, n_expected)
     summary["metrics"] = [metric.name for metric in metrics]
-    scored = [sample for sample in samples if sample.get("status") == SCORED]
-    with_gold = [sample for sample in samples if sample.get("gold")]
+    scored = [sample for sample in samples if sample.status == SCORED and sample.scores is not None]
+    with_gold = [sample for sample in samples if sample.gold]
     exact: dict[str, list[int]] = {}
     for metric in metrics:
         if metric.over_items == "sum":
-            total = sum(sample["scores"][metric.name] for sample in scored)
+            total = sum(_score(sample, metric.name) for sample in scored)
             summary[metric.name] = int(total) if metric.scale == "count" and total == int(total) else total
             continue
         if not with_gold:
             summary[metric.name] = None
             continue
-        items = [sample["scores"][metric.name] for sample in with_gold if sample.get("status") == SCORED]
+        items = [_score(sample, metric.name) for sample in with_gold if sample.status == SCORED]
         if metric.exact:
             value = sum((exact_score(item) for item in items), Fraction(0)) / len(with_gold)
             exact[metric.name] = [value.numerator, value.denominator]
@@ -63,6 +62,10 @@ def summarize_task(
     if exact:
         summary["exact"] = exact
     return summary
+
+
+def _score(sample: Sample, metric: str) -> float:
+    return float((sample.scores or {})[metric])
 
 
 def exact_score(value: float) -> Fraction:

@@ -8,6 +8,7 @@ import pytest
 
 from harness.judge.rubric import rubric_from_metadata
 from harness.judge.summary import summarize_judged
+from harness.sample import Sample
 from harness.stats import bootstrap_interval, clustered_bootstrap_interval, compare_paired, mcnemar_exact
 
 RUBRIC = rubric_from_metadata(
@@ -24,9 +25,12 @@ RUBRIC = rubric_from_metadata(
 )
 
 
-def judged_turn(topic: str, dialogue: str, score: int) -> dict[str, object]:
+def judged_turn(topic: str, dialogue: str, score: int) -> Sample:
     verdict = {"status": "ok", "scores": {"warmth": score}}
-    return {"topic": topic, "dialogue_id": dialogue, "response": "r", "judges": {"j": verdict}}
+    return Sample(
+        doc_id=f"{dialogue}#1", prompt="p", response="r", gold=None, status="scored",
+        topic=topic, dialogue_id=dialogue, turn=1, judges={"j": verdict},
+    )  # fmt: skip
 
 
 def test_bootstrap_interval_of_a_known_case() -> None:

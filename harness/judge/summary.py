@@ -11,15 +11,14 @@ from typing import Any
 
 from harness.judge.agreement import agreement
 from harness.judge.rubric import Rubric
+from harness.sample import Sample
 from harness.stats import bootstrap_interval, clustered_bootstrap_interval
 
 
-def summarize_judged(
-    rubric: Rubric, samples: Sequence[dict[str, Any]], judges: Sequence[str]
-) -> dict[str, Any]:
+def summarize_judged(rubric: Rubric, samples: Sequence[Sample], judges: Sequence[str]) -> dict[str, Any]:
     """The task summary: the first judge's scores at the top level, every judge under by_judge,
     and pairwise agreement when there are several."""
-    done = [sample for sample in samples if sample.get("response") is not None]
+    done = [sample for sample in samples if sample.response is not None]
     summary: dict[str, Any] = {
         "n": len(samples),
         "n_failed": len(samples) - len(done),
@@ -37,8 +36,8 @@ def summarize_judged(
     return summary
 
 
-def _one_judge(rubric: Rubric, samples: Sequence[dict[str, Any]], judge: str) -> dict[str, Any]:
-    verdicts = [sample.get("judges", {}).get(judge) for sample in samples]
+def _one_judge(rubric: Rubric, samples: Sequence[Sample], judge: str) -> dict[str, Any]:
+    verdicts = [sample.verdict(judge) for sample in samples]
     statuses = Counter(verdict["status"] if verdict else "missing" for verdict in verdicts)
     judged = [
         sample
@@ -62,19 +61,19 @@ def _one_judge(rubric: Rubric, samples: Sequence[dict[str, Any]], judge: str) ->
             summary[f"{key}_ci95"] = list(clustered_bootstrap_interval(clusters)) if clusters else None
         return summary
     for key in rubric.keys:
-        values = [float(sample["judges"][judge]["scores"][key]) for sample in judged]
+        values = [float(_scores(sample, judge)[key]) for sample in judged]
         summary[key] = fmean(values) if values else None
         summary[f"{key}_ci95"] = list(bootstrap_interval(values)) if values else None
     return summary
 
 
 def _dialogue_means(
-    rubric: Rubric, judged: Sequence[dict[str, Any]], judge: str
+    rubric: Rubric, judged: Sequence[Sample], judge: str
 ) -> tuple[dict[str, list[dict[str, float]]], dict[str, dict[str, float]]]:
     """Turn scores averaged per dialogue (grouped by topic), then dialogue means averaged per topic."""
     turns: dict[tuple[str, str], list[dict[str, int]]] = defaultdict(list)
     for sample in judged:
-        turns[(sample["topic"], sample["dialogue_id"])].append(sample["judges"][judge]["scores"])
+        turns[(str(sample.topic), str(sample.dialogue_id))].append(_scores(sample, judge))
     dialogues = {
         ident: {key: fmean(scores[key] for scores in turn_scores) for key in rubric.keys}
         for ident, turn_scores in turns.items()
@@ -90,11 +89,11 @@ def _dialogue_means(
     return dict(by_topic), topics
 
 
-def _agreement(rubric: Rubric, samples: Sequence[dict[str, Any]], first: str, second: str) -> dict[str, Any]:
+def _agreement(rubric: Rubric, samples: Sequence[Sample], first: str, second: str) -> dict[str, Any]:
     both = [
-        (sample["judges"][first]["scores"], sample["judges"][second]["scores"])
+        (_scores(sample, first), _scores(sample, second))
         for sample in samples
-        if all(sample.get("judges", {}).get(name, {}).get("status") == "ok" for name in (first, second))
+        if all((sample.verdict(name) or {}).get("status") == "ok" for name in (first, second))
     ]
     return {
         dimension.key: agreement(
@@ -102,3 +101,8 @@ def _agreement(rubric: Rubric, samples: Sequence[dict[str, Any]], first: str, se
         )
         for dimension in rubric.dimensions
     }
+
+
+def _scores(sample: Sample, judge: str) -> dict[str, int]:
+    """A judge's valid scores of a sample (its verdict's status is ok)."""
+    return dict((sample.verdict(judge) or {})["scores"])
