@@ -252,3 +252,10 @@ def test_html_page_renders_in_headless_chromium_and_sorts(tmp_path: Path) -> Non
     assert len(models) == 19 and models[0] == "MiniCPM4-8B" and models[-1] == "Strong"
     by_case_smcq = rendered_models(page.as_uri() + "#sort=3")  # column 3: Case SMCQ, descending
     assert by_case_smcq[:3] == ["Strong", "DeepSeek-R1", "Qwen3-235B-A22B"]
+
+
+def test_leaderboards_are_a_pure_function_of_the_run_folders(tmp_path: Path) -> None:
+    for out in ("first", "second"):
+        build_leaderboards(["pceb"], tmp_path / "no-runs", "md", tmp_path / out)
+    for name in ("table1_pceb.md", "table1_pceb.html", "figure1_pceb_vs_size.svg", "figure1_pceb_vs_size.png"):
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name

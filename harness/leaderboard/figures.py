@@ -51,9 +51,11 @@ def size_figure(rows: list[Row], figure: SizeFigure, png: Path | None = None, sv
     axis.grid(alpha=0.3)
     fig.tight_layout()
     if png:
-        fig.savefig(png, dpi=150)
+        fig.savefig(png, dpi=150, metadata={"Software": None})
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
+    # the same rows give the same bytes: fixed element ids, no creation date
+    with matplotlib.rc_context({"svg.hashsalt": "psyche-harness"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     if svg:
         svg.write_text(buffer.getvalue(), encoding="utf-8")
     plt.close(fig)
