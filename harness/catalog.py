@@ -70,6 +70,7 @@ class LeafTask:
     rubric: Rubric | None = None  # judge-scored tasks only
     split: str = "test"  # the split its docs come from, as recorded with its results
     submission: str | None = None  # the official submission format it writes, if any
+    shots: int = 0  # exemplars shown before each question (its loader's `shots`)
     template: PromptTemplate | None = field(default=None, repr=False)
 
     def messages(self, doc: dict[str, Any]) -> list[Message]:
@@ -176,5 +177,6 @@ def _leaf(name: str, task: Any, index: TaskIndex, run_metadata: dict[str, Any]) 
         rubric=rubric_from_metadata(name, metadata) if scorer == "judge" else None,
         split=split,
         submission=metadata.get("submission"),
+        shots=int((config.dataset_kwargs or {}).get("shots", 0)),
         template=PromptTemplate.of(task),
     )

@@ -43,7 +43,6 @@ from harness.results import (
     model_dir,
     point_latest,
     prepare_folder,
-    read_json_file,
     read_results,
     read_samples,
     run_dir,
@@ -54,6 +53,7 @@ from harness.results_schema import SCHEMA_VERSION
 from harness.sample import Sample
 from harness.scoring import SCORERS, SCORING_VERSIONS
 from harness.spec import RunSpec, model_settings
+from harness.submissions import submission_writer
 from harness.summary import FAILED, MISSING, SCORED, coverage, summarize_group, summarize_task
 
 SPLITS = ("dev", "test", "train")
@@ -489,8 +489,9 @@ def _score_and_write(
         write_samples(folder, name, samples)
     with locked(folder):
         for plan in planned:
-            if plan.task.submission == "cpsyexam" and any(not doc.get("answer") for doc in plan.docs):
-                _write_submission(folder, plan, scored_samples[plan.task.name])
+            if plan.task.submission and any(not doc.get("answer") for doc in plan.docs):
+                write = submission_writer(plan.task.submission, plan.task.name)
+                write(folder, plan.task.name, plan.task.shots, plan.docs, scored_samples[plan.task.name])
     results = {
         "schema_version": SCHEMA_VERSION,
         "spec_hash": run_spec.digest,
@@ -556,22 +557,6 @@ def _judged_sample(
         turn=doc["turn"],
         judges=judges,
     )
-
-
-def _write_submission(folder: Path, plan: PlannedTask, samples: list[Sample]) -> None:
-    """CPsyExam's official submission format: {"zero_shot"|"five_shot": {subject: [{question_id, prediction}]}}.
-    Called under the run's lock: concurrent writers merge."""
-    path = folder / "cpsyexam_submission.json"
-    submission: dict[str, dict[str, list[dict[str, str]]]] = {}
-    if path.exists():
-        submission = read_json_file(path, "the submission")
-    setting = "five_shot" if "_5shot" in plan.task.name else "zero_shot"
-    subjects = submission.setdefault(setting, {})
-    for doc, sample in zip(plan.docs, samples, strict=True):
-        predicted = sample.extracted or ""
-        entries = [e for e in subjects.get(doc["subject"], []) if e["question_id"] != doc["doc_id"]]
-        subjects[doc["subject"]] = [*entries, {"question_id": doc["doc_id"], "prediction": predicted}]
-    write_text_atomically(path, json.dumps(submission, ensure_ascii=False, indent=1))
 
 
 def _generation_settings(spec: ModelSpec, options: RunOptions) -> dict[str, Any]:
