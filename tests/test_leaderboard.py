@@ -257,5 +257,10 @@ def test_html_page_renders_in_headless_chromium_and_sorts(tmp_path: Path) -> Non
 def test_leaderboards_are_a_pure_function_of_the_run_folders(tmp_path: Path) -> None:
     for out in ("first", "second"):
         build_leaderboards(["pceb"], tmp_path / "no-runs", "md", tmp_path / out)
-    for name in ("table1_pceb.md", "table1_pceb.html", "figure1_pceb_vs_size.svg", "figure1_pceb_vs_size.png"):
+    for name in (
+        "table1_pceb.md",
+        "table1_pceb.html",
+        "figure1_pceb_vs_size.svg",
+        "figure1_pceb_vs_size.png",
+    ):
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
