@@ -16,7 +16,7 @@ PACKAGES = (
     "torch",
     "datasets",
     "openai",
-    "rouge-chinese",
+    "rouge",
     "jieba",
     "nltk",
     "vllm",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.metrics import elastic_accuracy, segment_words, standard_accuracy, text_scores
+from harness.metrics import TextScores, elastic_accuracy, segment_words, standard_accuracy, text_scores
 
 
 def test_standard_accuracy_needs_the_exact_set() -> None:
@@ -50,10 +50,21 @@ def test_text_scores_are_partial_for_an_overlapping_answer() -> None:
 def test_text_scores_are_zero_for_an_empty_response_without_crashing() -> None:
     assert text_scores("", "参考答案").rouge1 == 0.0
     assert text_scores("   ", "参考答案").bleu4 == 0.0
+    assert text_scores("...", "参考答案") == text_scores("\n\n", "参考答案") == TextScores(0.0, 0.0, 0.0)
+
+
+def test_rouge_l_is_the_rouge_packages_summary_level_union_lcs() -> None:
+    # an ASCII full stop splits "sentences" for `rouge` (PCEB's): the union LCS over sentences
+    # matches both halves; rouge-chinese's plain LCS over all words (the stop a word) gives 33.33
+    scores = text_scores("甲 乙. 丙 丁", "丙 丁. 甲 乙")
+    assert scores.rouge1 == pytest.approx(100.0, abs=1e-4)
+    assert scores.rougeL == pytest.approx(100.0, abs=1e-4)
 
 
 def test_segment_words_uses_chinese_words_not_characters() -> None:
     assert "心理咨询" in segment_words("心理咨询师的工作")
+    # as PCEB's code: spaces removed before segmenting, line breaks kept as words
+    assert segment_words("第一点\n第二 点") == ["第一点", "\n", "第二点"]
 
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pceb" / "mcq_scores_8ff40f3.jsonl"
@@ -74,3 +85,22 @@ def test_credit_per_item_matches_the_pceb_codes_correct_rate_compute() -> None:
         assert elastic_accuracy(predicted, gold) == pytest.approx(row["bench_rate"], abs=1e-12), row["doc_id"]
         if standard_accuracy(predicted, gold) != (row["bench_type"] == 0):
             assert set(predicted) == set(gold) and predicted != gold, row["doc_id"]
+
+
+CASE_QA = REFERENCE.with_name("case_qa_scores_8ff40f3.jsonl")
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not CASE_QA.is_file(), reason="the PCEB reference scores are not present")
+def test_case_qa_scores_equal_the_pceb_codes_per_item() -> None:
+    """On 100 responses scored by PCEB's own code: R-1, R-L and B-4 equal per item (to 1e-6); the
+    five empty responses, where PCEB's code stops with an error, score 0."""
+    rows = [json.loads(line) for line in CASE_QA.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 100
+    for row in rows:
+        scores = text_scores(row["response"], row["reference"])
+        if row["error"]:
+            assert scores == TextScores(0.0, 0.0, 0.0), row["doc_id"]
+            continue
+        for metric in ("rouge1", "rougeL", "bleu4"):
+            assert getattr(scores, metric) == pytest.approx(row[metric], abs=1e-6), (row["doc_id"], metric)
