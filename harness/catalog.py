@@ -72,20 +72,26 @@ class LeafTask:
     submission: str | None = None  # the official submission format it writes, if any
     shots: int = 0  # exemplars shown before each question (its loader's `shots`)
     template: PromptTemplate | None = field(default=None, repr=False)
+    prompt_layout: str = "system_user"  # the task's default: joined or system_user
+    benchmark_protocol: dict[str, Any] | None = None  # the benchmark's own scoring (protocols.py)
 
-    def messages(self, doc: dict[str, Any]) -> list[Message]:
-        """The chat messages for a doc, rendered from the task file. Dialogue docs are their
-        history as real chat turns, after the task's description as system message unless the
-        history brings its own."""
+    def messages(self, doc: dict[str, Any], layout: str | None = None) -> list[Message]:
+        """The chat messages for a doc, rendered from the task file, in the task's layout unless
+        `layout` (a model's choice) says otherwise: joined sends the system and user texts as one
+        user message. Dialogue docs are their history as real chat turns, after the task's
+        description as system message unless the history brings its own."""
         if doc.get("history"):
             history: list[Message] = [{"role": m["role"], "content": m["content"]} for m in doc["history"]]
             description = self.lm_task.config.description
             if description and history[0]["role"] != "system":
                 history.insert(0, {"role": "system", "content": description})
             return history
-        if self.template is not None:
-            return self.template.messages(doc)
-        return lmeval_messages(self.lm_task, doc)
+        messages = (
+            self.template.messages(doc) if self.template is not None else lmeval_messages(self.lm_task, doc)
+        )
+        if (layout or self.prompt_layout) == "joined" and [m["role"] for m in messages] == ["system", "user"]:
+            return [{"role": "user", "content": messages[0]["content"] + messages[1]["content"]}]
+        return messages
 
 
 def lmeval_messages(lm_task: Any, doc: dict[str, Any]) -> list[Message]:
@@ -179,4 +185,15 @@ def _leaf(name: str, task: Any, index: TaskIndex, run_metadata: dict[str, Any]) 
         submission=metadata.get("submission"),
         shots=int((config.dataset_kwargs or {}).get("shots", 0)),
         template=PromptTemplate.of(task),
+        prompt_layout=_layout(name, metadata),
+        benchmark_protocol=dict(metadata["benchmark_protocol"])
+        if metadata.get("benchmark_protocol")
+        else None,
     )
+
+
+def _layout(task: str, metadata: dict[str, Any]) -> str:
+    layout = str(metadata.get("prompt_layout", "system_user"))
+    if layout not in ("joined", "system_user"):
+        raise HarnessError(f"task {task}: metadata.prompt_layout {layout!r}: use joined or system_user")
+    return layout

@@ -52,6 +52,9 @@ class ModelSpec(BaseModel):
     dtype: str = "auto"
     device: str | None = None
     mock_response: str | None = None  # the mock backend's fixed reply
+    # How a task's system and user texts reach the model: None follows the task (PCEB: joined into
+    # one user message, as its code sends them); system_user keeps them as two messages.
+    prompt_layout: Literal["joined", "system_user"] | None = None
     notes: str = ""
 
     @field_validator("base_url")

@@ -33,6 +33,7 @@ from harness.judge.stage import (
 )
 from harness.judge.summary import summarize_judged
 from harness.models import ModelSpec
+from harness.protocols import benchmark_credit
 from harness.provenance import collect, command_line
 from harness.resources import checkout_root
 from harness.results import (
@@ -421,7 +422,7 @@ def _plan(
     plan = PlannedTask(task=task, docs=docs)
     fingerprint = spec.fingerprint()
     for doc in docs:
-        messages = task.messages(doc)
+        messages = task.messages(doc, spec.prompt_layout)
         prompt = render(messages)
         decoding = {**settings, "stop": list(task.stop)}
         plan.requests.append(
@@ -463,7 +464,7 @@ def _score_and_write(
             if plan.task.rubric:
                 samples.append(_judged_sample(plan.task.name, doc, request, response, verdicts, status))
             else:
-                samples.append(_scored_sample(plan.task.scorer, doc, request, response, status))
+                samples.append(_scored_sample(plan.task, doc, request, response, status))
         scored_samples[plan.task.name] = samples
         if plan.task.rubric:
             summary = coverage(samples, len(plan.task.docs)) | summarize_judged(
@@ -472,7 +473,9 @@ def _score_and_write(
             if summary.get("judge_failures", {}).get("error"):
                 summary["complete"] = False
         else:
-            summary = summarize_task(plan.task.metrics, samples, len(plan.task.docs))
+            summary = summarize_task(
+                plan.task.metrics, samples, len(plan.task.docs), plan.task.benchmark_protocol
+            )
         summary |= {
             "version": plan.task.version,
             "prompt_hash": _prompt_hash(plan, run_spec.generation),
@@ -489,7 +492,7 @@ def _score_and_write(
         write_samples(folder, name, samples)
     with locked(folder):
         for plan in planned:
-            if plan.task.submission and any(not doc.get("answer") for doc in plan.docs):
+            if plan.task.submission and any(doc.get("answer_withheld") for doc in plan.docs):
                 write = submission_writer(plan.task.submission, plan.task.name)
                 write(folder, plan.task.name, plan.task.shots, plan.docs, scored_samples[plan.task.name])
     results = {
@@ -515,17 +518,21 @@ def _groups_over(groups: list[GroupSpec], tasks: dict[str, dict[str, Any]]) -> d
 
 
 def _scored_sample(
-    scorer: str, doc: dict[str, Any], request: GenerationRequest, response: str | None, status: str
+    task: LeafTask, doc: dict[str, Any], request: GenerationRequest, response: str | None, status: str
 ) -> Sample:
-    scored = SCORERS[scorer](doc, response) if response is not None else None
+    scored = SCORERS[task.scorer](doc, response) if response is not None else None
+    benchmark = None
+    if task.benchmark_protocol and response is not None:
+        benchmark = benchmark_credit(task.benchmark_protocol, doc, response).to_json()
     return Sample(
         doc_id=str(doc["doc_id"]),
         prompt=request.prompt,
         response=response,
-        gold=doc.get("answer") or None,
+        gold=None if doc.get("answer_withheld") else str(doc.get("answer") or ""),
         status=status,
         extracted=scored.extracted if scored else None,
         scores=scored.metrics if scored else None,
+        benchmark=benchmark,
     )
 
 

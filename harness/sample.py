@@ -27,6 +27,7 @@ class Sample:
     dialogue_id: str | None = None
     turn: int | None = None
     judges: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    benchmark: Mapping[str, Any] | None = None  # the benchmark protocol's reading: extracted, type, rate
 
     @property
     def is_dialogue(self) -> bool:
@@ -48,6 +49,8 @@ class Sample:
                 row["extracted"] = self.extracted
         if self.scores is not None:
             row["scores"] = dict(self.scores)
+        if self.benchmark is not None:
+            row["benchmark"] = dict(self.benchmark)
         row["status"] = self.status
         return row
 
@@ -67,4 +70,5 @@ class Sample:
             dialogue_id=row.get("dialogue_id"),
             turn=row.get("turn"),
             judges=row.get("judges") or {},
+            benchmark=row.get("benchmark"),
         )

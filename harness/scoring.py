@@ -8,9 +8,10 @@ from typing import Any
 
 from harness.answers import EXTRACTOR_VERSION, extract_choices
 from harness.metrics import METRICS_VERSION, elastic_accuracy, standard_accuracy, text_scores
+from harness.protocols import PROTOCOL_VERSION
 
 # Recorded with every task result: a run scored under other versions is marked for re-scoring.
-SCORING_VERSIONS = {"extractor": EXTRACTOR_VERSION, "metrics": METRICS_VERSION}
+SCORING_VERSIONS = {"extractor": EXTRACTOR_VERSION, "metrics": METRICS_VERSION, "protocols": PROTOCOL_VERSION}
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def score_mcq(doc: dict[str, Any], response: str) -> SampleScore:
     extracted = extract_choices(response, option_letters(doc), multi=bool(doc.get("multi")))
     gold = doc.get("answer") or ""
     unparsed = float(extracted is None)
-    if not gold:
+    if doc.get("answer_withheld"):
         return SampleScore(extracted, {"acc": math.nan, "acc_elastic": math.nan, "n_unparsed": unparsed})
     return SampleScore(
         extracted,

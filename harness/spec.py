@@ -52,4 +52,6 @@ def model_settings(spec: ModelSpec | None) -> dict[str, Any]:
     chosen = {key: recorded[key] for key in [*spec.fingerprint(), "reasoning", "think_tags"]}
     if recorded["base_url"]:
         chosen["base_url"] = recorded["base_url"]
+    if spec.prompt_layout:  # only when chosen: runs of entries without it keep their hash
+        chosen["prompt_layout"] = spec.prompt_layout
     return chosen

@@ -9,12 +9,13 @@ aggregates only when every subtask is complete."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 from harness.catalog import GroupSpec
 from harness.metric_registry import MetricSpec
+from harness.protocols import BenchmarkCredit, summarize_protocol
 from harness.sample import FAILED, MISSING, SCORED, Sample
 
 __all__ = ["FAILED", "MISSING", "SCORED"]
@@ -34,7 +35,10 @@ def coverage(samples: Sequence[Sample], n_expected: int) -> dict[str, Any]:
 
 
 def summarize_task(
-    metrics: Sequence[MetricSpec], samples: Sequence[Sample], n_expected: int
+    metrics: Sequence[MetricSpec],
+    samples: Sequence[Sample],
+    n_expected: int,
+    protocol: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Coverage and each declared metric of one task, in its reported unit (fractions in percent).
     A mean runs over every item with a gold answer (None when the split withholds them all), failed
@@ -42,7 +46,7 @@ def summarize_task(
     summary = coverage(samples, n_expected)
     summary["metrics"] = [metric.name for metric in metrics]
     scored = [sample for sample in samples if sample.status == SCORED and sample.scores is not None]
-    with_gold = [sample for sample in samples if sample.gold]
+    with_gold = [sample for sample in samples if sample.gold is not None]
     exact: dict[str, list[int]] = {}
     for metric in metrics:
         if metric.over_items == "sum":
@@ -61,6 +65,12 @@ def summarize_task(
             summary[metric.name] = metric.factor * sum(items) / len(with_gold)
     if exact:
         summary["exact"] = exact
+    if protocol:
+        credits = [
+            BenchmarkCredit(**sample.benchmark) if sample.benchmark is not None else None
+            for sample in samples
+        ]
+        summary["benchmark"] = summarize_protocol(credits, str(protocol["name"]))
     return summary
 
 
@@ -138,4 +148,31 @@ def summarize_group(group: GroupSpec, tasks: dict[str, dict[str, Any]]) -> dict[
         else:
             mean = sum((value for value, _ in known), Fraction(0)) / len(known)
         summary[name] = None if mean is None else float(mean)
+    blocks = [
+        block for task in group.subtasks if isinstance(block := tasks.get(task, {}).get("benchmark"), dict)
+    ]
+    if blocks and len(blocks) == len(group.subtasks) and not reasons:
+        summary["benchmark"] = _benchmark_over(group, blocks)
+    return summary
+
+
+def _benchmark_over(group: GroupSpec, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """A group's benchmark-protocol aggregates, weighted as its strict ones (micro: by answered
+    items, the protocol's denominators)."""
+    summary: dict[str, Any] = {"protocol": blocks[0].get("protocol")}
+    for metric, weighted in group.metrics:
+        parts = [
+            (task_value(block, metric.name, metric.factor), int(block.get("n_answered", 0)))
+            for block in blocks
+        ]
+        if any(value is None for value, _ in parts):
+            summary[metric.name] = None
+            continue
+        known = [(value, n) for value, n in parts if value is not None]
+        total = sum(n for _, n in known)
+        if weighted:
+            mean = sum((v * n for v, n in known), Fraction(0)) / total if total else None
+        else:
+            mean = sum((v for v, _ in known), Fraction(0)) / len(known)
+        summary[metric.name] = None if mean is None else float(mean)
     return summary

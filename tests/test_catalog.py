@@ -18,7 +18,10 @@ def test_compiled_prompts_equal_lm_evals_fewshot_context_on_every_fixture_doc(sp
     for leaf in leaves:
         assert leaf.template is not None, f"{leaf.name} fell back to lm-eval's slow path"
         for doc in leaf.docs:
-            assert leaf.messages(doc) == lmeval_messages(leaf.lm_task, doc), (leaf.name, doc["doc_id"])
+            assert leaf.messages(doc, "system_user") == lmeval_messages(leaf.lm_task, doc), (
+                leaf.name,
+                doc["doc_id"],
+            )
             checked += 1
     assert checked > 20
 
@@ -48,4 +51,7 @@ def test_compiled_prompts_equal_lm_evals_on_the_real_data(monkeypatch: pytest.Mo
     leaves, _ = load_tasks(QUESTION_TASKS, RunOptions(data_dir=str(REAL_DATA), split="test").metadata())
     for leaf in leaves:
         for doc in leaf.docs[::7]:  # a seventh of the docs keeps it to seconds; all pass (checked once)
-            assert leaf.messages(doc) == lmeval_messages(leaf.lm_task, doc), (leaf.name, doc["doc_id"])
+            assert leaf.messages(doc, "system_user") == lmeval_messages(leaf.lm_task, doc), (
+                leaf.name,
+                doc["doc_id"],
+            )

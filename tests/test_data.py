@@ -30,17 +30,19 @@ def data_copy(tmp_path: Path) -> Path:
 def test_pceb_case_questions_follow_their_single_or_multiple_prefix() -> None:
     single = load_pceb_mcq(FIXTURE_DATA, "case", "single")
     multi = load_pceb_mcq(FIXTURE_DATA, "case", "multi")
-    assert [d.answer for d in single.docs] == ["B", "A"]
+    assert [d.answer for d in single.docs] == ["B", "BCD", "A"]  # BCD: a known anomaly, kept
     assert [d.answer for d in multi.docs] == ["ABD", "ABD"]
     assert all(d.case_info and d.case_text for d in single.docs + multi.docs)
     assert single.docs[0].case_info == "求助者，女性，28岁，公司职员。"
 
 
-def test_pceb_known_anomalies_are_skipped_and_counted() -> None:
+def test_pceb_known_anomalies_are_kept_as_the_benchmark_keeps_them_and_listed() -> None:
     single = load_pceb_mcq(FIXTURE_DATA, "case", "single")
-    assert len(single.skipped) == 1 and "answer BCD" in single.skipped[0]
+    assert len(single.kept) == 1 and "answer BCD" in single.kept[0] and not single.skipped
     theory_multi = load_pceb_mcq(FIXTURE_DATA, "theory", "multi")
-    assert len(theory_multi.docs) == 2 and "empty answer" in theory_multi.skipped[0]
+    assert len(theory_multi.docs) == 3 and "empty answer" in theory_multi.kept[0]
+    empty = next(doc for doc in theory_multi.docs if not doc.answer)
+    assert not empty.answer_withheld  # an empty gold is never right; it is not a withheld one
 
 
 def test_pceb_answers_are_stripped_of_surrounding_whitespace() -> None:

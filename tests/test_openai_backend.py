@@ -46,8 +46,8 @@ def test_injected_429_500_and_timeouts_lose_no_sample(tmp_path: Path) -> None:
         results = evaluate(api_spec(server.base_url), ["pceb"], RunOptions(output_dir=tmp_path))
     assert all(task["n_failed"] == 0 for task in results["tasks"].values())
     assert (
-        server.outcomes["429"] == server.outcomes["500"] == server.outcomes["stall"] == 14
-    )  # fixture pceb: 14 prompts
+        server.outcomes["429"] == server.outcomes["500"] == server.outcomes["stall"] == 16
+    )  # fixture pceb: 16 prompts
     samples = read_jsonl(tmp_path / "fake-api" / "latest" / "samples" / "pceb_theory_smcq.jsonl")
     assert [s["response"] for s in samples] == ["答案：B"] * 3
     assert results["tasks"]["pceb_theory_smcq"]["acc"] == pytest.approx(100 / 3)
@@ -109,12 +109,12 @@ def test_kill_minus_nine_then_rerun_generates_only_what_is_missing(tmp_path: Pat
         process.send_signal(signal.SIGKILL)
         process.wait()
         first_run = sum(server.attempts.values())
-        assert 4 <= first_run < 14
+        assert 4 <= first_run < 16
         done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
         assert done.returncode == 0, done.stderr
         second_run = sum(server.attempts.values()) - first_run
     # at most the one request in flight at the kill is asked again
-    assert 14 - first_run <= second_run <= 14 - first_run + 1
+    assert 16 - first_run <= second_run <= 16 - first_run + 1
     results = read_jsonl(tmp_path / "out" / "slow-api" / "latest" / "samples" / "pceb_case_qa.jsonl")
     assert all(s["response"] == "答案：B" for s in results)
 

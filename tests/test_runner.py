@@ -19,14 +19,25 @@ def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, m
     on_disk = read_results(tmp_path / "always-b" / "latest" / "results.json")
     assert on_disk["tasks"] == results["tasks"]
     tasks = results["tasks"]
-    # gold answers in the fixtures: theory single B,C,A -> 1/3; moral single D,A -> 0; case single B,A -> 1/2
+    # gold answers in the fixtures: theory single B,C,A -> 1/3; moral single D,A -> 0; case single
+    # B, BCD (a known anomaly, kept), A -> 1/3
     assert tasks["pceb_theory_smcq"]["acc"] == pytest.approx(100 / 3)
     assert tasks["pceb_moral_smcq"]["acc"] == 0.0
-    assert tasks["pceb_case_smcq"]["acc"] == pytest.approx(50.0)
-    # multi: "B" is a proper subset of ABD (case) and of AB (theory) -> elastic credit, no standard credit
+    assert tasks["pceb_case_smcq"]["acc"] == pytest.approx(100 / 3)
+    # multi: "B" is a proper subset of ABD (case) and of AB (theory) -> elastic credit, no standard
+    # credit; the theory item with an empty gold (kept, as PCEB keeps it) is never right
     assert tasks["pceb_case_mmcq"]["acc"] == 0.0
     assert tasks["pceb_case_mmcq"]["acc_elastic"] == pytest.approx(100 / 3)
-    assert tasks["pceb_theory_mmcq"]["acc_elastic"] == pytest.approx((0 + 50) / 2)
+    assert tasks["pceb_theory_mmcq"]["acc_elastic"] == pytest.approx((0 + 50 + 0) / 3)
+    # beside them, PCEB's own protocol: B within BCD earns a third there, and every item is answered
+    assert tasks["pceb_case_smcq"]["benchmark"] | {"exact": None} == {
+        "protocol": "pceb v1",
+        "acc": pytest.approx(100 / 3),
+        "acc_elastic": pytest.approx(100 * (1 + 1 / 3) / 3),
+        "n_answered": 3,
+        "n_unanswered": 0,
+        "exact": None,
+    }
     six = [
         "pceb_case_smcq",
         "pceb_case_mmcq",
@@ -38,6 +49,7 @@ def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, m
     group = results["groups"]["pceb_mcq"]
     assert group["acc"] == pytest.approx(sum(tasks[t]["acc"] for t in six) / 6)
     assert group["acc_elastic"] == pytest.approx(sum(tasks[t]["acc_elastic"] for t in six) / 6)
+    assert group["benchmark"]["acc"] == pytest.approx(sum(tasks[t]["benchmark"]["acc"] for t in six) / 6)
     assert tasks["pceb_case_qa"]["rouge1"] is not None and tasks["pceb_case_qa"]["n"] == 2
     assert on_disk["provenance"]["git"]["commit"] and "lm_eval" in on_disk["provenance"]["packages"]
     sample = read_jsonl(tmp_path / "always-b" / "latest" / "samples" / "pceb_theory_smcq.jsonl")[0]
@@ -134,9 +146,11 @@ def test_score_rescores_predictions_without_a_model(tmp_path: Path) -> None:
 def test_docs_prints_id_prompt_and_gold_as_jsonl() -> None:
     done = run_harness("docs", "--tasks", "pceb_case_smcq")
     rows = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [r["gold"] for r in rows] == ["B", "A"]
-    assert rows[0]["messages"][0]["role"] == "system"
-    assert "求助者，女性，28岁" in rows[0]["messages"][1]["content"]
+    assert [r["gold"] for r in rows] == ["B", "BCD", "A"]
+    # PCEB's code sends its system and user texts joined, as one user message
+    [message] = rows[0]["messages"]
+    assert message["role"] == "user" and message["content"].startswith("你是一位专业的心理咨询助手")
+    assert "**求助者的个人信息**：\n求助者，女性，28岁" in message["content"]
 
 
 def test_tasks_lists_every_task_with_its_size() -> None:

@@ -96,12 +96,13 @@ def _parse_record(
     where = f"{path}, record {doc_id}"
     question = require(record, "question", where).strip()
     options = parse_options(record, where)
+    withheld = False
     if "answer" in record:
         answer = _normalise_answer(require(record, "answer", where), where, report)
     elif answer_key is not None and doc_id in answer_key:
         answer = answer_key[doc_id]
     elif path.parent.name == "test":
-        answer = ""  # withheld by the benchmark's authors
+        answer, withheld = "", True  # withheld by the benchmark's authors
     else:
         raise HarnessError(f"{where}: missing 'answer'")
     blank = {str(label) for label, text in record["options"].items() if not str(text).strip()}
@@ -122,6 +123,8 @@ def _parse_record(
         multi=kind == "multi",
         options=options,
         source=str(path),
+        answer_withheld=withheld,
+        answer_as_written=str(record.get("answer", answer)).strip(),
     )
 
 

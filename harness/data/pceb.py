@@ -131,19 +131,20 @@ def _add_mcq(
     case_info: str = "",
     case_text: str = "",
 ) -> None:
-    question = require(record, "question", where).strip()
+    question = require(record, "question", where)  # as written: PCEB's prompt shows it unstripped
     options = parse_options(record, where)
-    answer = re.sub(r"\s", "", require(record, "answer", where))
+    written = require(record, "answer", where)
+    answer = re.sub(r"\s", "", written)
+    # Known anomalies are kept and scored as PCEB's code scores them (its 3,863 MCQ); they are
+    # listed once in a warning.
     if not answer:
-        report.skipped.append(f"{where}: empty answer")
-        return
-    answer = check_answer_letters(answer, options, where)
-    if kind == "single" and len(answer) != 1:
-        report.skipped.append(f"{where}: single-answer question with answer {answer}")
-        return
-    if kind == "multi" and len(answer) < 2:
-        report.skipped.append(f"{where}: multiple-answer question with answer {answer}")
-        return
+        report.kept.append(f"{where}: empty answer (never right)")
+    else:
+        answer = check_answer_letters(answer, options, where)
+    if kind == "single" and len(answer) > 1:
+        report.kept.append(f"{where}: single-answer question with answer {answer}")
+    if kind == "multi" and len(answer) == 1:
+        report.kept.append(f"{where}: multiple-answer question with answer {answer}")
     report.docs.append(
         Doc(
             doc_id=doc_id,
@@ -153,10 +154,23 @@ def _add_mcq(
             multi=kind == "multi",
             options=options,
             source=str(source),
+            answer_as_written=written.strip(),
+            options_text=pceb_options_text(record["options"]),
             case_info=case_info,
             case_text=case_text,
         )
     )
+
+
+def pceb_options_text(options: dict[str, Any]) -> str:
+    """The options as PCEB's prompt shows them (QuestionHandler at 8ff40f3): the printed Python
+    dict of the record's options with braces and quotes dropped, commas made line breaks, colons
+    full stops and every space removed, so "A.text" per line (and the same marks inside option
+    texts changed alike)."""
+    printed = str(dict(options)).strip("{}")
+    for old, new in (("'", ""), (",", "\n"), (":", "."), (" ", "")):
+        printed = printed.replace(old, new)
+    return printed.strip()
 
 
 def _case_fields(case: dict[str, Any], where: str) -> tuple[str, str]:

@@ -42,6 +42,9 @@ class Doc:
     subject_name: str = ""
     context: str = ""  # text the question refers to (a new benchmark's passage or case)
     source: str = ""  # the file it was read from (its sha256 is recorded with the results)
+    answer_withheld: bool = False  # the split does not publish its answers (CPsyExam test)
+    answer_as_written: str = ""  # the answer string as the file writes it (benchmark protocols compare it)
+    options_text: str = ""  # the options as the benchmark's own code renders them into its prompt
 
     def to_row(self) -> dict[str, Any]:
         """A plain dict row (what lm-eval and the prompt templates read)."""
@@ -55,6 +58,7 @@ class LoadReport:
     docs: list[Doc] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # anomalies kept, as the benchmark's code keeps them
 
     def warn(self, benchmark: str) -> None:
         """Emit one warning summarising the skipped and repaired records."""
@@ -63,6 +67,13 @@ class LoadReport:
                 f"{benchmark}: skipped {len(self.skipped)} record(s) with known anomalies: "
                 + "; ".join(self.skipped[:5])
                 + (" ..." if len(self.skipped) > 5 else "")
+            )
+        if self.kept:
+            logging.getLogger("harness").warning(
+                f"{benchmark}: kept {len(self.kept)} record(s) with known anomalies, scored as the "
+                "benchmark's code scores them: "
+                + "; ".join(self.kept[:5])
+                + (" ..." if len(self.kept) > 5 else "")
             )
         if self.repaired:
             logging.getLogger("harness").warning(

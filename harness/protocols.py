@@ -1,0 +1,108 @@
+"""Benchmark protocols: each benchmark's own way of reading an answer and giving credit, kept beside
+the harness's strict protocol (answers.py and metrics.py) so that a result can be set beside the
+paper's numbers, which were made this way. A task file names its protocol under
+`metadata.benchmark_protocol`.
+
+PCEB (MACLAB-HFUT/Evaluation at 8ff40f3, QuestionHandler.model_answer_processing and
+main.correct_rate_compute), restated:
+- single-answer questions: the answer is the last letter A-D anywhere in the response;
+- multiple-answer and case questions: the answer is the letters of the leftmost stretch that ends at
+  the last letter A-D and is made only of letters, each optionally quoted and followed by a separator
+  (、 , ， 和), spaces, the characters 选/项 (up to four letters in all);
+- no letter A-D at all: unanswered ('E'), left out of the denominator;
+- credit compares letter strings: the same string is right (type 0); letters that are a subset of
+  the gold's earn |pred| / |gold| (type 1); anything else 0 (type 2). Accuracy = type-0 items over
+  answered items; elastic accuracy = the summed credit over answered items.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+from harness.errors import HarnessError
+
+PROTOCOL_VERSION = "1"  # bump when any protocol's per-item result can change
+UNANSWERED = "E"
+
+_LETTER = "[ABCD]"
+_AFTER_LETTER = r"['\"]?\s*[、,，和]?\s*[选项]*['\"]?"  # a quote, a separator, spaces, 选项
+_PCEB_RUN = re.compile((_LETTER + "?" + _AFTER_LETTER) * 3 + _LETTER + r"\Z", re.S)
+_LAST_LETTER = re.compile(_LETTER)
+
+
+@dataclass(frozen=True)
+class BenchmarkCredit:
+    """What the benchmark's own code makes of one response."""
+
+    extracted: str  # the letters read, or 'E' when unanswered
+    type: int  # 0 right, 1 a subset of the gold, 2 otherwise
+    rate: float  # its elastic credit
+
+    @property
+    def answered(self) -> bool:
+        return self.extracted != UNANSWERED
+
+    def to_json(self) -> dict[str, Any]:
+        return {"extracted": self.extracted, "type": self.type, "rate": self.rate}
+
+
+def pceb_extract(response: str, extraction: Literal["single", "multiple", "case"]) -> str:
+    """The letters PCEB's code reads from a response ('E' when it has no letter A-D)."""
+    last = max((response.rfind(letter) for letter in "ABCD"), default=-1)
+    if last < 0:
+        return UNANSWERED
+    if extraction == "single":
+        return response[last]
+    # The stretch must end at the last letter; the leftmost start wins (as the first regex match).
+    match = _PCEB_RUN.search(response, 0, last + 1)
+    assert match is not None  # the last letter alone always matches
+    return "".join(re.findall("[ABCD]+", match.group()))
+
+
+def pceb_credit(extracted: str, gold_as_written: str) -> tuple[int, float]:
+    """PCEB's (type, credit) of an answer against the gold as its file writes it."""
+    if extracted == gold_as_written:
+        return 0, 1.0
+    chosen, gold = set(extracted), set(gold_as_written)
+    if chosen <= gold:
+        return 1, len(chosen) / len(gold)
+    return 2, 0.0
+
+
+def benchmark_credit(protocol: Mapping[str, Any], doc: Mapping[str, Any], response: str) -> BenchmarkCredit:
+    """One response scored by the task's benchmark protocol."""
+    name = protocol.get("name")
+    if name != "pceb":
+        raise HarnessError(f"unknown benchmark protocol {name!r} (known: pceb)")
+    extracted = pceb_extract(response, protocol.get("extraction", "multiple"))
+    kind, rate = pceb_credit(extracted, str(doc.get("answer_as_written", doc.get("answer", ""))))
+    return BenchmarkCredit(extracted, kind, rate)
+
+
+def summarize_protocol(credits: Sequence[BenchmarkCredit | None], name: str) -> dict[str, Any]:
+    """The task's `benchmark` block: accuracy and elastic accuracy over answered items (percent,
+    with exact fractions). An item without a response (failed, missing) counts as unanswered."""
+    answered = [credit for credit in credits if credit is not None and credit.answered]
+    block: dict[str, Any] = {
+        "protocol": f"{name} v{PROTOCOL_VERSION}",
+        "n_answered": len(answered),
+        "n_unanswered": len(credits) - len(answered),
+    }
+    if not answered:
+        return block | {"acc": None, "acc_elastic": None}
+    acc = Fraction(sum(1 for credit in answered if credit.type == 0), len(answered))
+    elastic = sum((Fraction(credit.rate).limit_denominator(1000) for credit in answered), Fraction(0)) / len(
+        answered
+    )
+    return block | {
+        "acc": 100 * float(acc),
+        "acc_elastic": 100 * float(elastic),
+        "exact": {
+            "acc": [acc.numerator, acc.denominator],
+            "acc_elastic": [elastic.numerator, elastic.denominator],
+        },
+    }
