@@ -280,6 +280,13 @@ def leaderboard_command(
         Path | None, typer.Option("--out-dir", help="Write every format and the figures here")
     ] = None,
     include_path: IncludeOption = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="How our rows are scored: benchmark (each benchmark's own code, as the paper's rows) or strict",
+        ),
+    ] = "benchmark",
 ) -> None:
     """Rebuild the paper's Tables 1 (PCEB), 2 (CPsyExam) and 5 (PsyDT), and any benchmark whose task
     file declares a leaderboard, with our runs beside them."""
@@ -287,7 +294,7 @@ def leaderboard_command(
 
     includes = tuple(include_path or ())
     names = benchmark_names(includes) if benchmark == "all" else [benchmark]
-    printed = build_leaderboards(names, results_dir, output_format, out_dir, includes)
+    printed = build_leaderboards(names, results_dir, output_format, out_dir, includes, protocol)
     if printed:
         sys.stdout.write(printed)
 
@@ -391,8 +398,18 @@ def _print_table(results: dict[str, Any], name: str, include_paths: tuple[Path, 
         metric for _, values in rows for metric in values.get("metrics") or values if metric in registry
     ]
     metrics = registry.in_order(reported)
+    protocol = [m for m in metrics if any(m.name in (v.get("benchmark") or {}) for _, v in rows)]
     table = Table(
-        "task", "scored/expected", *(m.header for m in metrics), "failed", "missing", title=f"results: {name}"
+        "task",
+        "scored/expected",
+        *(m.header for m in metrics),
+        *(f"{m.header} (bench.)" for m in protocol),
+        *(["answered (bench.)"] if protocol else []),
+        "failed",
+        "missing",
+        title=f"results: {name} (bench.: the benchmark's own protocol; the rest strict)"
+        if protocol
+        else f"results: {name}",
     )
     for task, values in rows:
         scored = f"{values.get('n_scored', values.get('n'))}/{values.get('n_expected', values.get('n'))}"
@@ -400,6 +417,8 @@ def _print_table(results: dict[str, Any], name: str, include_paths: tuple[Path, 
             task,
             scored if "subtasks" not in values else cell(values.get("n")),
             *(cell(values.get(m.name)) for m in metrics),
+            *(cell((values.get("benchmark") or {}).get(m.name)) for m in protocol),
+            *([cell((values.get("benchmark") or {}).get("n_answered"))] if protocol else []),
             cell(values.get("n_failed")),
             cell(values.get("n_missing")),
         )

@@ -203,6 +203,18 @@ def read_sample_scores(path: Path, metric: str) -> dict[str, float]:
     return scores
 
 
+def read_protocol_credits(path: Path, metric: str) -> list[float]:
+    """Per answered sample of a samples/<task>.jsonl, the benchmark protocol's credit: 1/0 for
+    acc (its standard credit), the elastic credit for acc_elastic."""
+    credits = []
+    for sample in read_samples(path):
+        reading = sample.benchmark
+        if not reading or reading.get("extracted") == "E":
+            continue
+        credits.append(float(reading["type"] == 0) if metric == "acc" else float(reading["rate"]))
+    return credits
+
+
 def read_predictions(path: Path) -> list[dict[str, Any]]:
     """JSONL lines {"doc_id": ..., "response": ..., "task"?: ...}; a HarnessError names a bad line."""
     rows = read_jsonl(

@@ -40,6 +40,20 @@ class _TaskRecord(BaseModel):
     provenance: dict[str, Any] = Field(default_factory=dict)
 
 
+class BenchmarkBlock(BaseModel):
+    """A task scored by its benchmark's own protocol (harness/protocols.py): accuracy over answered
+    items, in percent, beside the strict metrics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: str
+    acc: float | None
+    acc_elastic: float | None
+    n_answered: int
+    n_unanswered: int
+    exact: dict[str, tuple[int, int]] = Field(default_factory=dict)
+
+
 class ScoredTask(_TaskRecord):
     """A task scored by answer extraction and metrics; each reported metric is a top-level number."""
 
@@ -48,6 +62,9 @@ class ScoredTask(_TaskRecord):
         default_factory=dict, description="exact metrics as [numerator, denominator] of a fraction"
     )
     scoring: dict[str, str] = Field(default_factory=dict, description="extractor and metric versions")
+    benchmark: BenchmarkBlock | None = Field(
+        None, description="the benchmark's own protocol, where it has one"
+    )
 
     @model_validator(mode="after")
     def _metrics_are_numbers(self) -> ScoredTask:

@@ -85,7 +85,10 @@ def _fake_run(
     display: str,
     accuracies: dict[str, float],
     tasks_missing: tuple[str, ...] = (),
+    strict_offset: float = 0.0,
 ) -> None:
+    """A run folder as the harness writes it: MCQ tasks carry the benchmark protocol's numbers
+    (`accuracies`) and strict ones (`accuracies` minus `strict_offset`)."""
     folder = results_dir / name / "0123456789ab"
     (folder / "samples").mkdir(parents=True)
     tasks = {}
@@ -104,10 +107,27 @@ def _fake_run(
                 "scoring": dict(SCORING_VERSIONS),
             },
         )
-        entry[column.metric] = accuracies.get(column.key, 50.0)
-        correct = round(accuracies.get(column.key, 50.0) / 25)
+        value = accuracies.get(column.key, 50.0)
+        entry[column.metric] = value - strict_offset if column.has_protocol else value
+        if column.has_protocol:
+            block = entry.setdefault(
+                "benchmark",
+                {
+                    "protocol": "pceb v1",
+                    "n_answered": 4,
+                    "n_unanswered": 0,
+                    "acc": value,
+                    "acc_elastic": value,
+                },
+            )
+            block[column.metric] = value
+        correct = round(value / 25)
         lines = [
-            {"doc_id": f"d{i}", "scores": {"acc": float(i < correct), "acc_elastic": float(i < correct)}}
+            {
+                "doc_id": f"d{i}",
+                "scores": {"acc": float(i < correct), "acc_elastic": float(i < correct)},
+                "benchmark": {"extracted": "A", "type": 0 if i < correct else 2, "rate": float(i < correct)},
+            }
             for i in range(4)
         ]
         (folder / "samples" / f"{column.task}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
@@ -264,3 +284,36 @@ def test_leaderboards_are_a_pure_function_of_the_run_folders(tmp_path: Path) -> 
         "figure1_pceb_vs_size.png",
     ):
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
+
+
+def test_our_rows_follow_the_benchmarks_protocol_beside_the_papers_or_strict_when_asked(
+    tmp_path: Path,
+) -> None:
+    _fake_run(tmp_path, "mine", "Mine", {"case_smcq": 75.0}, strict_offset=25.0)
+    benchmark_row = next(r for r in leaderboard_rows("pceb", tmp_path) if not r.is_reference)
+    strict_row = next(r for r in leaderboard_rows("pceb", tmp_path, protocol="strict") if not r.is_reference)
+    assert benchmark_row.values["case_smcq"] == 75 and strict_row.values["case_smcq"] == 50
+    assert benchmark_row.values["rouge1"] == strict_row.values["rouge1"]  # case QA has one protocol
+    assert "strict protocol" in strict_row.source and strict_row.protocol == "strict"
+    strict_places = ranks(BENCHMARKS["pceb"], leaderboard_rows("pceb", tmp_path, protocol="strict"))
+    rows = leaderboard_rows("pceb", tmp_path, protocol="strict")
+    ours = next(i for i, r in enumerate(rows) if not r.is_reference)
+    assert not any(
+        index == ours for index, _ in strict_places
+    )  # strict numbers never rank against the paper's
+    table = build_leaderboards(["pceb"], tmp_path, "md", None, protocol="strict")
+    assert "strict protocol" in table.splitlines()[0]
+
+
+def test_a_run_without_the_benchmark_protocols_numbers_is_noted_and_not_ranked(tmp_path: Path) -> None:
+    _fake_run(tmp_path, "old", "Old", {})
+    results_path = next((tmp_path / "old").glob("*/results.json"))
+    results = json.loads(results_path.read_text())
+    for task in results["tasks"].values():
+        task.pop("benchmark", None)
+    results_path.write_text(json.dumps(results))
+    row = next(r for r in leaderboard_rows("pceb", tmp_path) if not r.is_reference)
+    assert row.values["case_smcq"] is None and not row.ranked
+    assert any(
+        "no benchmark-protocol numbers" in note and "harness score --run" in note for note in row.notes
+    )

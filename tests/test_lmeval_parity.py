@@ -22,9 +22,9 @@ REPO = Path(__file__).resolve().parents[1]
 def test_stock_lm_eval_and_harness_give_identical_responses(
     tmp_path: Path, models_file: Path, tiny_model_dir: Path
 ) -> None:
-    ours_results = evaluate(
-        resolve_model("tiny", [models_file]), TASKS, RunOptions(output_dir=tmp_path / "harness", limit=2)
-    )
+    # stock lm-eval sends a task's description as a system message: the same layout, chosen here
+    tiny = resolve_model("tiny", [models_file]).model_copy(update={"prompt_layout": "system_user"})
+    ours_results = evaluate(tiny, TASKS, RunOptions(output_dir=tmp_path / "harness", limit=2))
 
     lm_eval = Path(sys.executable).with_name("lm_eval")
     done = subprocess.run(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness.errors import HarnessError
@@ -23,13 +23,21 @@ def benchmark_names(include_paths: Sequence[Path] = ()) -> list[str]:
     return list(benchmarks(index_tasks(include_paths)))
 
 
-def leaderboard_rows(name: str, results_dir: Path, include_paths: Sequence[Path] = ()) -> list[Row]:
-    """The rows of one benchmark's table: the paper's, then our runs."""
-    return _rows(benchmark(index_tasks(include_paths), name), results_dir)
+def leaderboard_rows(
+    name: str, results_dir: Path, include_paths: Sequence[Path] = (), protocol: str = "benchmark"
+) -> list[Row]:
+    """The rows of one benchmark's table: the paper's, then our runs (scored by `protocol`)."""
+    return _rows(benchmark(index_tasks(include_paths), name), results_dir, protocol)
 
 
-def _rows(bench: Benchmark, results_dir: Path) -> list[Row]:
-    return sort_rows(reference_rows(bench) + run_rows(bench, results_dir))
+def _rows(bench: Benchmark, results_dir: Path, protocol: str) -> list[Row]:
+    return sort_rows(reference_rows(bench) + run_rows(bench, results_dir, protocol))
+
+
+PROTOCOL_TITLES = {
+    "benchmark": "our runs scored by each benchmark's own protocol, as the paper's rows",
+    "strict": "our runs scored by the strict protocol (set match, unanswered = wrong, every item)",
+}
 
 
 def build_leaderboards(
@@ -38,9 +46,10 @@ def build_leaderboards(
     output_format: str,
     out_dir: Path | None,
     include_paths: Sequence[Path] = (),
+    protocol: str = "benchmark",
 ) -> str:
     """With out_dir: write md, csv, tex and html for each benchmark plus its figure; else return
-    one format."""
+    one format. Each title says which protocol scored our rows."""
     if output_format not in (*FORMATS, "html"):
         raise HarnessError(f"unknown format {output_format!r}: use md, csv, tex or html")
     index = index_tasks(include_paths)
@@ -48,8 +57,11 @@ def build_leaderboards(
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     for name in names:
-        bench = benchmark(index, name)
-        rows = _rows(bench, results_dir)
+        layout = benchmark(index, name)
+        rows = _rows(layout, results_dir, protocol)
+        protocols_matter = any(column.has_protocol for column in layout.columns)
+        title = f"{layout.title} ({PROTOCOL_TITLES[protocol]})" if protocols_matter else layout.title
+        bench = replace(layout, title=title)
         svg = None
         if bench.figure is not None and (out_dir is not None or output_format == "html"):
             svg = size_figure(

@@ -25,6 +25,7 @@ class Column:
     task: str
     metric: str
     spec: MetricSpec | None  # None for a judge dimension (its interval is stored with the run)
+    has_protocol: bool = False  # the task has a benchmark protocol block beside its strict metrics
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,9 @@ def _column(config: _ColumnConfig, index: TaskIndex, where: str) -> Column:
     task = index.entries[config.task]
     if config.metric in task.metrics:
         spec = index.registry[config.metric]
-        return Column(
-            config.key, config.header or spec.header, config.group, config.task, config.metric, spec
-        )
+        header = config.header or spec.header
+        protocol = bool(task.metadata.get("benchmark_protocol"))
+        return Column(config.key, header, config.group, config.task, config.metric, spec, protocol)
     dimensions = {d.get("key"): d for d in (task.metadata.get("judge") or {}).get("dimensions", [])}
     if config.metric in dimensions:
         header = config.header or str(dimensions[config.metric].get("name", config.metric))

@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.leaderboard.layout import Benchmark
-from harness.results import find_runs, read_results, read_sample_scores
+from harness.results import find_runs, read_protocol_credits, read_results, read_sample_scores
 from harness.runs import stale_scoring
 from harness.stats import bootstrap_interval
 from harness.summary import incomplete_reason, task_value, with_coverage
@@ -38,6 +38,7 @@ class Row:
     notes: list[str] = field(default_factory=list)
     is_reference: bool = False
     ranked: bool = True
+    protocol: str = "benchmark"  # how its numbers were scored: the benchmark's own way, or strict
 
 
 def shown(value: Fraction | float | None, digits: int = 2) -> str:
@@ -97,9 +98,15 @@ def printed_is_consistent(printed: Fraction, computed: Fraction) -> bool:
     return abs(printed - computed) <= 2 * PRINTED_HALF_WIDTH
 
 
-def run_rows(bench: Benchmark, results_dir: Path) -> list[Row]:
-    """Our runs under results_dir that touch this benchmark. A damaged results file stops with one
-    line naming it (a silently dropped run would be a number lost)."""
+PROTOCOLS = ("benchmark", "strict")
+
+
+def run_rows(bench: Benchmark, results_dir: Path, protocol: str = "benchmark") -> list[Row]:
+    """Our runs under results_dir that touch this benchmark, scored by `protocol`: the benchmark's
+    own (as the paper's rows were made; where a task has one) or strict. A damaged results file
+    stops with one line naming it (a silently dropped run would be a number lost)."""
+    if protocol not in PROTOCOLS:
+        raise HarnessError(f"--protocol {protocol!r}: use {' or '.join(PROTOCOLS)}")
     rows = []
     for folder in find_runs(results_dir):
         results = read_results(folder / "results.json")
@@ -107,11 +114,11 @@ def run_rows(bench: Benchmark, results_dir: Path) -> list[Row]:
         needed = {c.task for c in bench.columns}
         if not needed & set(tasks):
             continue
-        rows.append(_run_row(bench, folder, results))
+        rows.append(_run_row(bench, folder, results, protocol))
     return rows
 
 
-def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
+def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: str) -> Row:
     model = results.get("model", {})
     tasks = results.get("tasks", {})
     values: dict[str, Fraction | None] = {}
@@ -119,17 +126,28 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
     notes: list[str] = []
     splits = set()
     limits = set()
+    unscored: set[str] = set()  # tasks without the benchmark protocol's block (older runs)
     for column in bench.columns:
         task = tasks.get(column.task)
         factor = column.spec.factor if column.spec else 1
-        values[column.key] = task_value(task, column.metric, factor) if isinstance(task, dict) else None
+        scored = task
+        if protocol == "benchmark" and column.has_protocol and isinstance(task, dict):
+            scored = task.get("benchmark")
+            if not isinstance(scored, dict):
+                unscored.add(column.task)
+        values[column.key] = task_value(scored, column.metric, factor) if isinstance(scored, dict) else None
         if isinstance(task, dict):
             sizes[column.key] = int(task.get("n", 0))
             splits.add(task.get("split", "test"))
             if task.get("limit"):
                 limits.add(task["limit"])
     present = sorted({c.task for c in bench.columns if c.task in tasks})
-    missing = sorted({c.task for c in bench.columns if values[c.key] is None})
+    missing = sorted({c.task for c in bench.columns if values[c.key] is None} - unscored)
+    if unscored:
+        notes.append(
+            f"no benchmark-protocol numbers for {', '.join(sorted(unscored))}: "
+            f"re-score with `harness score --run {folder}`"
+        )
     if missing:
         notes.append("missing: " + ", ".join(missing))
     partial = [reason for name in present if (reason := incomplete_reason(name, with_coverage(tasks[name])))]
@@ -145,6 +163,8 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
     source = f"ours, {date}" + (f", {split} split" if bench.split_matters else "")
     if limits:
         source += f", first {min(limits)} items per task"
+    if protocol == "strict":
+        source += ", strict protocol"
     row = Row(
         label=model.get("display_name") or model.get("name", folder.name),
         source=source,
@@ -154,16 +174,17 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any]) -> Row:
         values=values,
         sizes=sizes,
         notes=notes,
-        ranked=not partial and not stale,
+        ranked=not partial and not stale and not unscored,
+        protocol=protocol,
     )
-    row.intervals = _intervals(bench, folder) | _judged_intervals(bench, tasks)
+    row.intervals = _intervals(bench, folder, protocol) | _judged_intervals(bench, tasks)
     compute_averages(bench, row)
     return row
 
 
-def _intervals(bench: Benchmark, folder: Path) -> dict[str, tuple[float, float]]:
+def _intervals(bench: Benchmark, folder: Path, protocol: str) -> dict[str, tuple[float, float]]:
     """95% bootstrap intervals of each column whose metric declares one, from the run's per-sample
-    scores (in the column's unit)."""
+    scores (in the column's unit; under the benchmark protocol, its credit over answered items)."""
     intervals = {}
     for column in bench.columns:
         if column.spec is None or column.spec.interval != "bootstrap":
@@ -172,7 +193,11 @@ def _intervals(bench: Benchmark, folder: Path) -> dict[str, tuple[float, float]]
         if not path.exists():
             continue
         factor = column.spec.factor
-        scores = [factor * value for value in read_sample_scores(path, column.metric).values()]
+        if protocol == "benchmark" and column.has_protocol:
+            credits = read_protocol_credits(path, column.metric)
+        else:
+            credits = list(read_sample_scores(path, column.metric).values())
+        scores = [factor * value for value in credits]
         if scores:
             intervals[column.key] = bootstrap_interval(scores)
     return intervals
@@ -210,12 +235,15 @@ def compute_averages(bench: Benchmark, row: Row) -> None:
 
 
 def ranks(bench: Benchmark, rows: list[Row]) -> dict[tuple[int, str], int]:
-    """Places 1-3 of each column among ranked rows on the same split: dev runs never rank against
-    test rows, partial runs never rank at all; a row alone on its split gets no places."""
+    """Places 1-3 of each column among ranked rows on the same split and protocol: dev runs never
+    rank against test rows, strict numbers never against the paper's, partial runs never at all; a
+    row alone on its split gets no places."""
     places: dict[tuple[int, str], int] = {}
     keys = [c.key for c in bench.columns] + [a.key for a in bench.averages]
-    for split in {row.split for row in rows}:
-        members = [i for i, row in enumerate(rows) if row.split == split and row.ranked]
+    for split, protocol in {(row.split, row.protocol) for row in rows}:
+        members = [
+            i for i, row in enumerate(rows) if row.split == split and row.protocol == protocol and row.ranked
+        ]
         if len(members) < 2:
             continue
         for key in keys:

@@ -1,0 +1,88 @@
+"""The benchmark protocol: each benchmark's own reading and credit, beside the strict one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import REAL_DATA, read_jsonl
+
+from harness.catalog import load_tasks
+from harness.protocols import pceb_credit, pceb_extract
+from harness.runner import RunOptions, score_predictions
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pceb"
+HAVE_REFERENCE = (REFERENCE / "mcq_scores_8ff40f3.jsonl").is_file() and (REAL_DATA / "PCEB").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("response", "extraction", "read"),
+    [
+        ("答案：B。A项、C项不符合题意", "single", "C"),  # the last letter anywhere, as PCEB reads it
+        ("答案：A、C", "multiple", "AC"),
+        ("综上所述，选项B和选项C是正确的答案。", "case", "BC"),
+        ("我认为应该选'A'，'B'和 'D'", "multiple", "ABD"),
+        ("这道题考查共情。", "multiple", "E"),  # no letter: unanswered
+        ("答案：Ａ", "single", "E"),  # full-width letters are not read
+    ],
+)
+def test_pceb_reads_answers_as_its_code_does(response: str, extraction: str, read: str) -> None:
+    assert pceb_extract(response, extraction) == read  # type: ignore[arg-type]
+
+
+def test_pceb_credit_compares_letter_strings() -> None:
+    assert pceb_credit("ACD", "ACD") == (0, 1.0)
+    assert pceb_credit("DCA", "ACD") == (1, 1.0)  # the full set in another order: a subset, not right
+    assert pceb_credit("A", "ACD") == (1, pytest.approx(1 / 3))
+    assert pceb_credit("AB", "ACD") == (2, 0.0)
+    assert pceb_credit("B", "") == (2, 0.0)  # an empty gold is never right
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not HAVE_REFERENCE, reason="the real data and PCEB reference outputs are not present")
+def test_every_pceb_prompt_equals_the_pceb_codes(tmp_path: Path) -> None:
+    reference = {row["doc_id"]: row for row in read_jsonl(REFERENCE / "prompts_8ff40f3.jsonl")}
+    leaves, _ = load_tasks(["pceb"], RunOptions(data_dir=str(REAL_DATA)).metadata())
+    rendered = {doc["doc_id"]: leaf.messages(doc) for leaf in leaves for doc in leaf.docs}
+    assert len(rendered) == len(reference) == 3963
+    for doc_id, row in reference.items():
+        assert rendered[doc_id] == [{"role": "user", "content": row["system"] + row["user"]}], doc_id
+    leaf = next(leaf for leaf in leaves if leaf.name == "pceb_theory_smcq")
+    doc = leaf.docs[0]
+    assert leaf.messages(doc, "system_user") == [
+        {"role": "system", "content": reference[doc["doc_id"]]["system"]},
+        {"role": "user", "content": reference[doc["doc_id"]]["user"]},
+    ]
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not HAVE_REFERENCE, reason="the real data and PCEB reference outputs are not present")
+def test_the_benchmark_protocol_equals_the_pceb_codes_on_every_reference_response(tmp_path: Path) -> None:
+    rows = read_jsonl(REFERENCE / "mcq_scores_8ff40f3.jsonl")
+    predictions = [{"task": r["task"], "doc_id": r["doc_id"], "response": r["response"]} for r in rows]
+    results = score_predictions(
+        "reference", ["pceb_mcq"], predictions, RunOptions(data_dir=str(REAL_DATA), output_dir=tmp_path)
+    )
+    samples = {
+        (task, sample["doc_id"]): sample
+        for task in results["groups"]["pceb_mcq"]["subtasks"]
+        for sample in read_jsonl(tmp_path / "reference" / "latest" / "samples" / f"{task}.jsonl")
+    }
+    assert len(samples) == len(rows) == 3863
+    for row in rows:
+        ours = samples[(row["task"], row["doc_id"])]["benchmark"]
+        assert (ours["extracted"], ours["type"]) == (row["bench_extracted"], row["bench_type"]), row["doc_id"]
+        assert ours["rate"] == pytest.approx(row["bench_rate"], abs=1e-12), row["doc_id"]
+    for task, summary in results["tasks"].items():
+        mine = [row for row in rows if row["task"] == task]
+        answered = [row for row in mine if not row["bench_missing"]]
+        block = summary["benchmark"]
+        assert (block["n_answered"], block["n_unanswered"]) == (len(answered), len(mine) - len(answered))
+        assert block["acc"] == pytest.approx(
+            100 * sum(r["bench_type"] == 0 for r in answered) / len(answered)
+        )
+        assert block["acc_elastic"] == pytest.approx(
+            100 * sum(r["bench_rate"] for r in answered) / len(answered)
+        )
+    assert json.dumps(results["groups"]["pceb_mcq"]["benchmark"])  # the paper's Avg, by the same protocol
