@@ -27,11 +27,14 @@ class PromptTemplate:
     system: Any  # jinja2.Template | None
     user: Any  # jinja2.Template, or the name of a doc field holding the text
     user_field: str | None = None
+    exemplar_turns: tuple[Any, Any] | None = None  # (user, assistant) templates of a chat few-shot turn
 
     @classmethod
-    def of(cls, lm_task: Any) -> PromptTemplate | None:
+    def of(cls, lm_task: Any, fewshot_as_chat: dict[str, str] | None = None) -> PromptTemplate | None:
         """The compiled template, or None where the task needs lm-eval's general path (few-shot
-        sampling, choices, a generation prefix, a callable doc_to_text)."""
+        sampling, choices, a generation prefix, a callable doc_to_text). `fewshot_as_chat` (task
+        metadata: user and assistant templates, the exemplar as `e`) renders a doc's stored
+        exemplars as chat turns before its question."""
         from lm_eval import utils
 
         config = lm_task.config
@@ -41,9 +44,15 @@ class PromptTemplate:
         if not isinstance(text, str) or not isinstance(description, (str, type(None))):
             return None
         system = utils.env.from_string(description) if description else None
+        turns = None
+        if fewshot_as_chat:
+            turns = (
+                utils.env.from_string(fewshot_as_chat["user"]),
+                utils.env.from_string(fewshot_as_chat["assistant"]),
+            )
         if text in lm_task.features:
-            return cls(system, None, text)
-        return cls(system, utils.env.from_string(text))
+            return cls(system, None, text, turns)
+        return cls(system, utils.env.from_string(text), None, turns)
 
     def messages(self, doc: dict[str, Any]) -> list[Message]:
         messages: list[Message] = []
@@ -51,6 +60,15 @@ class PromptTemplate:
             system = self.system.render(**doc)
             if system:
                 messages.append({"role": "system", "content": system})
+        if self.exemplar_turns is not None:
+            for exemplar in doc.get("exemplars") or []:
+                user_turn, assistant_turn = (
+                    template.render(**doc, e=exemplar) for template in self.exemplar_turns
+                )
+                messages += [
+                    {"role": "user", "content": user_turn},
+                    {"role": "assistant", "content": assistant_turn},
+                ]
         user = str(doc[self.user_field]) if self.user_field else self.user.render(**doc)
         messages.append({"role": "user", "content": user})
         return messages
@@ -184,12 +202,21 @@ def _leaf(name: str, task: Any, index: TaskIndex, run_metadata: dict[str, Any]) 
         split=split,
         submission=metadata.get("submission"),
         shots=int((config.dataset_kwargs or {}).get("shots", 0)),
-        template=PromptTemplate.of(task),
+        template=PromptTemplate.of(task, _fewshot_as_chat(name, metadata)),
         prompt_layout=_layout(name, metadata),
         benchmark_protocol=dict(metadata["benchmark_protocol"])
         if metadata.get("benchmark_protocol")
         else None,
     )
+
+
+def _fewshot_as_chat(task: str, metadata: dict[str, Any]) -> dict[str, str] | None:
+    turns = metadata.get("fewshot_as_chat")
+    if turns is None:
+        return None
+    if not isinstance(turns, dict) or not all(isinstance(turns.get(k), str) for k in ("user", "assistant")):
+        raise HarnessError(f"task {task}: metadata.fewshot_as_chat needs a user and an assistant template")
+    return {"user": turns["user"], "assistant": turns["assistant"]}
 
 
 def _layout(task: str, metadata: dict[str, Any]) -> str:

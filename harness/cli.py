@@ -424,6 +424,12 @@ def _print_table(results: dict[str, Any], name: str, include_paths: tuple[Path, 
         )
     _console().print(table)
     for group, values in results["groups"].items():
+        official = (values.get("benchmark") or {}).get("official")
+        if official:
+            _console().print(
+                f"{group}, as CPsyExam's evaluate_submission.py scores it: MCQA {official['MCQA']:.2f}, "
+                f"MRQA {official['MRQA']:.2f}, Avg {official['Avg']:.2f} (over {len(official['by_subject'])} subjects)"
+            )
         if values.get("incomplete"):
             _console().print(f"{group}: no aggregate, incomplete ({'; '.join(values['incomplete'][:3])})")
 

@@ -13,10 +13,24 @@ main.correct_rate_compute), restated:
 - credit compares letter strings: the same string is right (type 0); letters that are a subset of
   the gold's earn |pred| / |gold| (type 1); anything else 0 (type 2). Accuracy = type-0 items over
   answered items; elastic accuracy = the summed credit over answered items.
+
+CPsyExam (CAS-SIAT-XinHai/CPsyExam at 2cb3af8, evaluations/evaluate_api.py, merge_answers.py,
+evaluate_submission.py), restated:
+- a JSON object {"ans": ...} is read first: for single-answer questions its upper-cased value if it
+  is one of the record's option letters, for multiple-answer ones its letters that are options,
+  sorted; otherwise, in the upper-cased response, single: the first capital letter (optionally in
+  parentheses) if it is an option letter; multiple: every capital letter that is an option letter,
+  in order (repeats kept);
+- nothing read: unanswered, left out of the submission and of the denominator (its code asks the
+  model again up to five times first; the harness reads the one response it has);
+- credit: the prediction string equals the answer string. Official numbers: accuracy per subject,
+  their mean over single-answer subjects (MCQA) and over multiple-answer subjects (MRQA), and the
+  mean of the two (Avg); a question id repeated within a subject counts once (its last entry).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,16 +52,13 @@ _LAST_LETTER = re.compile(_LETTER)
 class BenchmarkCredit:
     """What the benchmark's own code makes of one response."""
 
-    extracted: str  # the letters read, or 'E' when unanswered
+    extracted: str  # the letters read (PCEB writes 'E' when it reads none)
     type: int  # 0 right, 1 a subset of the gold, 2 otherwise
     rate: float  # its elastic credit
-
-    @property
-    def answered(self) -> bool:
-        return self.extracted != UNANSWERED
+    answered: bool = True  # False: left out of the denominator
 
     def to_json(self) -> dict[str, Any]:
-        return {"extracted": self.extracted, "type": self.type, "rate": self.rate}
+        return {"extracted": self.extracted, "type": self.type, "rate": self.rate, "answered": self.answered}
 
 
 def pceb_extract(response: str, extraction: Literal["single", "multiple", "case"]) -> str:
@@ -73,25 +84,73 @@ def pceb_credit(extracted: str, gold_as_written: str) -> tuple[int, float]:
     return 2, 0.0
 
 
+def cpsyexam_extract(response: str, choices: str, multi: bool) -> str:
+    """The prediction CPsyExam's code reads from a response ('' when it reads none)."""
+    try:
+        parsed = json.loads(response)
+    except (json.JSONDecodeError, RecursionError):
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("ans"), str):
+        answer = parsed["ans"].upper()
+        if not multi and answer in choices and len(answer) == 1:
+            return answer
+        letters = [letter for letter in answer if letter in choices]
+        if multi and letters:
+            return "".join(sorted(letters))
+    capitals = re.findall(r"\(?([A-Z])\)?", response.upper())
+    if not multi:
+        return capitals[0] if capitals and capitals[0] in choices else ""
+    return "".join(letter for letter in capitals if letter in choices)
+
+
 def benchmark_credit(protocol: Mapping[str, Any], doc: Mapping[str, Any], response: str) -> BenchmarkCredit:
     """One response scored by the task's benchmark protocol."""
     name = protocol.get("name")
-    if name != "pceb":
-        raise HarnessError(f"unknown benchmark protocol {name!r} (known: pceb)")
-    extracted = pceb_extract(response, protocol.get("extraction", "multiple"))
-    kind, rate = pceb_credit(extracted, str(doc.get("answer_as_written", doc.get("answer", ""))))
-    return BenchmarkCredit(extracted, kind, rate)
+    gold = str(doc.get("answer_as_written") or doc.get("answer") or "")
+    if name == "pceb":
+        extracted = pceb_extract(response, protocol.get("extraction", "multiple"))
+        kind, rate = pceb_credit(extracted, gold)
+        return BenchmarkCredit(extracted, kind, rate, extracted != UNANSWERED)
+    if name == "cpsyexam":
+        choices = str(doc.get("option_keys") or "".join(o["label"] for o in doc.get("options") or []))
+        predicted = cpsyexam_extract(response, choices, bool(doc.get("multi")))
+        if not predicted:
+            return BenchmarkCredit("", 2, 0.0, answered=False)
+        right = predicted == gold
+        return BenchmarkCredit(predicted, 0 if right else 2, float(right))
+    raise HarnessError(f"unknown benchmark protocol {name!r} (known: pceb, cpsyexam)")
 
 
-def summarize_protocol(credits: Sequence[BenchmarkCredit | None], name: str) -> dict[str, Any]:
+def summarize_protocol(
+    credits: Sequence[BenchmarkCredit | None],
+    name: str,
+    keys: Sequence[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
     """The task's `benchmark` block: accuracy and elastic accuracy over answered items (percent,
-    with exact fractions). An item without a response (failed, missing) counts as unanswered."""
+    with exact fractions). An item without a response (failed, missing) counts as unanswered.
+    With `keys` ((subject, question id) per item, CPsyExam), an id repeated within a subject counts
+    once (its last entry) and `by_subject` gives [right, answered] per subject."""
+    repeated = 0
+    if keys is not None:
+        last: dict[tuple[str, str], BenchmarkCredit | None] = {}
+        for key, credit in zip(keys, credits, strict=True):
+            repeated += key in last
+            last[key] = credit
+        credits = list(last.values())
     answered = [credit for credit in credits if credit is not None and credit.answered]
     block: dict[str, Any] = {
         "protocol": f"{name} v{PROTOCOL_VERSION}",
         "n_answered": len(answered),
         "n_unanswered": len(credits) - len(answered),
     }
+    if keys is not None:
+        by_subject: dict[str, list[int]] = {}
+        for (subject, _), credit in last.items():
+            if credit is not None and credit.answered:
+                counts = by_subject.setdefault(subject, [0, 0])
+                counts[0] += credit.type == 0
+                counts[1] += 1
+        block |= {"by_subject": by_subject, "n_repeated_ids": repeated}
     if not answered:
         return block | {"acc": None, "acc_elastic": None}
     acc = Fraction(sum(1 for credit in answered if credit.type == 0), len(answered))

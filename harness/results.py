@@ -209,7 +209,7 @@ def read_protocol_credits(path: Path, metric: str) -> list[float]:
     credits = []
     for sample in read_samples(path):
         reading = sample.benchmark
-        if not reading or reading.get("extracted") == "E":
+        if not reading or not reading.get("answered", reading.get("extracted") != "E"):
             continue
         credits.append(float(reading["type"] == 0) if metric == "acc" else float(reading["rate"]))
     return credits

@@ -52,6 +52,8 @@ class BenchmarkBlock(BaseModel):
     n_answered: int
     n_unanswered: int
     exact: dict[str, tuple[int, int]] = Field(default_factory=dict)
+    by_subject: dict[str, tuple[int, int]] | None = Field(None, description="[right, answered] per subject")
+    n_repeated_ids: int | None = None
 
 
 class ScoredTask(_TaskRecord):

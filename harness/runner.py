@@ -473,9 +473,13 @@ def _score_and_write(
             if summary.get("judge_failures", {}).get("error"):
                 summary["complete"] = False
         else:
-            summary = summarize_task(
-                plan.task.metrics, samples, len(plan.task.docs), plan.task.benchmark_protocol
+            protocol = plan.task.benchmark_protocol
+            keys = (
+                [(str(doc["subject"]), str(doc["doc_id"])) for doc in plan.docs]
+                if protocol and protocol.get("name") == "cpsyexam"
+                else None
             )
+            summary = summarize_task(plan.task.metrics, samples, len(plan.task.docs), protocol, keys)
         summary |= {
             "version": plan.task.version,
             "prompt_hash": _prompt_hash(plan, run_spec.generation),

@@ -39,6 +39,7 @@ def summarize_task(
     samples: Sequence[Sample],
     n_expected: int,
     protocol: Mapping[str, Any] | None = None,
+    keys: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Coverage and each declared metric of one task, in its reported unit (fractions in percent).
     A mean runs over every item with a gold answer (None when the split withholds them all), failed
@@ -66,12 +67,16 @@ def summarize_task(
     if exact:
         summary["exact"] = exact
     if protocol:
-        credits = [
-            BenchmarkCredit(**sample.benchmark) if sample.benchmark is not None else None
-            for sample in samples
-        ]
-        summary["benchmark"] = summarize_protocol(credits, str(protocol["name"]))
+        credits = [_credit(sample.benchmark) if sample.benchmark is not None else None for sample in samples]
+        summary["benchmark"] = summarize_protocol(credits, str(protocol["name"]), keys)
     return summary
+
+
+def _credit(reading: Mapping[str, Any]) -> BenchmarkCredit:
+    """A stored protocol reading (older ones lack `answered`: PCEB's 'E' meant unanswered)."""
+    extracted = str(reading["extracted"])
+    answered = bool(reading.get("answered", extracted != "E"))
+    return BenchmarkCredit(extracted, int(reading["type"]), float(reading["rate"]), answered)
 
 
 def _score(sample: Sample, metric: str) -> float:
@@ -175,4 +180,21 @@ def _benchmark_over(group: GroupSpec, blocks: list[dict[str, Any]]) -> dict[str,
         else:
             mean = sum((v for v, _ in known), Fraction(0)) / len(known)
         summary[metric.name] = None if mean is None else float(mean)
+    subjects = {name: counts for block in blocks for name, counts in (block.get("by_subject") or {}).items()}
+    if subjects:
+        summary["official"] = official_numbers(subjects)
     return summary
+
+
+def official_numbers(by_subject: Mapping[str, Sequence[int]]) -> dict[str, Any]:
+    """CPsyExam's evaluate_submission.py numbers: accuracy per subject (percent), their mean over
+    single-answer subjects (MCQA) and over multiple-answer subjects (MRQA; 0 when there are none),
+    and the mean of the two (Avg)."""
+    accuracy = {
+        name: 100 * right / answered for name, (right, answered) in sorted(by_subject.items()) if answered
+    }
+    single = [value for name, value in accuracy.items() if "单项选择题" in name]
+    multiple = [value for name, value in accuracy.items() if "单项选择题" not in name]
+    mcqa = sum(single) / len(single) if single else 0.0
+    mrqa = sum(multiple) / len(multiple) if multiple else 0.0
+    return {"MCQA": mcqa, "MRQA": mrqa, "Avg": (mcqa + mrqa) / 2, "by_subject": accuracy}

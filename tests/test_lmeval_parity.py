@@ -15,7 +15,9 @@ from harness.models import resolve_model
 from harness.runner import RunOptions, evaluate
 from harness.task_index import index_tasks
 
-TASKS = ["pceb_moral_smcq", "pceb_case_mmcq", "pceb_case_qa", "cpsyexam_5shot_case_multi"]
+# Five-shot tasks are left out: the harness sends their exemplars as chat turns (as CPsyExam does),
+# which a task file cannot express; stock lm-eval asks them without exemplars.
+TASKS = ["pceb_moral_smcq", "pceb_case_mmcq", "pceb_case_qa", "cpsyexam_case_multi"]
 REPO = Path(__file__).resolve().parents[1]
 
 

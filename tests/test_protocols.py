@@ -9,8 +9,9 @@ import pytest
 from conftest import REAL_DATA, read_jsonl
 
 from harness.catalog import load_tasks
-from harness.protocols import pceb_credit, pceb_extract
+from harness.protocols import BenchmarkCredit, cpsyexam_extract, pceb_credit, pceb_extract, summarize_protocol
 from harness.runner import RunOptions, score_predictions
+from harness.summary import official_numbers
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pceb"
 HAVE_REFERENCE = (REFERENCE / "mcq_scores_8ff40f3.jsonl").is_file() and (REAL_DATA / "PCEB").is_dir()
@@ -86,3 +87,53 @@ def test_the_benchmark_protocol_equals_the_pceb_codes_on_every_reference_respons
             100 * sum(r["bench_rate"] for r in answered) / len(answered)
         )
     assert json.dumps(results["groups"]["pceb_mcq"]["benchmark"])  # the paper's Avg, by the same protocol
+
+
+@pytest.mark.parametrize(
+    ("response", "multi", "read"),
+    [
+        ('{"ans": "b"}', False, "B"),  # the JSON answer its prompt asks for, upper-cased
+        ('{"ans": "CA"}', True, "AC"),  # multiple: option letters, sorted
+        ("答案：B", False, "B"),  # no JSON: the first capital letter
+        ("The answer is B", False, ""),  # ... which is T here: not an option, so unanswered
+        ("我选(B)和(C)，A不对", True, "BCA"),  # multiple: every option letter, in order
+        ("无法判断", False, ""),
+    ],
+)
+def test_cpsyexam_reads_answers_as_its_code_does(response: str, multi: bool, read: str) -> None:
+    assert cpsyexam_extract(response, "ABCDE", multi) == read
+
+
+def test_cpsyexam_official_numbers_count_a_repeated_id_once_and_average_subjects() -> None:
+    right, wrong = BenchmarkCredit("B", 0, 1.0), BenchmarkCredit("C", 2, 0.0)
+    keys = [
+        ("KG-x-单项选择题", "1"),
+        ("KG-x-单项选择题", "1"),
+        ("KG-x-单项选择题", "2"),
+        ("KG-y-多项选择题", "3"),
+    ]
+    block = summarize_protocol([wrong, right, right, wrong], "cpsyexam", keys)
+    assert block["n_repeated_ids"] == 1 and block["by_subject"] == {
+        "KG-x-单项选择题": [2, 2],
+        "KG-y-多项选择题": [0, 1],
+    }
+    assert official_numbers(block["by_subject"]) == {
+        "MCQA": 100.0,
+        "MRQA": 0.0,
+        "Avg": 50.0,
+        "by_subject": {"KG-x-单项选择题": 100.0, "KG-y-多项选择题": 0.0},
+    }
+
+
+def test_cpsyexam_prompts_are_its_evaluate_api_layout() -> None:
+    leaves, _ = load_tasks(["cpsyexam_case_single"], RunOptions().metadata())
+    doc = leaves[0].docs[0]
+    system, user = leaves[0].messages(doc)
+    assert system["role"] == "system" and "只需要给出答案，无需任何分析" in system["content"]
+    assert f'关于"{doc["subject_name"]}"考试的单选题题' in system["content"]  # sic: its format string
+    assert system["content"].endswith('答案格式为"{"ans":"您选择的答案"}".')
+    options = "".join(f"\n{o['label']}. {o['text']}" for o in doc["options"])
+    assert user == {
+        "role": "user",
+        "content": f"科目：{doc['subject_name']}\n题型：单选题\n问题：{doc['question']}{options}".strip(),
+    }

@@ -89,7 +89,11 @@ def test_five_shot_prompts_show_the_stored_exemplars(tmp_path: Path, models_file
     prompt = read_jsonl(tmp_path / "always-b" / "latest" / "samples" / "cpsyexam_5shot_case_multi.jsonl")[0][
         "prompt"
     ]
-    assert prompt.count("答案：") >= 6 and "训练题" in prompt and "验证题0" in prompt
+    # the exemplars as chat turns before the question, as CPsyExam's evaluate_api.py sends them
+    messages = json.loads(prompt)
+    assert [m["role"] for m in messages] == ["system"] + ["user", "assistant"] * 5 + ["user"]
+    assert all(m["content"].startswith("答案：") for m in messages[2:-1:2])
+    assert "训练题" in messages[1]["content"] and "验证题0" in messages[-1]["content"]
 
 
 def test_test_split_writes_a_submission_in_the_official_format(tmp_path: Path, models_file: Path) -> None:
@@ -101,10 +105,12 @@ def test_test_split_writes_a_submission_in_the_official_format(tmp_path: Path, m
         (tmp_path / "always-b" / "latest" / "cpsyexam_submission.json").read_text(encoding="utf-8")
     )
     entries = submission["zero_shot"]["CA-心理咨询-单项选择题"]
-    assert entries == [
-        {"question_id": "心理咨询-single-200", "prediction": "B"},
-        {"question_id": "心理咨询-single-201", "prediction": "B"},
+    # merge_answers.py's entries, the prediction read as CPsyExam's code reads "答案：B"
+    assert [(e["question_id"], e["prediction"], e["n_shot"]) for e in entries] == [
+        ("心理咨询-single-200", "B", 0),
+        ("心理咨询-single-201", "B", 0),
     ]
+    assert set(entries[0]) == {"question_id", "question", "options", "prediction", "n_shot"}
 
 
 def test_rerun_uses_the_cache_and_no_cache_regenerates(tmp_path: Path, models_file: Path) -> None:

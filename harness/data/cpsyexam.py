@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import string
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -94,7 +95,7 @@ def _parse_record(
 ) -> Doc | None:
     doc_id = str(record.get("id", "")) or f"{path.stem}#{index}"
     where = f"{path}, record {doc_id}"
-    question = require(record, "question", where).strip()
+    question = require(record, "question", where)  # as written: CPsyExam's prompt shows it so
     options = parse_options(record, where)
     withheld = False
     if "answer" in record:
@@ -124,7 +125,18 @@ def _parse_record(
         options=options,
         source=str(path),
         answer_withheld=withheld,
-        answer_as_written=str(record.get("answer", answer)).strip(),
+        answer_as_written=str(record["answer"]) if "answer" in record else answer,
+        options_text=cpsyexam_options_text(record["options"]),
+        option_keys="".join(letter for letter in string.ascii_uppercase if letter in record["options"]),
+    )
+
+
+def cpsyexam_options_text(options: dict[str, Any]) -> str:
+    """The options as CPsyExam's evaluate_api.py (2cb3af8) lists them after the question: a line
+    "X. text" for each letter A-Z the record has, in letter order, whose text is not empty (texts
+    as written)."""
+    return "".join(
+        f"\n{letter}. {options[letter]}" for letter in string.ascii_uppercase if options.get(letter)
     )
 
 
@@ -211,7 +223,14 @@ def attach_exemplars(
                     f"{source}: exemplar {exemplar_id} of {doc.subject!r} is not in the train split"
                 )
             found = by_id[exemplar_id]
-            shots.append(Exemplar(question=found.question, options=found.options, answer=found.answer))
+            shots.append(
+                Exemplar(
+                    question=found.question,
+                    options=found.options,
+                    answer=found.answer,
+                    options_text=found.options_text,
+                )
+            )
         attached.append(_with_exemplars(doc, tuple(shots)))
     return attached
 

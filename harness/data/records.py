@@ -24,6 +24,7 @@ class Exemplar:
     question: str
     options: tuple[Option, ...]
     answer: str
+    options_text: str = ""  # the options as the benchmark's own code renders them
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Doc:
     answer_withheld: bool = False  # the split does not publish its answers (CPsyExam test)
     answer_as_written: str = ""  # the answer string as the file writes it (benchmark protocols compare it)
     options_text: str = ""  # the options as the benchmark's own code renders them into its prompt
+    option_keys: str = ""  # the option letters the record has, empty texts included (A-Z order)
 
     def to_row(self) -> dict[str, Any]:
         """A plain dict row (what lm-eval and the prompt templates read)."""
