@@ -25,10 +25,14 @@ def adversarial_inputs(size: int) -> dict[str, str]:
         "letter lists": "A、",
         "markers with letters": "答案A ",
         "english markers": "answer: ",
+        "said right": "A正确，",
+        "letters and the word and": "A and ",
+        "bare answer words": "答：",
     }
     inputs = {name: unit * (size // len(unit)) for name, unit in units.items()}
     inputs["a marker and spaces"] = "答案" + " " * size
     inputs["reasoning then answer"] = "这是分析。" * (size // 5) + "故答案为C。"
+    inputs["a letter list said right"] = "A、" * (size // 2) + "正确"
     return inputs
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.answers import extract_choices
+from harness.answers import LABEL_LIKE, extract_choices
+from harness.metrics import standard_accuracy
 
 STATED = [
     ("C", False, "C"),
@@ -77,9 +81,12 @@ def test_extract_choices_returns_none_when_cut_off_inside_thinking() -> None:
     assert extract_choices("<think>选项A看起来正确，答案：A") is None
 
 
-def test_extract_choices_rejects_letters_that_are_not_options() -> None:
-    assert extract_choices("答案：E", "ABCD") is None
+def test_a_stated_letter_that_is_not_an_option_is_kept_so_the_answer_is_wrong() -> None:
+    assert extract_choices("答案：E", "ABCD") == "E"
     assert extract_choices("答案：E", "ABCDE") == "E"
+    # dropping D would turn this into a right answer on a question whose options are B and C
+    assert extract_choices("答案：B、C、D", "BC", multi=True) == "BCD"
+    assert standard_accuracy(extract_choices("答案：B、C、D", "BC", multi=True), "BC") == 0.0
 
 
 def test_extract_choices_returns_all_letters_for_a_single_answer_question_answered_with_several() -> None:
@@ -102,7 +109,7 @@ def test_extract_choices_never_raises_and_returns_sorted_option_letters(
 ) -> None:
     found = extract_choices(response, options, multi=multi)
     if found is not None:
-        assert found and set(found) <= set(options)
+        assert found and set(found) <= set(options) | set(LABEL_LIKE)
         assert list(found) == sorted(set(found))
 
 
@@ -110,7 +117,7 @@ def test_extract_choices_never_raises_and_returns_sorted_option_letters(
 @given(st.text(max_size=80))
 def test_extract_choices_survives_arbitrary_text(response: str) -> None:
     found = extract_choices(response)
-    assert found is None or set(found) <= set("ABCD")
+    assert found is None or set(found) <= set(LABEL_LIKE)
 
 
 # --- extraction is linear in the length of the response -------------------------------------------
@@ -127,6 +134,10 @@ ADVERSARIAL = {
     "answer tag pairs without letters": "<answer>x</answer>" * (1 << 16),
     "unclosed boxes": "\\boxed{" * (1 << 17),
     "a marker and a megabyte of space": "答案" + " " * (1 << 20),
+    "letter lists said right": "A、" * (1 << 19) + "正确",
+    "right, right, right": "正确" * (1 << 19),
+    "letters and the word and": "A and " * (1 << 17),
+    "bare answer words": "答：" * (1 << 19),
 }
 
 
@@ -161,3 +172,21 @@ def test_extraction_time_stays_bounded_on_generated_long_inputs(unit: str, other
     started = time.perf_counter()
     extract_choices(text, "ABCD", multi=True)
     assert time.perf_counter() - started < 1.0
+
+
+# --- a corpus of realistic answers ------------------------------------------------------------------
+CORPUS = Path(__file__).parent / "fixtures" / "extraction_corpus.jsonl"
+
+
+def test_the_corpus_of_realistic_answers_is_read_as_stated() -> None:
+    """316 answers written as chat, reasoning and English-speaking models answer (bare letters,
+    markers, selection verbs, answer phrases, (A)(C), JSON, boxed, <think> blocks, letters inside
+    words, explanations after the answer, refusals), each with the letters it states."""
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 300
+    wrong = [
+        (row["style"], row["response"][:60], row["expected"], found)
+        for row in rows
+        if (found := extract_choices(row["response"], row["options"], multi=row["multi"])) != row["expected"]
+    ]
+    assert wrong == []
