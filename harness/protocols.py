@@ -150,7 +150,11 @@ def summarize_protocol(
                 counts = by_subject.setdefault(subject, [0, 0])
                 counts[0] += credit.type == 0
                 counts[1] += 1
-        block |= {"by_subject": by_subject, "n_repeated_ids": repeated}
+        block |= {
+            "by_subject": by_subject,
+            "n_repeated_ids": repeated,
+            "official": official_numbers(by_subject),
+        }
     if not answered:
         return block | {"acc": None, "acc_elastic": None}
     acc = Fraction(sum(1 for credit in answered if credit.type == 0), len(answered))
@@ -165,3 +169,17 @@ def summarize_protocol(
             "acc_elastic": [elastic.numerator, elastic.denominator],
         },
     }
+
+
+def official_numbers(by_subject: Mapping[str, Sequence[int]]) -> dict[str, Any]:
+    """CPsyExam's evaluate_submission.py numbers: accuracy per subject (percent), their mean over
+    single-answer subjects (MCQA) and over multiple-answer subjects (MRQA; 0 when there are none),
+    and the mean of the two (Avg)."""
+    accuracy = {
+        name: 100 * right / answered for name, (right, answered) in sorted(by_subject.items()) if answered
+    }
+    single = [value for name, value in accuracy.items() if "单项选择题" in name]
+    multiple = [value for name, value in accuracy.items() if "单项选择题" not in name]
+    mcqa = sum(single) / len(single) if single else 0.0
+    mrqa = sum(multiple) / len(multiple) if multiple else 0.0
+    return {"MCQA": mcqa, "MRQA": mrqa, "Avg": (mcqa + mrqa) / 2, "by_subject": accuracy}

@@ -54,6 +54,7 @@ class BenchmarkBlock(BaseModel):
     exact: dict[str, tuple[int, int]] = Field(default_factory=dict)
     by_subject: dict[str, tuple[int, int]] | None = Field(None, description="[right, answered] per subject")
     n_repeated_ids: int | None = None
+    official: dict[str, Any] | None = Field(None, description="CPsyExam's evaluate_submission.py numbers")
 
 
 class ScoredTask(_TaskRecord):

@@ -496,7 +496,7 @@ def _score_and_write(
         write_samples(folder, name, samples)
     with locked(folder):
         for plan in planned:
-            if plan.task.submission and any(doc.get("answer_withheld") for doc in plan.docs):
+            if plan.task.submission and plan.task.split == "test":
                 write = submission_writer(plan.task.submission, plan.task.name)
                 write(folder, plan.task.name, plan.task.shots, plan.docs, scored_samples[plan.task.name])
     results = {

@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.catalog import GroupSpec
 from harness.metric_registry import MetricSpec
-from harness.protocols import BenchmarkCredit, summarize_protocol
+from harness.protocols import BenchmarkCredit, official_numbers, summarize_protocol
 from harness.sample import FAILED, MISSING, SCORED, Sample
 
 __all__ = ["FAILED", "MISSING", "SCORED"]
@@ -184,17 +184,3 @@ def _benchmark_over(group: GroupSpec, blocks: list[dict[str, Any]]) -> dict[str,
     if subjects:
         summary["official"] = official_numbers(subjects)
     return summary
-
-
-def official_numbers(by_subject: Mapping[str, Sequence[int]]) -> dict[str, Any]:
-    """CPsyExam's evaluate_submission.py numbers: accuracy per subject (percent), their mean over
-    single-answer subjects (MCQA) and over multiple-answer subjects (MRQA; 0 when there are none),
-    and the mean of the two (Avg)."""
-    accuracy = {
-        name: 100 * right / answered for name, (right, answered) in sorted(by_subject.items()) if answered
-    }
-    single = [value for name, value in accuracy.items() if "单项选择题" in name]
-    multiple = [value for name, value in accuracy.items() if "单项选择题" not in name]
-    mcqa = sum(single) / len(single) if single else 0.0
-    mrqa = sum(multiple) / len(multiple) if multiple else 0.0
-    return {"MCQA": mcqa, "MRQA": mrqa, "Avg": (mcqa + mrqa) / 2, "by_subject": accuracy}

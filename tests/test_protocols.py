@@ -9,9 +9,15 @@ import pytest
 from conftest import REAL_DATA, read_jsonl
 
 from harness.catalog import load_tasks
-from harness.protocols import BenchmarkCredit, cpsyexam_extract, pceb_credit, pceb_extract, summarize_protocol
+from harness.protocols import (
+    BenchmarkCredit,
+    cpsyexam_extract,
+    official_numbers,
+    pceb_credit,
+    pceb_extract,
+    summarize_protocol,
+)
 from harness.runner import RunOptions, score_predictions
-from harness.summary import official_numbers
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pceb"
 HAVE_REFERENCE = (REFERENCE / "mcq_scores_8ff40f3.jsonl").is_file() and (REAL_DATA / "PCEB").is_dir()
@@ -125,15 +131,78 @@ def test_cpsyexam_official_numbers_count_a_repeated_id_once_and_average_subjects
     }
 
 
-def test_cpsyexam_prompts_are_its_evaluate_api_layout() -> None:
-    leaves, _ = load_tasks(["cpsyexam_case_single"], RunOptions().metadata())
+@pytest.mark.parametrize(
+    "task",
+    ["cpsyexam_knowledge_single", "cpsyexam_knowledge_multi", "cpsyexam_case_single", "cpsyexam_case_multi"],
+)
+def test_cpsyexam_prompts_are_its_evaluate_api_layout(task: str) -> None:
+    leaves, _ = load_tasks([task], RunOptions().metadata())
+    kind = "多选题" if task.endswith("multi") else "单选题"
+    for doc in leaves[0].docs:
+        system, user = leaves[0].messages(doc)
+        assert system["role"] == "system" and "只需要给出答案，无需任何分析" in system["content"]
+        assert f'关于"{doc["subject_name"]}"考试的{kind}题' in system["content"]  # sic: its format string
+        assert system["content"].endswith('答案格式为"{"ans":"您选择的答案"}".')
+        options = "".join(f"\n{o['label']}. {o['text']}" for o in doc["options"])
+        expected = f"科目：{doc['subject_name']}\n题型：{kind}\n问题：{doc['question']}{options}".strip()
+        assert user == {"role": "user", "content": expected}
+
+
+def test_cpsyexam_five_shot_sends_the_exemplars_as_chat_turns() -> None:
+    leaves, _ = load_tasks(["cpsyexam_5shot_case_multi"], RunOptions().metadata())
     doc = leaves[0].docs[0]
-    system, user = leaves[0].messages(doc)
-    assert system["role"] == "system" and "只需要给出答案，无需任何分析" in system["content"]
-    assert f'关于"{doc["subject_name"]}"考试的单选题题' in system["content"]  # sic: its format string
-    assert system["content"].endswith('答案格式为"{"ans":"您选择的答案"}".')
-    options = "".join(f"\n{o['label']}. {o['text']}" for o in doc["options"])
-    assert user == {
-        "role": "user",
-        "content": f"科目：{doc['subject_name']}\n题型：单选题\n问题：{doc['question']}{options}".strip(),
-    }
+    messages = leaves[0].messages(doc)
+    assert [m["role"] for m in messages] == ["system"] + ["user", "assistant"] * 5 + ["user"]
+    for exemplar, (user, assistant) in zip(
+        doc["exemplars"], zip(messages[1:-1:2], messages[2:-1:2], strict=True), strict=True
+    ):
+        assert user["content"].startswith(
+            f"科目：{doc['subject_name']}\n题型：多选题\n问题：{exemplar['question']}"
+        )
+        assert (
+            user["content"].endswith(f"\n答案：{exemplar['answer']}")
+            and assistant["content"] == f"答案：{exemplar['answer']}"
+        )
+
+
+def test_the_submission_scores_as_cpsyexams_evaluate_submission_does(tmp_path: Path) -> None:
+    """With an answer key, the submission file (merge_answers.py's format) scored the way
+    evaluate_submission.py scores it gives the numbers the harness reports."""
+    from conftest import FIXTURE_DATA
+
+    from harness.models import ModelSpec
+    from harness.runner import evaluate
+
+    key: dict[str, list[dict[str, str]]] = {}
+    for path in sorted((FIXTURE_DATA / "CPsyExam" / "cpsyexam" / "test").glob("*.json")):
+        answer = "B" if "单项选择题" in path.stem else "AB"
+        key[path.stem] = [
+            {"question_id": r["id"], "answer": answer} for r in json.loads(path.read_text("utf-8"))
+        ]
+    (tmp_path / "key.json").write_text(json.dumps(key, ensure_ascii=False), encoding="utf-8")
+    model = ModelSpec(name="b", backend="mock", category="candidate", mock_response="答案：B")
+    options = RunOptions(output_dir=tmp_path / "out", split="test", answer_key=str(tmp_path / "key.json"))
+    results = evaluate(model, ["cpsyexam"], options)
+    submission = json.loads(
+        (tmp_path / "out" / "b" / "latest" / "cpsyexam_submission.json").read_text("utf-8")
+    )
+    entry = next(iter(next(iter(submission["zero_shot"].values()))))
+    assert set(entry) == {"question_id", "question", "options", "prediction", "n_shot"}
+    # evaluate_submission.py: per subject, predictions matched to answers by id, exact string match
+    accuracy = {}
+    for subject, answers in key.items():
+        predicted = {str(e["question_id"]): e["prediction"] for e in submission["zero_shot"].get(subject, [])}
+        golds = {str(a["question_id"]): a["answer"] for a in answers}
+        shared = [qid for qid in golds if qid in predicted]
+        if shared:
+            accuracy[subject] = 100 * sum(predicted[q] == golds[q] for q in shared) / len(shared)
+    single = [v for s, v in accuracy.items() if "单项选择题" in s]
+    multi = [v for s, v in accuracy.items() if "单项选择题" not in s]
+    mcqa, mrqa = sum(single) / len(single), sum(multi) / len(multi)
+    official = results["groups"]["cpsyexam"]["benchmark"]["official"]
+    assert (
+        (official["MCQA"], official["MRQA"], official["Avg"])
+        == (mcqa, mrqa, (mcqa + mrqa) / 2)
+        == (100, 0, 50)
+    )
+    assert official["by_subject"] == accuracy
