@@ -26,7 +26,7 @@ def describe_validation_error(error: ValidationError) -> str:
     """A pydantic error as one line: where (dotted setting path) and what is wrong with it."""
     problem = error.errors()[0]
     where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-    if problem["type"] == "extra_forbidden":
+    if problem["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
         return f"unknown setting {where!r}"
     if problem["type"] == "missing":
         return f"missing setting {where!r}"

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict, TypeAdapter
 
 from harness.errors import HarnessError
 
@@ -23,6 +23,8 @@ Scale = Literal["fraction", "percent", "points", "count"]
 class MetricSpec:
     """What a metric is. `scale` is that of the per-item values: fractions (0-1) are reported in
     percent; percent, points and counts as they are."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # as a task file's metadata.metrics entry
 
     name: str
     header: str
@@ -54,22 +56,10 @@ BUILTIN_METRICS = (
 )
 
 
-class MetricDeclaration(BaseModel):
-    """A metric as a task file declares it under `metadata.metrics` (unknown keys are errors)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    header: str
-    scale: Scale
-    over_items: Literal["mean", "sum"] = "mean"
-    over_subtasks: Literal["macro", "micro"] = "macro"
-    higher_is_better: bool = True
-    interval: Literal["bootstrap", "none"] = "bootstrap"
-    exact: bool = False
-
-    def spec(self) -> MetricSpec:
-        return MetricSpec(**self.model_dump())
+def declared_metric(raw: object) -> MetricSpec:
+    """A metric as a task file declares it under `metadata.metrics`, validated against MetricSpec's
+    fields (unknown keys are errors; pydantic's ValidationError says which)."""
+    return TypeAdapter(MetricSpec).validate_python(raw)
 
 
 @dataclass(frozen=True)

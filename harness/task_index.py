@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from harness.errors import HarnessError, describe_validation_error
-from harness.metric_registry import MetricDeclaration, MetricRegistry, MetricSpec
+from harness.metric_registry import MetricRegistry, MetricSpec, declared_metric
 from harness.resources import builtin_tasks_dir
 
 
@@ -167,7 +167,7 @@ def _declared_metrics(path: Path, config: Mapping[str, Any]) -> list[MetricSpec]
     specs = []
     for index, item in enumerate(raw):
         try:
-            specs.append(MetricDeclaration.model_validate(item).spec())
+            specs.append(declared_metric(item))
         except ValidationError as error:
             raise HarnessError(
                 f"{path}: metadata.metrics[{index}]: {describe_validation_error(error)}"
