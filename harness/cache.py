@@ -28,17 +28,30 @@ class ResponseCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
-            self.connection.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL: a commit survives the process being killed (only an OS crash can lose the last ones)
-            self.connection.execute("PRAGMA synchronous=NORMAL")
-            self.connection.execute(
-                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL)"
-            )
+            self._prepare()
         except sqlite3.DatabaseError as error:
             raise HarnessError(
                 f"{path}: not a usable response cache ({error}); move it away and re-run "
                 "(its responses are then generated again)"
             ) from None
+
+    def _prepare(self) -> None:
+        """WAL mode and the table. Switching a new file to WAL while another process does the same
+        can fail with "database is locked" without waiting for the busy timeout: retried."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.connection.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: a commit survives the process being killed (only an OS crash can lose the last ones)
+                self.connection.execute("PRAGMA synchronous=NORMAL")
+                self.connection.execute(
+                    "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL)"
+                )
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
         """The cached responses among `keys`."""

@@ -523,3 +523,27 @@ def test_results_record_the_sha256_of_each_data_file_a_task_read(tmp_path: Path)
     # the same files in another folder: the same record, the same docs hash
     assert there["tasks"]["pceb_moral_smcq"]["data_files"] == {read: digest}
     assert here["tasks"]["pceb_moral_smcq"]["docs_hash"] == there["tasks"]["pceb_moral_smcq"]["docs_hash"]
+
+
+def _open_cache_at(path: str, start: float) -> str:
+    from harness.cache import ResponseCache
+
+    while time.time() < start:  # every process opens at the same moment
+        pass
+    try:
+        ResponseCache(Path(path)).close()
+    except Exception as error:  # noqa: BLE001 - reported to the test
+        return str(error)
+    return ""
+
+
+def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path: Path) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        for attempt in range(15):
+            start = time.time() + 0.3
+            path = str(tmp_path / f"m{attempt}" / "cache.sqlite")
+            Path(path).parent.mkdir()
+            errors = pool.starmap(_open_cache_at, [(path, start)] * 6)
+            assert errors == [""] * 6, errors
