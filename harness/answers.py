@@ -32,7 +32,7 @@ _LEAD = (
 )
 # What may separate the letters of a list.
 # Not a line break: a letter on the next line starts another statement ("A. 错误").
-_SEP = r"(?:[ \t]|、|,|，|和|与|及|/|\+|&|\"|'|“|”|‘|’|\(|\)|(?i:and)){0,10}+"
+_SEP = r"(?:[ \t]|、|,|，|和|与|及|/|\+|&|\"|'|“|”|‘|’|\(|\)|\*|(?i:and)){0,10}+"
 # A run of letters ends at the end of the text, punctuation, white space, or one of a few CJK
 # characters that follow a stated answer (C项, A选项, B正确); any other letter, digit, hyphen or CJK
 # character means the letters were part of a word.
@@ -50,7 +50,7 @@ _STRONG_MARKERS = (
     r"|(?i:final answer|the answer is|answers?)"
 )
 _WEAK_MARKERS = (
-    r"故选|应选|因此选|所以选|我选|我会选|选择|本题选|应该选|应当选|则选|即选"
+    r"故选|应选|因此选|所以选|我选|我会选|(?<!可以)(?<!可)选择|本题选|应该选|应当选|则选|即选"
     r"|综上[,，:\s]{0,3}选|综上所述[,，:\s]{0,3}选"
 )
 # After a run of letters: commentary on the letters after its last comma ("答案是A，B与D是干扰项"),
@@ -59,6 +59,7 @@ _REJECTED_TAIL = re.compile(
     r"\s*(?:选项|项)?\s*(?:是|为|都|均|也|的说法|说法){0,2}\s*(?:干扰|错|不|混淆|排除|无关|过于)"
 )
 _CLAUSE_BREAK = re.compile(r"[,，;；]")
+_LINE_LABEL = re.compile(r"^[ \t*#>\-]{0,8}([A-Z])[ \t*]{0,4}(?:[.．:：、)]|$)", re.MULTILINE)
 _AND = re.compile(r"(?i)and")
 # "正确"/"对的" after letters states them right; the letters are looked for in the stretch before
 # the last few such words only, which bounds the work on any input.
@@ -235,6 +236,13 @@ def _from_whole_reply(text: str, letters: str) -> str | None:
     """A reply that is, or starts with, a list of upper-case letters: "C", "A、C", "B. 间脑".
     A reply that lists the options ("选项：A、B、C、D") restates the question and states no answer."""
     reply = text.strip().lstrip("*#>").strip()
-    if _OPTIONS_LISTING.match(reply):
+    if _OPTIONS_LISTING.match(reply.replace("*", "")) or _lists_every_option(text, letters):
         return None
     return _letter_run(reply, letters, False)
+
+
+def _lists_every_option(text: str, letters: str) -> bool:
+    """Whether the reply restates the options, each label opening a line ("A.大脑和小脑", "**B**"):
+    an echo of the question, not an answer."""
+    labels = {match.group(1) for match in _LINE_LABEL.finditer(text)}
+    return len(letters) >= 3 and set(letters) <= labels

@@ -179,9 +179,10 @@ CORPUS = Path(__file__).parent / "fixtures" / "extraction_corpus.jsonl"
 
 
 def test_the_corpus_of_realistic_answers_is_read_as_stated() -> None:
-    """316 answers written as chat, reasoning and English-speaking models answer (bare letters,
+    """326 answers written as chat, reasoning and English-speaking models answer (bare letters,
     markers, selection verbs, answer phrases, (A)(C), JSON, boxed, <think> blocks, letters inside
-    words, explanations after the answer, refusals), each with the letters it states."""
+    words, explanations after the answer, refusals, echoes of the options), each with the letters
+    it states."""
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
     assert len(rows) >= 300
     wrong = [
