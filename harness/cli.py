@@ -24,7 +24,8 @@ DataDirOption = Annotated[
 OutputOption = Annotated[Path, typer.Option("--output-dir", help="Where run folders are written")]
 LimitOption = Annotated[int | None, typer.Option("--limit", help="Only the first N docs of each task")]
 SplitOption = Annotated[
-    str | None, typer.Option("--split", help="CPsyExam split: dev (default, scored) or test")
+    str | None,
+    typer.Option("--split", help="CPsyExam split: dev (default, scored), test (answers withheld) or train"),
 ]
 JudgesOption = Annotated[
     str | None,
@@ -87,6 +88,18 @@ def eval_command(
     with _ProgressBar() as progress:
         results = evaluate(spec, _split_names(tasks), options, progress)
     _print_table(results, spec.name, options.include_paths)
+    if spec.category == "embedded":
+        _console().print(EMBEDDED_NOTE.format(output_dir=output_dir))
+
+
+EMBEDDED_NOTE = (
+    "The embedded model is SmolLM2-135M, a small English-first model: on Chinese exam questions it "
+    "scores near chance or below and most of its answers state no option (unparsed). That is the "
+    "expected result of this first run; the harness works the same for any model.\n"
+    "Next: `harness leaderboard --benchmark pceb --results-dir {output_dir}` sets this run beside "
+    "the paper's rows; evaluate a real model with `--model PATH` (a local folder) or a models.yaml "
+    "entry with `backend: openai` (any OpenAI-compatible endpoint)."
+)
 
 
 @app.command("score")
@@ -245,15 +258,31 @@ def docs_command(
 
     options = RunOptions(data_dir=data_dir, split=split, include_paths=tuple(include_path or ()))
     leaves, _ = load_tasks(_split_names(tasks), options.metadata(), options.include_paths)
-    for leaf in leaves:
-        for doc in leaf.docs[:limit] if limit else leaf.docs:
-            row = {
-                "task": leaf.name,
-                "doc_id": doc["doc_id"],
-                "messages": leaf.messages(doc),
-                "gold": doc.get("answer") or doc.get("reference") or None,
-            }
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    rows = (
+        {
+            "task": leaf.name,
+            "doc_id": doc["doc_id"],
+            "messages": leaf.messages(doc),
+            "gold": doc.get("answer") or doc.get("reference") or None,
+        }
+        for leaf in leaves
+        for doc in (leaf.docs[:limit] if limit else leaf.docs)
+    )
+    _write_lines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
+def _write_lines(lines: Any) -> None:
+    """Stream lines to stdout; a reader that stops early (`harness docs ... | head`) ends the
+    command quietly with status 0, as for any Unix filter."""
+    import os
+
+    try:
+        for line in lines:
+            sys.stdout.write(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
 
 
 @app.command("schema")

@@ -29,6 +29,7 @@ from harness.judge.stage import (
     failed_calls,
     judge_names,
     judge_tasks,
+    judges_besides,
     load_judges,
 )
 from harness.judge.summary import summarize_judged
@@ -134,8 +135,11 @@ def evaluate(
     check_writable(folder)
     from harness.backends import make_backend
 
+    # Every other judge is checked (settings, API key) before the evaluated model loads; a model
+    # judging itself is loaded once.
+    early = _judges_for(leaves, options, besides=spec)
     backend = make_backend(spec)
-    judges = _judges_for(leaves, options, (spec, backend))  # a model judging itself is loaded once
+    judges = _judges_for(leaves, options, (spec, backend), early)
     planned = [_plan(task, options.limit, backend.render, spec, settings) for task in leaves]
     _open_run(folder, run_spec)
     cache = ResponseCache(model_dir(options.output_dir, spec.name) / "cache.sqlite")
@@ -375,12 +379,19 @@ def _interrupted(cache: ResponseCache, requests: list[GenerationRequest], folder
 
 
 def _judges_for(
-    leaves: list[LeafTask], options: RunOptions, loaded: tuple[ModelSpec, Backend] | None = None
+    leaves: list[LeafTask],
+    options: RunOptions,
+    loaded: tuple[ModelSpec, Backend] | None = None,
+    ready: list[Judge] | None = None,
+    besides: ModelSpec | None = None,
 ) -> list[Judge]:
     if not any(leaf.rubric for leaf in leaves):
         return []
     names = judge_names([leaf.rubric for leaf in leaves if leaf.rubric], options.judges)
-    return load_judges(names, list(options.models_files) if options.models_files else None, loaded)
+    files = list(options.models_files) if options.models_files else None
+    if besides is not None:
+        return judges_besides(names, files, besides)
+    return load_judges(names, files, loaded, ready or [])
 
 
 def _judge(

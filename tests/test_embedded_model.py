@@ -38,6 +38,8 @@ def test_smollm2_runs_end_to_end_through_the_cli(tmp_path: Path) -> None:
     assert all(isinstance(s["response"], str) and s["response"].strip() for s in samples)
     assert "<|im_start|>assistant" in samples[0]["prompt"]  # SmolLM2's own chat template
     assert "pceb_case_qa" in done.stdout  # the final table
+    # and a word on what the first run shows, with where to go next
+    assert "English-first model" in done.stdout and "harness leaderboard --benchmark pceb" in done.stdout
 
 
 def test_training_turns_the_gguf_into_a_plain_checkpoint_with_the_same_logits(

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import read_jsonl, run_harness
+from conftest import harness_in_process, read_jsonl, run_harness
 from fake_openai import FakeOpenAI
 
 from harness.catalog import load_tasks
@@ -475,3 +475,23 @@ def write_models(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "self.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_missing_judge_key_stops_the_run_before_the_evaluated_model_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_SUCH_JUDGE_KEY", raising=False)
+    models = tmp_path / "models.yaml"
+    models.write_text(
+        "models:\n"
+        "  heavy:\n    backend: hf\n    weights: /nowhere/a-model-that-would-take-minutes\n    category: candidate\n"
+        "  judge:\n    backend: openai\n    api_model: j\n    base_url: http://127.0.0.1:9/v1\n"
+        "    api_key_env: NO_SUCH_JUDGE_KEY\n    category: closed-source\n",
+        encoding="utf-8",
+    )
+    done = harness_in_process(
+        "eval", "--model", "heavy", "--tasks", "psydt", "--judges", "judge", "--models-file", str(models),
+        "--output-dir", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert done.returncode == 2 and "NO_SUCH_JUDGE_KEY" in done.stderr, done.stderr
+    assert "/nowhere" not in done.stderr  # the evaluated model was never loaded

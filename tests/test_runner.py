@@ -252,3 +252,28 @@ def test_answer_key_scores_the_test_split(tmp_path: Path, models_file: Path) -> 
     )
     assert results["tasks"]["cpsyexam_case_single"]["acc"] == 50.0
     assert results["tasks"]["cpsyexam_case_single"]["split"] == "test"
+
+
+def test_a_reader_that_stops_early_ends_harness_docs_quietly() -> None:
+    import fcntl
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: a small pipe, so the writer meets the closed end
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "docs", "--tasks", "pceb"], stdout=write_end, stderr=subprocess.PIPE
+    )
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        assert reader.readline().startswith(b"{")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0 and b"Traceback" not in stderr and b"Broken pipe" not in stderr
+
+
+def test_a_response_cut_inside_a_character_loses_the_broken_character() -> None:
+    from harness.backends.lmeval_lm import without_cut_character
+
+    assert without_cut_character("答案是心理\ufffd\ufffd") == "答案是心理"
+    assert without_cut_character("答案：B") == "答案：B"

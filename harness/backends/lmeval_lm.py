@@ -68,7 +68,10 @@ class LmEvalBackend:
     def generate(
         self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure
     ) -> None:
-        self.hook.on_response = on_response
+        def whole(request: GenerationRequest, text: str) -> None:
+            on_response(request, without_cut_character(text))
+
+        self.hook.on_response = whole
         for start in range(0, len(requests), CHUNK_REQUESTS):
             chunk = requests[start : start + CHUNK_REQUESTS]
             lm_requests = []
@@ -82,7 +85,7 @@ class LmEvalBackend:
             for request, output in zip(chunk, outputs, strict=True):
                 if request.prompt in self.hook.waiting:
                     for waiting in self.hook.waiting.pop(request.prompt):
-                        on_response(waiting, output)
+                        whole(waiting, output)
 
     def describe(self) -> dict[str, object]:
         model = getattr(self.lm, "model", None)
@@ -92,6 +95,12 @@ class LmEvalBackend:
             facts["dtype"] = str(getattr(model, "dtype", ""))
             facts["device"] = str(getattr(model, "device", ""))
         return facts
+
+
+def without_cut_character(text: str) -> str:
+    """A response without the replacement characters (U+FFFD) that stopping at the token limit in
+    the middle of a multi-byte character leaves at its end."""
+    return text.rstrip("\ufffd")
 
 
 def lm_eval_gen_kwargs(request: GenerationRequest) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,17 +32,33 @@ def judge_names(rubrics: list[Rubric], requested: tuple[str, ...]) -> tuple[str,
 
 
 def load_judges(
-    names: tuple[str, ...], models_files: list[Path] | None, loaded: tuple[ModelSpec, Backend] | None
+    names: tuple[str, ...],
+    models_files: list[Path] | None,
+    loaded: tuple[ModelSpec, Backend] | None,
+    ready: Sequence[Judge] = (),
 ) -> list[Judge]:
     """Each judge's models.yaml entry and backend (an API judge checks its key here, before any
-    generation starts); a model already `loaded` (the evaluated one) is not loaded again."""
+    generation starts); a model already `loaded` (the evaluated one) or `ready` (built before) is
+    not loaded again."""
     from harness.backends import make_backend
 
+    built = {judge.spec.name: judge for judge in ready}
     judges = []
     for name in names:
         spec = resolve_model(name, models_files)
-        judges.append(Judge(spec, loaded[1] if loaded and loaded[0] == spec else make_backend(spec)))
+        if spec.name in built and built[spec.name].spec == spec:
+            judges.append(built[spec.name])
+        else:
+            judges.append(Judge(spec, loaded[1] if loaded and loaded[0] == spec else make_backend(spec)))
     return judges
+
+
+def judges_besides(
+    names: tuple[str, ...], models_files: list[Path] | None, evaluated: ModelSpec
+) -> list[Judge]:
+    """The judges other than the evaluated model, built (API keys checked) before it loads."""
+    others = tuple(name for name in names if resolve_model(name, models_files) != evaluated)
+    return load_judges(others, models_files, None)
 
 
 def judge_tasks(
