@@ -22,7 +22,7 @@ def raw_generation(prompts: list[str], max_new_tokens: int, batch_size: int = 8)
     """Plain transformers: load the GGUF, left-pad, batched greedy generate, decode."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from harness.backends.lmeval_lm import embedded_smollm2
+    from harness.backends.embedded import embedded_smollm2
 
     folder, gguf = embedded_smollm2()
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)

@@ -51,8 +51,7 @@ def test_training_turns_the_gguf_into_a_plain_checkpoint_with_the_same_logits(
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from harness.backends.lmeval_lm import embedded_smollm2
-    from train.model_io import embedded_checkpoint
+    from harness.backends.embedded import embedded_checkpoint, embedded_smollm2
 
     monkeypatch.setenv("PSYCHE_CACHE_DIR", str(tmp_path))
     folder = embedded_checkpoint()

