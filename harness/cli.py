@@ -386,11 +386,35 @@ def _split_names(tasks: str) -> list[str]:
 
 
 class _ProgressBar:
-    """A rich progress bar over the responses still to generate."""
+    """Progress over the responses still to generate: a rich bar with an ETA on a terminal; when the
+    output is not a terminal (a log file, CI), a plain line every `interval_s` seconds and at the end."""
+
+    def __init__(self, interval_s: float = 5.0) -> None:
+        self.interval_s = interval_s
+        self.bar: Any = None
 
     def __enter__(self) -> Any:
+        import time
+
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+        if not sys.stderr.isatty():
+
+            def lines(total: int, what: str) -> Any:
+                state = {"done": 0, "started": time.monotonic(), "said": time.monotonic()}
+
+                def advance() -> None:
+                    state["done"] += 1
+                    now = time.monotonic()
+                    if state["done"] == total or now - state["said"] >= self.interval_s:
+                        state["said"] = now
+                        elapsed = int(now - state["started"])
+                        sys.stderr.write(f"{what}: {int(state['done'])}/{total} ({elapsed} s)\n")
+                        sys.stderr.flush()
+
+                return advance
+
+            return lines
         self.bar = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
         )
@@ -403,7 +427,8 @@ class _ProgressBar:
         return factory
 
     def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _print_table(results: dict[str, Any], name: str, include_paths: tuple[Path, ...] = ()) -> None:
@@ -519,11 +544,15 @@ _add_plugins()
 def main() -> None:
     """Entry point: user mistakes print one line and exit 2, without a traceback."""
     import logging
+    import os
     import signal
 
     from harness.errors import RunInterrupted
 
     logging.basicConfig(format="warning: %(message)s", level=logging.WARNING)
+    # Weight loading and downloads draw their own bars; the harness shows one progress display.
+    # (Set before transformers is imported; a user's own setting wins.)
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()

@@ -277,3 +277,25 @@ def test_a_response_cut_inside_a_character_loses_the_broken_character() -> None:
 
     assert without_cut_character("答案是心理\ufffd\ufffd") == "答案是心理"
     assert without_cut_character("答案：B") == "答案：B"
+
+
+def test_progress_off_a_terminal_is_a_line_every_few_seconds_and_at_the_end(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from harness.cli import _ProgressBar
+
+    with _ProgressBar(interval_s=0.0) as progress:
+        advance = progress(3, "generating")
+        for _ in range(3):
+            advance()
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "generating: 1/3",
+        "generating: 2/3",
+        "generating: 3/3",
+    ]
+    with _ProgressBar(interval_s=3600) as progress:
+        advance = progress(3, "judging")
+        for _ in range(3):
+            advance()
+    assert [line.split(" (")[0] for line in capsys.readouterr().err.splitlines()] == ["judging: 3/3"]
