@@ -98,6 +98,3 @@ class MetricRegistry:
         """The known metrics among `names`, in declaration order (for table columns)."""
         wanted = set(names)
         return [spec for name, spec in self.metrics.items() if name in wanted]
-
-
-BUILTIN_REGISTRY = MetricRegistry.with_declared(())

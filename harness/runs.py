@@ -8,7 +8,6 @@ from typing import Any
 
 from harness.results import find_runs, read_results
 from harness.scoring import SCORING_VERSIONS
-from harness.summary import with_coverage
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,8 @@ def list_runs(results_dir: Path) -> list[RunSummary]:
     for folder in find_runs(results_dir):
         results = read_results(folder / "results.json")
         tasks: dict[str, dict[str, Any]] = results.get("tasks", {})
-        incomplete = [name for name, task in tasks.items() if not with_coverage(task)["complete"]]
+        # read_results gives every task its coverage (older files are upgraded on reading)
+        incomplete = [name for name, task in tasks.items() if not task["complete"]]
         stale = sorted({version for task in tasks.values() if (version := stale_scoring(task))})
         spec = results.get("spec") or {}
         splits = sorted({str(task.get("split", "")) for task in tasks.values()})

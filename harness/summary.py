@@ -102,15 +102,6 @@ def task_value(task: dict[str, Any], metric: str, factor: int = 100) -> Fraction
     return Fraction(value).limit_denominator(10**8)
 
 
-def with_coverage(task: dict[str, Any]) -> dict[str, Any]:
-    """A task entry with `complete` (first-layout results lack it: complete when nothing failed and
-    no limit applied)."""
-    if "complete" in task:
-        return task
-    complete = not task.get("n_failed") and not task.get("limit")
-    return task | {"complete": complete, "n_scored": task.get("n", 0) - task.get("n_failed", 0)}
-
-
 def incomplete_reason(name: str, task: dict[str, Any] | None) -> str | None:
     """Why a task cannot stand in an aggregate (None when it is complete)."""
     if task is None:

@@ -16,7 +16,7 @@ from harness.leaderboard.layout import Benchmark
 from harness.results import find_runs, read_protocol_credits, read_results, read_sample_scores
 from harness.runs import stale_scoring
 from harness.stats import bootstrap_interval
-from harness.summary import incomplete_reason, task_value, with_coverage
+from harness.summary import incomplete_reason, task_value
 
 CATEGORY_ORDER = ("general", "reasoning", "closed-source", "psychological", "embedded", "candidate")
 PRINTED_HALF_WIDTH = Fraction(1, 200)  # a value printed with two decimals stands for +-0.005
@@ -150,7 +150,7 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: 
         )
     if missing:
         notes.append("missing: " + ", ".join(missing))
-    partial = [reason for name in present if (reason := incomplete_reason(name, with_coverage(tasks[name])))]
+    partial = [reason for name in present if (reason := incomplete_reason(name, tasks[name]))]
     stale = sorted({version for name in present if (version := stale_scoring(tasks[name]))})
     if partial:
         notes.append("partial, not ranked: " + "; ".join(partial))
