@@ -60,6 +60,17 @@ class BenchmarkCredit:
     def to_json(self) -> dict[str, Any]:
         return {"extracted": self.extracted, "type": self.type, "rate": self.rate, "answered": self.answered}
 
+    @classmethod
+    def from_json(cls, reading: Mapping[str, Any]) -> BenchmarkCredit:
+        """A stored reading (older ones lack `answered`: PCEB's 'E' meant unanswered)."""
+        extracted = str(reading["extracted"])
+        answered = bool(reading.get("answered", extracted != UNANSWERED))
+        return cls(extracted, int(reading["type"]), float(reading["rate"]), answered)
+
+    def credit(self, metric: str) -> float:
+        """Its credit for a metric: standard (acc) is 1 or 0, elastic its rate."""
+        return float(self.type == 0) if metric == "acc" else self.rate
+
 
 def pceb_extract(response: str, extraction: Literal["single", "multiple", "case"]) -> str:
     """The letters PCEB's code reads from a response ('E' when it has no letter A-D)."""
@@ -119,6 +130,15 @@ def benchmark_credit(protocol: Mapping[str, Any], doc: Mapping[str, Any], respon
         right = predicted == gold
         return BenchmarkCredit(predicted, 0 if right else 2, float(right))
     raise HarnessError(f"unknown benchmark protocol {name!r} (known: pceb, cpsyexam)")
+
+
+def subject_keys(
+    protocol: Mapping[str, Any], docs: Sequence[Mapping[str, Any]]
+) -> list[tuple[str, str]] | None:
+    """(subject, question id) per doc where the protocol counts per subject (CPsyExam), else None."""
+    if protocol.get("name") != "cpsyexam":
+        return None
+    return [(str(doc["subject"]), str(doc["doc_id"])) for doc in docs]
 
 
 def summarize_protocol(

@@ -19,6 +19,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
+from harness.protocols import BenchmarkCredit
 from harness.results_schema import validate_results
 from harness.sample import Sample
 
@@ -206,13 +207,10 @@ def read_sample_scores(path: Path, metric: str) -> dict[str, float]:
 def read_protocol_credits(path: Path, metric: str) -> list[float]:
     """Per answered sample of a samples/<task>.jsonl, the benchmark protocol's credit: 1/0 for
     acc (its standard credit), the elastic credit for acc_elastic."""
-    credits = []
-    for sample in read_samples(path):
-        reading = sample.benchmark
-        if not reading or not reading.get("answered", reading.get("extracted") != "E"):
-            continue
-        credits.append(float(reading["type"] == 0) if metric == "acc" else float(reading["rate"]))
-    return credits
+    readings = [
+        BenchmarkCredit.from_json(sample.benchmark) for sample in read_samples(path) if sample.benchmark
+    ]
+    return [reading.credit(metric) for reading in readings if reading.answered]
 
 
 def read_predictions(path: Path) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ from harness.judge.stage import (
 )
 from harness.judge.summary import summarize_judged
 from harness.models import ModelSpec
-from harness.protocols import benchmark_credit
+from harness.protocols import benchmark_credit, subject_keys
 from harness.provenance import collect, command_line
 from harness.resources import checkout_root
 from harness.results import (
@@ -485,11 +485,7 @@ def _score_and_write(
                 summary["complete"] = False
         else:
             protocol = plan.task.benchmark_protocol
-            keys = (
-                [(str(doc["subject"]), str(doc["doc_id"])) for doc in plan.docs]
-                if protocol and protocol.get("name") == "cpsyexam"
-                else None
-            )
+            keys = subject_keys(protocol, plan.docs) if protocol else None
             summary = summarize_task(plan.task.metrics, samples, len(plan.task.docs), protocol, keys)
         summary |= {
             "version": plan.task.version,

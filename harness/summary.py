@@ -67,16 +67,12 @@ def summarize_task(
     if exact:
         summary["exact"] = exact
     if protocol:
-        credits = [_credit(sample.benchmark) if sample.benchmark is not None else None for sample in samples]
+        credits = [
+            BenchmarkCredit.from_json(sample.benchmark) if sample.benchmark is not None else None
+            for sample in samples
+        ]
         summary["benchmark"] = summarize_protocol(credits, str(protocol["name"]), keys)
     return summary
-
-
-def _credit(reading: Mapping[str, Any]) -> BenchmarkCredit:
-    """A stored protocol reading (older ones lack `answered`: PCEB's 'E' meant unanswered)."""
-    extracted = str(reading["extracted"])
-    answered = bool(reading.get("answered", extracted != "E"))
-    return BenchmarkCredit(extracted, int(reading["type"]), float(reading["rate"]), answered)
 
 
 def _score(sample: Sample, metric: str) -> float:
