@@ -98,6 +98,18 @@ def task_value(task: dict[str, Any], metric: str, factor: int = 100) -> Fraction
     return Fraction(value).limit_denominator(10**8)
 
 
+def mean_of(parts: Sequence[tuple[Fraction | None, int]], weighted: bool) -> Fraction | None:
+    """The exact mean of (value, size) parts: weighted by size (micro) or not (macro). None when a
+    part is missing, there are none, or the sizes weigh nothing."""
+    if not parts or any(value is None for value, _ in parts):
+        return None
+    values = [(value, size) for value, size in parts if value is not None]
+    if not weighted:
+        return sum((value for value, _ in values), Fraction(0)) / len(values)
+    total = sum(size for _, size in values)
+    return sum((value * size for value, size in values), Fraction(0)) / total if total else None
+
+
 def incomplete_reason(name: str, task: dict[str, Any] | None) -> str | None:
     """Why a task cannot stand in an aggregate (None when it is complete)."""
     if task is None:
@@ -130,15 +142,7 @@ def summarize_group(group: GroupSpec, tasks: dict[str, dict[str, Any]]) -> dict[
             for task in group.subtasks
             if task in tasks
         ]
-        if reasons or not parts or any(value is None for value, _ in parts):
-            summary[name] = None
-            continue
-        known = [(value, n) for value, n in parts if value is not None]
-        if weighted:
-            total = sum(n for _, n in known)
-            mean = sum((value * n for value, n in known), Fraction(0)) / total if total else None
-        else:
-            mean = sum((value for value, _ in known), Fraction(0)) / len(known)
+        mean = None if reasons else mean_of(parts, weighted)
         summary[name] = None if mean is None else float(mean)
     blocks = [
         block for task in group.subtasks if isinstance(block := tasks.get(task, {}).get("benchmark"), dict)
@@ -157,15 +161,7 @@ def _benchmark_over(group: GroupSpec, blocks: list[dict[str, Any]]) -> dict[str,
             (task_value(block, metric.name, metric.factor), int(block.get("n_answered", 0)))
             for block in blocks
         ]
-        if any(value is None for value, _ in parts):
-            summary[metric.name] = None
-            continue
-        known = [(value, n) for value, n in parts if value is not None]
-        total = sum(n for _, n in known)
-        if weighted:
-            mean = sum((v * n for v, n in known), Fraction(0)) / total if total else None
-        else:
-            mean = sum((v for v, _ in known), Fraction(0)) / len(known)
+        mean = mean_of(parts, weighted)
         summary[metric.name] = None if mean is None else float(mean)
     subjects = {name: counts for block in blocks for name, counts in (block.get("by_subject") or {}).items()}
     if subjects:

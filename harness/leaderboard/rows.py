@@ -16,7 +16,7 @@ from harness.leaderboard.layout import Benchmark
 from harness.results import find_runs, read_protocol_credits, read_results, read_sample_scores
 from harness.runs import stale_scoring
 from harness.stats import bootstrap_interval
-from harness.summary import incomplete_reason, task_value
+from harness.summary import incomplete_reason, mean_of, task_value
 
 CATEGORY_ORDER = ("general", "reasoning", "closed-source", "psychological", "embedded", "candidate")
 PRINTED_HALF_WIDTH = Fraction(1, 200)  # a value printed with two decimals stands for +-0.005
@@ -217,21 +217,8 @@ def _judged_intervals(bench: Benchmark, tasks: dict[str, Any]) -> dict[str, tupl
 def compute_averages(bench: Benchmark, row: Row) -> None:
     """Fill the row's averages exactly from its columns (None when a part is missing)."""
     for average in bench.averages:
-        parts = [row.values.get(key) for key in average.parts]
-        numbers = [value for value in parts if value is not None]
-        if len(numbers) < len(parts):
-            row.values[average.key] = None
-            continue
-        if average.weighted:
-            weights = [row.sizes.get(key, 0) for key in average.parts]
-            total = sum(weights)
-            row.values[average.key] = (
-                sum((v * w for v, w in zip(numbers, weights, strict=True)), Fraction(0)) / total
-                if total
-                else None
-            )
-        else:
-            row.values[average.key] = sum(numbers, Fraction(0)) / len(numbers)
+        parts = [(row.values.get(key), row.sizes.get(key, 0)) for key in average.parts]
+        row.values[average.key] = mean_of(parts, average.weighted)
 
 
 def ranks(bench: Benchmark, rows: list[Row]) -> dict[tuple[int, str], int]:
