@@ -40,10 +40,6 @@ class MetricSpec:
         """What a per-item value is multiplied by to be reported (fractions in percent)."""
         return 100 if self.scale == "fraction" else 1
 
-    @property
-    def unit(self) -> str:
-        return {"fraction": "%", "percent": "%", "points": "", "count": ""}[self.scale]
-
 
 BUILTIN_METRICS = (
     MetricSpec("acc", "Acc.", "fraction", exact=True),
