@@ -31,7 +31,7 @@ PHASES = (
     ),
     (
         "main job",
-        ". .venv/bin/activate && harness eval --model smollm2-135m --tasks pceb --limit 10 --max-new-tokens 64",
+        ". .venv/bin/activate && harness eval --model smollm2-135m --tasks pceb --limit 8 --max-new-tokens 64",
     ),
 )
 

@@ -1,6 +1,10 @@
 """hf and vllm backends: lm-eval's own model classes (HFLM, VLLM), so prompts, batching and
 decoding match stock lm-eval exactly. Each response reaches the cache as it is produced (through
-lm-eval's cache hook), and requests go in chunks so that a crash loses at most one chunk."""
+lm-eval's cache hook), and requests go in chunks so that a crash loses at most one chunk.
+
+The hf backend renders prompts with the model's tokenizer alone, exactly as HFLM does, and loads
+the model only when something is left to generate: a run answered wholly from the cache never
+loads it."""
 
 from __future__ import annotations
 
@@ -39,13 +43,29 @@ class _ResponseHook:
 class LmEvalBackend:
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
-        self.lm = _load_hf(spec) if spec.backend == "hf" else _load_vllm(spec)
         self.hook = _ResponseHook()
-        self.lm.set_cache_hook(self.hook)
+        self._lm: Any = None
+        # vLLM renders with its own tokenizer wrapper, so its model loads now; hf renders without one.
+        self._tokenizer: Any = _hf_tokenizer(spec) if spec.backend == "hf" else None
+        if self._tokenizer is None:
+            self._load()
+
+    @property
+    def lm(self) -> Any:
+        """lm-eval's model object, loaded on first use."""
+        if self._lm is None:
+            self._load()
+        return self._lm
+
+    def _load(self) -> None:
+        self._lm = _load_hf(self.spec) if self.spec.backend == "hf" else _load_vllm(self.spec)
+        self._lm.set_cache_hook(self.hook)
 
     def render(self, messages: list[Message]) -> str:
         if not self.spec.chat_template:
             return "".join(message["content"] + "\n\n" for message in messages)
+        if self._tokenizer is not None:
+            return render_like_hflm(self._tokenizer, messages, dict(self.spec.chat_template_kwargs))
         rendered: str = self.lm.apply_chat_template(messages, add_generation_prompt=True)
         return rendered
 
@@ -72,8 +92,10 @@ class LmEvalBackend:
                         whole(waiting, output)
 
     def describe(self) -> dict[str, object]:
-        model = getattr(self.lm, "model", None)
-        facts: dict[str, object] = {"class": type(self.lm).__name__}
+        if self._lm is None:
+            return {"class": "HFLM", "model_loaded": False}  # every response came from the cache
+        model = getattr(self._lm, "model", None)
+        facts: dict[str, object] = {"class": type(self._lm).__name__}
         if model is not None and hasattr(model, "num_parameters"):
             facts["num_parameters"] = int(model.num_parameters())
             facts["dtype"] = str(getattr(model, "dtype", ""))
@@ -106,6 +128,43 @@ def _weights(spec: ModelSpec) -> tuple[str, str | None]:
     if not spec.weights:
         raise HarnessError(f"model {spec.name!r}: the {spec.backend} backend needs 'weights' in models.yaml")
     return spec.weights, None
+
+
+def _hf_tokenizer(spec: ModelSpec) -> Any:
+    """The tokenizer HFLM would make for this model (same loading arguments, same pad token)."""
+    import transformers
+    from lm_eval.models.utils import configure_pad_token
+
+    pretrained, _ = _weights(spec)
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(
+            pretrained, revision="main", trust_remote_code=False, use_fast=True
+        )
+        config = transformers.AutoConfig.from_pretrained(pretrained, revision="main", trust_remote_code=False)
+    except (OSError, ValueError) as error:
+        raise HarnessError(f"model {spec.name!r}: cannot load weights {pretrained!r} ({error})") from None
+    return configure_pad_token(tokenizer, model_config=config)
+
+
+def render_like_hflm(tokenizer: Any, messages: list[Message], chat_template_args: dict[str, Any]) -> str:
+    """HFLM.apply_chat_template for a generation prompt, including its retry without the system
+    message when the template refuses one (tested equal to HFLM's rendering)."""
+    import jinja2
+
+    def render(chat: list[Message]) -> str:
+        text: str = tokenizer.apply_chat_template(
+            chat,
+            tokenize=False,
+            add_generation_prompt=True,
+            continue_final_message=False,
+            **chat_template_args,
+        )
+        return text
+
+    try:
+        return render(messages)
+    except jinja2.exceptions.TemplateError:
+        return render([message for message in messages if message["role"] != "system"])
 
 
 def _load_hf(spec: ModelSpec) -> Any:
