@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from harness.errors import HarnessError
+from harness.progress import ProgressDisplay
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Evaluate Chinese psychological LLMs (PCEB, CPsyExam)."
@@ -85,7 +86,7 @@ def eval_command(
         models_files=(models_file,) if models_file else None,
         include_paths=tuple(include_path or ()),
     )
-    with _ProgressBar() as progress:
+    with ProgressDisplay() as progress:
         results = evaluate(spec, _split_names(tasks), options, progress)
     _print_table(results, spec.name, options.include_paths)
     if spec.category == "embedded":
@@ -143,14 +144,14 @@ def score_command(
     )
     if run is not None:
         folder = resolve_run(output_dir, run)
-        with _ProgressBar() as progress:
+        with ProgressDisplay() as progress:
             results = rescore_run(folder, options, progress)
         _print_table(results, str(folder), options.include_paths)
         return
     if tasks is None or predictions is None:
         raise HarnessError("harness score needs --tasks and --predictions, or --run to re-score a run")
     rows = read_predictions(predictions)
-    with _ProgressBar() as progress:
+    with ProgressDisplay() as progress:
         results = score_predictions(model_name, _split_names(tasks), rows, options, progress)
     _print_table(results, model_name, options.include_paths)
 
@@ -383,52 +384,6 @@ def _split_names(tasks: str) -> list[str]:
     if not names:
         raise HarnessError("--tasks is empty: name at least one task, e.g. --tasks pceb")
     return names
-
-
-class _ProgressBar:
-    """Progress over the responses still to generate: a rich bar with an ETA on a terminal; when the
-    output is not a terminal (a log file, CI), a plain line every `interval_s` seconds and at the end."""
-
-    def __init__(self, interval_s: float = 5.0) -> None:
-        self.interval_s = interval_s
-        self.bar: Any = None
-
-    def __enter__(self) -> Any:
-        import time
-
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        if not sys.stderr.isatty():
-
-            def lines(total: int, what: str) -> Any:
-                state = {"done": 0, "started": time.monotonic(), "said": time.monotonic()}
-
-                def advance() -> None:
-                    state["done"] += 1
-                    now = time.monotonic()
-                    if state["done"] == total or now - state["said"] >= self.interval_s:
-                        state["said"] = now
-                        elapsed = int(now - state["started"])
-                        sys.stderr.write(f"{what}: {int(state['done'])}/{total} ({elapsed} s)\n")
-                        sys.stderr.flush()
-
-                return advance
-
-            return lines
-        self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
-        )
-        self.bar.start()
-
-        def factory(total: int, what: str) -> Any:
-            task = self.bar.add_task(what, total=total)
-            return lambda: self.bar.advance(task)
-
-        return factory
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def _print_table(results: dict[str, Any], name: str, include_paths: tuple[Path, ...] = ()) -> None:

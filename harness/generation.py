@@ -9,6 +9,7 @@ from harness.backends.base import Backend, GenerationRequest
 from harness.cache import ResponseCache
 
 ProgressFactory = Callable[[int, str], Callable[[], None]]  # (total, what) -> advance
+Observer = Callable[[GenerationRequest, str | None, str | None], None]  # (request, response, failure)
 
 
 def fetch_responses(
@@ -18,8 +19,10 @@ def fetch_responses(
     use_cache: bool,
     progress: ProgressFactory | None,
     what: str,
+    observe: Observer | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """(responses, failures), both by request key; identical requests are asked once."""
+    """(responses, failures), both by request key; identical requests are asked once. `observe`
+    sees each new response or failure as it arrives (after the cache has it)."""
     responses = cache.get_many([request.key for request in requests]) if use_cache else {}
     failures: dict[str, str] = {}
     missing = list({r.key: r for r in requests if r.key not in responses}.values())
@@ -28,10 +31,14 @@ def fetch_responses(
     def keep(request: GenerationRequest, text: str) -> None:
         cache.put(request.key, text)
         responses[request.key] = text
+        if observe is not None:
+            observe(request, text, None)
         advance()
 
     def fail(request: GenerationRequest, reason: str) -> None:
         failures[request.key] = reason
+        if observe is not None:
+            observe(request, None, reason)
         advance()
 
     if missing:

@@ -29,8 +29,10 @@ class FakeOpenAI:
         faults: Callable[[str, int], Fault] = lambda prompt_id, attempt: "ok",
         latency_s: float = 0.0,
         stall_s: float = 2.0,
+        reply_by_model: Callable[[str, list[dict[str, str]]], str] | None = None,
     ) -> None:
         self.reply, self.faults, self.latency_s, self.stall_s = reply, faults, latency_s, stall_s
+        self.reply_by_model = reply_by_model  # when the answer depends on the model asked
         self.attempts: Counter[str] = Counter()
         self.outcomes: Counter[Fault] = Counter()
         self.headers_seen: list[dict[str, str]] = []
@@ -80,7 +82,10 @@ class FakeOpenAI:
                     )
                     return
                 time.sleep(fake.latency_s)
-                content = fake.reply(messages)
+                if fake.reply_by_model is not None:
+                    content = fake.reply_by_model(body["model"], messages)
+                else:
+                    content = fake.reply(messages)
                 self._send(
                     200,
                     {

@@ -282,9 +282,9 @@ def test_a_response_cut_inside_a_character_loses_the_broken_character() -> None:
 def test_progress_off_a_terminal_is_a_line_every_few_seconds_and_at_the_end(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from harness.cli import _ProgressBar
+    from harness.progress import ProgressDisplay
 
-    with _ProgressBar(interval_s=0.0) as progress:
+    with ProgressDisplay(interval_s=0.0) as progress:
         advance = progress(3, "generating")
         for _ in range(3):
             advance()
@@ -294,7 +294,7 @@ def test_progress_off_a_terminal_is_a_line_every_few_seconds_and_at_the_end(
         "generating: 2/3",
         "generating: 3/3",
     ]
-    with _ProgressBar(interval_s=3600) as progress:
+    with ProgressDisplay(interval_s=3600) as progress:
         advance = progress(3, "judging")
         for _ in range(3):
             advance()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from harness.errors import HarnessError, describe_validation_error
+from harness.config_files import read_yaml_config
 
 
 class LoraSettings(BaseModel):
@@ -97,43 +96,8 @@ Config = TypeVar("Config", bound=RunConfig)
 
 def load_config(path: Path, kind: type[Config]) -> Config:
     """The run configuration in `path`; relative data paths are resolved against its folder."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise HarnessError(f"{path}: cannot read the config ({error.strerror})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise HarnessError(f"{where}: invalid YAML ({getattr(error, 'problem', error)})") from None
-    if not isinstance(raw, dict):
-        raise HarnessError(f"{path}: expected a mapping of settings")
-    try:
-        config = kind.model_validate(raw)
-    except ValidationError as error:
-        location = tuple(error.errors()[0]["loc"])
-        raise HarnessError(f"{path}:{_line_of(text, location)}: {describe_validation_error(error)}") from None
+    config = read_yaml_config(path, kind)
     for source in config.data:
         if source.path is not None:
             source.path = str((Path(path).parent / source.path).resolve())
     return config
-
-
-def _line_of(text: str, location: tuple[Any, ...]) -> int:
-    """The 1-based line of a key path in YAML text (the deepest key that exists)."""
-    node = yaml.compose(text)
-    line = 1
-    for part in location:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
-            key_node = next((k for k, v in node.value if k.value == part), None)
-            if key_node is None:
-                break
-            line, node = key_node.start_mark.line + 1, match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line

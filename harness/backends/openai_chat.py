@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +36,10 @@ class OpenAIChatBackend:
                 f"model {spec.name!r}: set the API key in the environment variable {spec.api_key_env}"
             )
         import openai  # noqa: F401 - the SDK's import (~0.5 s) belongs to setup, not to the first batch
+
+        # What each answered request cost, by request key: (prompt tokens, completion tokens,
+        # seconds from sending to the answer, retries included); token counts None when not reported.
+        self.usage: dict[str, tuple[int | None, int | None, float]] = {}
 
     def render(self, messages: list[Message]) -> str:
         return json.dumps(messages, ensure_ascii=False)
@@ -96,7 +101,14 @@ class OpenAIChatBackend:
             arguments["stop"] = list(request.stop[:MAX_STOP_STRINGS])
         if self.spec.chat_template_kwargs:
             arguments["extra_body"] = {"chat_template_kwargs": dict(self.spec.chat_template_kwargs)}
+        started = time.monotonic()
         completion = await client.chat.completions.create(**arguments)
+        used = getattr(completion, "usage", None)
+        self.usage[request.key] = (
+            getattr(used, "prompt_tokens", None),
+            getattr(used, "completion_tokens", None),
+            time.monotonic() - started,
+        )
         message = completion.choices[0].message
         text = message.content or ""
         reasoning = getattr(message, "reasoning_content", None)

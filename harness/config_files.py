@@ -1,0 +1,54 @@
+"""User-written YAML configuration files (training runs, synthesis runs), validated by a pydantic
+model: a bad key or value is one line naming the file and the line it sits on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from harness.errors import HarnessError, describe_validation_error
+
+Config = TypeVar("Config", bound=BaseModel)
+
+
+def read_yaml_config(path: Path, kind: type[Config]) -> Config:
+    """The configuration in `path`, validated as `kind`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise HarnessError(f"{path}: cannot read the config ({error.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise HarnessError(f"{where}: invalid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(raw, dict):
+        raise HarnessError(f"{path}: expected a mapping of settings")
+    try:
+        return kind.model_validate(raw)
+    except ValidationError as error:
+        location = tuple(error.errors()[0]["loc"])
+        raise HarnessError(f"{path}:{_line_of(text, location)}: {describe_validation_error(error)}") from None
+
+
+def _line_of(text: str, location: tuple[Any, ...]) -> int:
+    """The 1-based line of a key path in YAML text (the deepest key that exists)."""
+    node = yaml.compose(text)
+    line = 1
+    for part in location:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            key_node = next((k for k, v in node.value if k.value == part), None)
+            if key_node is None:
+                break
+            line, node = key_node.start_mark.line + 1, match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line

@@ -1,0 +1,132 @@
+"""`harness synth run|status|report|review`, added to the harness command through the
+`psyche_harness.commands` entry point. Imports nothing heavy until a command runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from harness.errors import HarnessError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Synthesise training data (D_sft, D_grpo) with the paper's pipeline (optional extra).",
+)
+review_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Human review of the questions.")
+app.add_typer(review_app, name="review")
+ConfigOption = Annotated[
+    Path, typer.Option("--config", help="Synthesis configuration (YAML); see synth/configs/")
+]
+
+
+def _load(config: Path, max_cost: float | None = None):  # type: ignore[no-untyped-def]
+    missing = [name for name in ("datasketch", "emoji") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise HarnessError(
+            f"synthesis needs the synth extra ({', '.join(missing)} missing): pip install -e '.[synth]'"
+        )
+    from synth.config import load_synth_config
+
+    loaded = load_synth_config(config)
+    if max_cost is not None:
+        loaded.max_cost = max_cost
+    return loaded
+
+
+@app.command("run")
+def run_command(
+    config: ConfigOption,
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", help="Stop cleanly once this many USD are spent")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count inputs and estimate calls and cost; call nothing")
+    ] = False,
+) -> None:
+    """Run or resume the pipeline; finished stages and answered calls are reused."""
+    settings = _load(config, max_cost)
+    if dry_run:
+        from synth.estimate import estimate, render_estimate
+
+        sys.stdout.write(render_estimate(estimate(settings), settings))
+        return
+    from harness.progress import ProgressDisplay
+    from synth.pipeline import run_pipeline
+    from synth.report import write_report
+
+    with ProgressDisplay() as progress:
+        result = run_pipeline(settings, progress)
+    report = write_report(settings)
+    counts = result.dataset.counts
+    errors = sum(output.errors for output in result.outputs.values())
+    sys.stdout.write(
+        f"dataset: {result.dataset.folder} (D_sft {counts['D_pr'] + counts['D_em'] + counts['D_ps']}, "
+        f"D_grpo {counts['D_pc'] + counts['D_cp']}); funnel: {report}\n"
+    )
+    if errors:
+        raise HarnessError(
+            f"{errors} item(s) ended in error (listed in the report); re-run to retry only those"
+        )
+
+
+@app.command("status")
+def status_command(config: ConfigOption) -> None:
+    """Each stage: finished or not, items in and out, errors; calls made so far."""
+    from synth.pipeline import stage_manifests
+    from synth.report import usage_by_stage
+
+    settings = _load(config)
+    usage = usage_by_stage(settings)
+    for name, manifest in stage_manifests(settings).items():
+        calls = sum(v["calls"] for (stage, _), v in usage.items() if stage == name)
+        hits = sum(v["cache_hits"] for (stage, _), v in usage.items() if stage == name)
+        if manifest is None:
+            state = f"pending ({calls} calls made)" if calls else "pending"
+        else:
+            state = f"{manifest['in']} in, {manifest['out']} out, {manifest['errors']} in error"
+            state = ("finished: " if not manifest["errors"] else "incomplete: ") + state
+        sys.stdout.write(f"{name:26s} {state}; calls {calls}, cache hits {hits}\n")
+
+
+@app.command("report")
+def report_command(config: ConfigOption) -> None:
+    """Write the funnel report (Markdown, JSON, PNG) into the run folder."""
+    from synth.report import write_report
+
+    sys.stdout.write(f"{write_report(_load(config))}\n")
+
+
+@review_app.command("export")
+def review_export(
+    config: ConfigOption,
+    out: Annotated[Path, typer.Option("--out", help="The review sheet to write (CSV)")],
+) -> None:
+    """Write the questions that passed the model's control as a CSV sheet (decision: keep)."""
+    from synth.pipeline import stage_folder
+    from synth.records import Question, from_json
+    from synth.stages.control import write_review_sheet
+
+    settings = _load(config)
+    stored = stage_folder(settings, "control")
+    if stored.manifest() is None:
+        raise HarnessError(
+            f"{stored.folder}: the control stage has not finished; run `harness synth run` first"
+        )
+    import json
+
+    lines = (stored.folder / "kept.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [
+        record
+        for record in (from_json(json.loads(line)) for line in lines if line)
+        if isinstance(record, Question)
+    ]
+    write_review_sheet(out, questions)
+    sys.stdout.write(
+        f"{out}: {len(questions)} questions; write drop in the decision column to remove one, "
+        "then set review_file in the config and run again\n"
+    )

@@ -1,0 +1,166 @@
+"""The synthesis run configuration (one YAML file): inputs, the model for each stage, the loop
+counts T and R, thresholds, seeds, prices. Relative paths are read against the file's folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from harness.config_files import read_yaml_config
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TextSource(_Strict):
+    """Type I: text files (.txt/.md, or a folder of them), or CPsyExam explanations as text."""
+
+    path: str | None = None
+    source: Literal["cpsyexam_explanations"] | None = None
+    split: str = "train"
+    limit: int | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> TextSource:
+        if (self.path is None) == (self.source is None):
+            raise ValueError("give either 'path' or 'source'")
+        return self
+
+
+class BankSource(_Strict):
+    """Type II (and D_cp): an existing question bank, CPsyExam's split or an mcq JSONL file
+    ({question, options: {A: ...}, answer})."""
+
+    path: str | None = None
+    source: Literal["cpsyexam"] | None = None
+    split: str = "train"
+    limit: int | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> BankSource:
+        if (self.path is None) == (self.source is None):
+            raise ValueError("give either 'path' or 'source'")
+        return self
+
+
+class SubfieldInput(_Strict):
+    """Type III: an under-represented subfield and how many questions to generate for it."""
+
+    name: str = Field(min_length=1)
+    questions: int = Field(5, gt=0)
+
+
+class SftFile(_Strict):
+    """D_ps: a public dialogue or QA file passed through to D_sft after validation."""
+
+    path: str
+    format: Literal["rationale_qa", "dialogue"]
+
+
+class Inputs(_Strict):
+    textbooks: list[TextSource] = []
+    question_banks: list[BankSource] = []
+    subfields: list[SubfieldInput] = []
+    dialogues: list[str] = []  # Type IV: JSONL of {question, answer, description?}
+    sft_extra: list[SftFile] = []
+    grpo_exams: list[BankSource] = []  # D_cp
+
+
+class StageModels(_Strict):
+    """A models.yaml name for each stage that calls a model; `select` names the cross-selection
+    panel (the paper's is three different model families)."""
+
+    clean: str
+    generate: str
+    rank: str
+    control: str
+    rationale: str
+    refine: str
+    compare: str
+    select: list[str] = Field(min_length=1)
+    empathy: str
+
+
+class Decoding(_Strict):
+    temperature: float = Field(0.7, ge=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_new_tokens: int = Field(2048, gt=0)
+
+
+class Dedup(_Strict):
+    """MinHash-LSH over character n-grams."""
+
+    threshold: float = Field(0.7, gt=0, lt=1)
+    num_perm: int = Field(128, gt=0)
+    ngram: int = Field(3, gt=0)
+    seed: int = 1
+
+
+class Decontamination(_Strict):
+    """A produced item is dropped when it is near a benchmark item (MinHash) or shares a run of
+    `overlap_chars` characters with one."""
+
+    benchmarks: list[Literal["pceb", "cpsyexam", "cpsycoune"]] = ["pceb", "cpsyexam", "cpsycoune"]
+    threshold: float = Field(0.6, gt=0, lt=1)
+    overlap_chars: int = Field(25, gt=5)
+
+
+class Price(_Strict):
+    """US dollars per million tokens."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+class SynthConfig(_Strict):
+    output_dir: str = "synth-runs/run"
+    data_dir: str | None = None  # benchmark data (default: PSYCHE_DATA_DIR)
+    models_file: str | None = None  # besides the shipped models.yaml
+    language: Literal["zh", "en"] = "zh"  # which prompt files the stages use
+    prompts_dir: str | None = None  # prompt files that replace the shipped ones (same names)
+    inputs: Inputs
+    models: StageModels
+    decoding: Decoding = Decoding()
+    select_decoding: Decoding = Decoding(temperature=0.0, max_new_tokens=16)
+    questions_per_chunk: int = Field(5, gt=0)
+    chunk_chars: int = Field(3000, ge=20)  # as much text as the generation model's context holds
+    question_kinds: list[Literal["single", "multi"]] = ["single", "multi"]
+    format_attempts: int = Field(2, gt=0)  # a malformed reply is asked again, then recorded invalid
+    rationale_attempts: int = Field(3, gt=0)  # the paper's T
+    refine_rounds: int = Field(3, ge=0)  # the paper's R
+    challenging_rule: Literal["all_wrong", "majority_wrong", "any_wrong"] = "all_wrong"
+    dedup: Dedup = Dedup()
+    decontamination: Decontamination = Decontamination()
+    review_file: str | None = None  # human review decisions (CSV from `harness synth review export`)
+    prices: dict[str, Price] = {}
+    max_cost: float | None = Field(None, gt=0)
+    seed: int = 0
+    config_path: str = Field("", exclude=True)
+
+    def resolve(self, path: str) -> Path:
+        """A path as the config file means it."""
+        return (Path(self.config_path).parent / path).resolve()
+
+    @property
+    def output_path(self) -> Path:
+        return self.resolve(self.output_dir)
+
+    def stage_settings(self, *keys: str) -> dict[str, Any]:
+        """The settings a stage depends on, for its fingerprint."""
+        dumped = self.model_dump(mode="json")
+        return {key: dumped[key] for key in keys}
+
+
+def load_synth_config(path: Path) -> SynthConfig:
+    config = read_yaml_config(path, SynthConfig)
+    config.config_path = str(Path(path).resolve())
+    return config
+
+
+def settings_hash(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -1,0 +1,116 @@
+"""Near-duplicate detection for Chinese text: MinHash over character n-grams and LSH (datasketch),
+for clustering a question pool and for finding benchmark items in produced data; plus exact
+shared runs of characters (long n-gram overlap)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+_NOISE = re.compile(r"[\s\W_]+", flags=re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Text as compared: no whitespace or punctuation, Latin letters lower-cased."""
+    return _NOISE.sub("", text).lower()
+
+
+def shingles(text: str, ngram: int) -> set[bytes]:
+    """The character n-grams of the normalised text (the whole text when it is shorter)."""
+    plain = normalise(text)
+    if len(plain) <= ngram:
+        return {plain.encode("utf-8")} if plain else set()
+    return {plain[i : i + ngram].encode("utf-8") for i in range(len(plain) - ngram + 1)}
+
+
+def signatures(texts: Sequence[str], num_perm: int, ngram: int, seed: int) -> list[LeanMinHash]:
+    """One MinHash signature per text (the same seed gives the same signatures)."""
+    hashes = MinHash.bulk([sorted(shingles(text, ngram)) for text in texts], num_perm=num_perm, seed=seed)
+    return [LeanMinHash(minhash) for minhash in hashes]
+
+
+def clusters(texts: Sequence[str], threshold: float, num_perm: int, ngram: int, seed: int) -> list[list[int]]:
+    """Groups of indices whose texts are near-duplicates (estimated Jaccard >= threshold, linked
+    transitively); every index is in exactly one group, groups and members in input order."""
+    signed = signatures(texts, num_perm, ngram, seed)
+    index = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    parent = list(range(len(texts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, signature in enumerate(signed):
+        if not shingles(texts[i], ngram):
+            continue
+        for j in index.query(signature):
+            a, b = root(i), root(int(j))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        index.insert(i, signature)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(texts)):
+        groups.setdefault(root(i), []).append(i)
+    return sorted(groups.values(), key=lambda members: members[0])
+
+
+@dataclass(frozen=True)
+class Hit:
+    benchmark_item: str
+    how: str  # "near-duplicate" or "shared run of N characters"
+
+
+class BenchmarkIndex:
+    """Benchmark texts, indexed for near-duplicate (MinHash-LSH) and shared-run lookups. A run of
+    `overlap_chars` characters shared with a benchmark text is always found: the benchmark's
+    `gram`-character pieces are stored every `stride` characters, and every piece of a candidate
+    is looked up."""
+
+    def __init__(
+        self,
+        items: Iterable[tuple[str, str]],
+        threshold: float,
+        overlap_chars: int,
+        num_perm: int = 128,
+        ngram: int = 3,
+        seed: int = 1,
+    ) -> None:
+        self.items = list(items)
+        self.ngram, self.num_perm, self.seed = ngram, num_perm, seed
+        self.stride = max(overlap_chars // 4, 1)
+        self.gram = overlap_chars - self.stride + 1  # found at least once in any shared run of overlap_chars
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        texts = [text for _, text in self.items]
+        for position, signature in enumerate(signatures(texts, num_perm, ngram, seed)):
+            if shingles(texts[position], ngram):
+                self.lsh.insert(position, signature)
+        self.pieces: dict[str, int] = {}
+        for position, text in enumerate(texts):
+            plain = normalise(text)
+            for start in range(0, len(plain) - self.gram + 1, self.stride):
+                self.pieces.setdefault(plain[start : start + self.gram], position)
+
+    def hits(self, texts: Sequence[str]) -> list[Hit | None]:
+        """For each text, the first benchmark item it matches, or None."""
+        found: list[Hit | None] = []
+        for text, signature in zip(
+            texts, signatures(texts, self.num_perm, self.ngram, self.seed), strict=True
+        ):
+            near = self.lsh.query(signature) if shingles(text, self.ngram) else []
+            if near:
+                found.append(Hit(self.items[int(min(near))][0], "near-duplicate"))
+                continue
+            found.append(self._shared_run(normalise(text)))
+        return found
+
+    def _shared_run(self, plain: str) -> Hit | None:
+        for start in range(len(plain) - self.gram + 1):
+            position = self.pieces.get(plain[start : start + self.gram])
+            if position is not None:
+                return Hit(self.items[position][0], f"shares a run of {self.gram}+ characters")
+        return None

@@ -1,0 +1,121 @@
+"""The synthesis pipeline: inputs -> clean -> generate -> pool (dedup, ranking) -> decontaminate ->
+control -> review -> rationale -> refine -> select, and QA pairs -> clean -> empathy ->
+decontaminate; then the split into D_sft and D_grpo. Each stage's output is stored with a digest of
+its inputs and settings and reused while that digest holds; every model call is cached."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.generation import ProgressFactory
+from harness.models import ModelSpec, default_models_file, resolve_model
+from synth.calls import CallLayer
+from synth.config import SynthConfig
+from synth.inputs import bank_questions, qa_pairs, source_texts, subfields
+from synth.prompts import SHIPPED, PromptSet
+from synth.records import Record, fingerprint
+from synth.split import DatasetSummary, write_dataset
+from synth.stage import Stage, StageContext, StageOutput, StoredStage, stage_digest
+from synth.stages.clean import CleanDialogues, CleanTexts
+from synth.stages.control import Control, Review
+from synth.stages.decontaminate import Decontaminate
+from synth.stages.empathy import Empathy
+from synth.stages.generate import Generate
+from synth.stages.pool import Pool
+from synth.stages.rationale import Rationale, Refine
+from synth.stages.select import Select
+
+STAGE_ORDER = (
+    "clean_texts",
+    "clean_dialogues",
+    "generate",
+    "pool",
+    "decontaminate_questions",
+    "control",
+    "review",
+    "rationale",
+    "refine",
+    "select",
+    "empathy",
+    "decontaminate_dialogues",
+)
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    outputs: dict[str, StageOutput]
+    dataset: DatasetSummary
+
+
+def model_resolver(config: SynthConfig) -> Callable[[str], ModelSpec]:
+    paths = [default_models_file(), config.resolve(config.models_file)] if config.models_file else None
+    return lambda name: resolve_model(name, paths)
+
+
+def open_context(config: SynthConfig, progress: ProgressFactory | None) -> StageContext:
+    resolve = model_resolver(config)
+    calls = CallLayer(config.output_path / "calls", resolve, config.prices, config.max_cost, progress)
+    prompts = PromptSet(
+        config.resolve(config.prompts_dir) if config.prompts_dir else SHIPPED, config.language
+    )
+    return StageContext(config, calls, prompts, resolve)
+
+
+def stage_folder(config: SynthConfig, name: str) -> StoredStage:
+    return StoredStage(config.output_path / "stages" / f"{STAGE_ORDER.index(name) + 1:02d}-{name}")
+
+
+def run_pipeline(
+    config: SynthConfig, progress: ProgressFactory | None = None, say: Callable[[str], None] | None = None
+) -> PipelineResult:
+    """Run (or resume) every stage and write the dataset."""
+    tell = say or (lambda line: sys.stderr.write(line + "\n"))
+    context = open_context(config, progress)
+    outputs: dict[str, StageOutput] = {}
+
+    def run(stage: Stage, inputs: list[Record]) -> list[Record]:
+        stored = stage_folder(config, stage.name)
+        digest = stage_digest(stage, context, fingerprint(inputs))
+        output = stored.load_if_current(digest)
+        reused = output is not None
+        if output is None:
+            output = stage.run(context, inputs)
+            stored.save(stage.name, digest, len(inputs), output)
+        outputs[stage.name] = output
+        state = (
+            "reused"
+            if reused
+            else f"{output.errors} in error (re-run to retry them)"
+            if output.errors
+            else "done"
+        )
+        tell(f"{stage.name}: {len(inputs)} in, {len(output.kept)} out ({state})")
+        return output.kept
+
+    try:
+        passages = run(CleanTexts(), list(source_texts(config)))
+        pairs = run(CleanDialogues(), list(qa_pairs(config)))
+        generated = run(Generate(), [*passages, *subfields(config)])
+        pooled = run(Pool(), [*generated, *bank_questions(config, config.inputs.question_banks)])
+        clean_questions = run(Decontaminate("decontaminate_questions"), pooled)
+        reviewed = run(Review(), run(Control(), clean_questions))
+        selected = run(Select(), run(Refine(), run(Rationale(), reviewed)))
+        dialogues = run(Decontaminate("decontaminate_dialogues"), run(Empathy(), pairs))
+        exams = bank_questions(config, config.inputs.grpo_exams)
+        dataset = write_dataset(config, selected, outputs["select"].groups, dialogues, exams)
+    finally:
+        context.calls.close()
+    return PipelineResult(outputs, dataset)
+
+
+def stage_manifests(config: SynthConfig) -> dict[str, dict[str, Any] | None]:
+    """Each stage's stored manifest (None when it has not finished yet), in pipeline order."""
+    return {name: stage_folder(config, name).manifest() for name in STAGE_ORDER}
+
+
+def dataset_folder(config: SynthConfig) -> Path:
+    return config.output_path / "dataset"

@@ -1,0 +1,141 @@
+"""What every stage shares: its context (config, model calls, prompts), its output (kept records,
+drops with reasons, items left in error), and how an output is stored and reused: a stage is done
+when the hash of its inputs and settings matches a finished output, content and not file
+existence deciding."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from harness.files import write_text_atomically
+from harness.models import ModelSpec
+from synth.calls import CallLayer, StageCall
+from synth.config import Decoding, SynthConfig, settings_hash
+from synth.prompts import PromptSet
+from synth.records import Record, from_json, to_json
+
+
+@dataclass(frozen=True)
+class Drop:
+    item: str
+    reason: str  # "invalid: ...", "filtered: ...", "error: ..." (errors are retried on the next run)
+
+
+@dataclass
+class StageOutput:
+    kept: list[Record]
+    dropped: list[Drop] = field(default_factory=list)
+    groups: dict[str, list[str]] = field(default_factory=dict)  # named subsets of kept ids
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for drop in self.dropped if drop.reason.startswith("error"))
+
+
+@dataclass
+class StageContext:
+    config: SynthConfig
+    calls: CallLayer
+    prompts: PromptSet
+    resolve: Any  # name -> ModelSpec
+
+    def call(
+        self, stage: Named, model: str, templates: tuple[str, ...], decoding: Decoding | None = None
+    ) -> StageCall:
+        return StageCall(
+            stage=stage.name,
+            version=stage.version,
+            template=self.prompts.digest(*templates),
+            model=model,
+            decoding=decoding or self.config.decoding,
+        )
+
+    def model_fingerprint(self, name: str) -> dict[str, Any]:
+        spec: ModelSpec = self.resolve(name)
+        return spec.fingerprint()
+
+
+class Named(Protocol):
+    """What keys a stage's calls: its name and version."""
+
+    name: str
+    version: int
+
+
+class Stage(Named, Protocol):
+    def fingerprint(self, context: StageContext) -> dict[str, Any]:
+        """Everything besides its input that decides the output: settings, templates, models."""
+        ...
+
+    def run(self, context: StageContext, inputs: list[Record]) -> StageOutput: ...
+
+
+@dataclass(frozen=True)
+class StoredStage:
+    folder: Path
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / "manifest.json"
+
+    def manifest(self) -> dict[str, Any] | None:
+        try:
+            return dict(json.loads(self.manifest_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return None
+
+    def load_if_current(self, digest: str) -> StageOutput | None:
+        """The stored output when it was made from the same inputs and settings with no errors."""
+        manifest = self.manifest()
+        if not manifest or manifest.get("digest") != digest or manifest.get("errors"):
+            return None
+        kept = [from_json(json.loads(line)) for line in _lines(self.folder / "kept.jsonl")]
+        dropped = [Drop(**json.loads(line)) for line in _lines(self.folder / "dropped.jsonl")]
+        return StageOutput(kept, dropped, manifest.get("groups", {}), manifest.get("notes", {}))
+
+    def save(self, name: str, digest: str, n_in: int, output: StageOutput) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(
+            self.folder / "kept.jsonl",
+            "".join(json.dumps(to_json(r), ensure_ascii=False) + "\n" for r in output.kept),
+        )
+        write_text_atomically(
+            self.folder / "dropped.jsonl",
+            "".join(json.dumps(d.__dict__, ensure_ascii=False) + "\n" for d in output.dropped),
+        )
+        reasons = Counter(_reason_class(drop.reason) for drop in output.dropped)
+        manifest = {
+            "stage": name,
+            "digest": digest,
+            "in": n_in,
+            "out": len(output.kept),
+            "errors": output.errors,
+            "drops": dict(sorted(reasons.items())),
+            "groups": output.groups,
+            "notes": output.notes,
+        }
+        # The manifest goes last: it is what marks the stage finished.
+        write_text_atomically(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1))
+
+
+def stage_digest(stage: Stage, context: StageContext, input_fingerprint: str) -> str:
+    return settings_hash(
+        {"stage": stage.name, "version": stage.version, "input": input_fingerprint}
+        | {"settings": stage.fingerprint(context)}
+    )
+
+
+def _reason_class(reason: str) -> str:
+    """The reason without item-specific detail, for counting (text before the first '(')."""
+    return reason.split(" (")[0]
+
+
+def _lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,1 @@
+"""The pipeline's stages, one module each (paper sections 2.1-2.4)."""

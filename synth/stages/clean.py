@@ -1,0 +1,100 @@
+"""Stage "clean" (section 2.1): source texts cleaned and cut into chunks that fill the generation
+model's context; QA pairs cleaned, then kept only when a model judges the answer reasonable
+(helpful, with substantive advice)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from synth.calls import Ask
+from synth.records import Passage, QAPair, Record, content_id
+from synth.replies import verdict
+from synth.stage import Drop, StageContext, StageOutput
+from synth.text_cleaning import chunks, clean_text
+
+
+class CleanTexts:
+    name = "clean_texts"
+    version = 1
+
+    def fingerprint(self, context: StageContext) -> dict[str, Any]:
+        return context.config.stage_settings("chunk_chars")
+
+    def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
+        kept: list[Record] = []
+        dropped = []
+        for text in inputs:
+            assert isinstance(text, Passage)
+            cleaned = clean_text(text.text)
+            if not cleaned:
+                dropped.append(Drop(text.id, "filtered: empty after cleaning"))
+                continue
+            for number, piece in enumerate(chunks(cleaned, context.config.chunk_chars)):
+                kept.append(Passage(content_id(text.id, str(number)), piece, f"{text.source}#chunk{number}"))
+        return StageOutput(kept, dropped)
+
+
+class CleanDialogues:
+    name = "clean_dialogues"
+    version = 1
+    template = "clean_dialogue"
+
+    def fingerprint(self, context: StageContext) -> dict[str, Any]:
+        return {
+            "model": context.model_fingerprint(context.config.models.clean),
+            "prompt": context.prompts.digest(self.template),
+        } | context.config.stage_settings("decoding", "format_attempts")
+
+    def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
+        pairs: list[QAPair] = []
+        dropped: list[Drop] = []
+        for pair in inputs:
+            assert isinstance(pair, QAPair)
+            cleaned = replace(
+                pair,
+                question=clean_text(pair.question),
+                answer=clean_text(pair.answer),
+                description=clean_text(pair.description),
+            )
+            if cleaned.question and cleaned.answer:
+                pairs.append(cleaned)
+            else:
+                dropped.append(Drop(pair.id, "filtered: empty after cleaning"))
+        call = context.call(self, context.config.models.clean, (self.template,))
+        template = context.prompts.get(self.template)
+        kept: list[Record] = []
+        pending = pairs
+        for attempt in range(context.config.format_attempts):
+            asks = [
+                Ask(
+                    pair.id,
+                    (
+                        (
+                            "user",
+                            template.fill(
+                                question=pair.question,
+                                description=pair.description or "无",
+                                answer=pair.answer,
+                            ),
+                        ),
+                    ),
+                    attempt,
+                )
+                for pair in pending
+            ]
+            unclear = []
+            for pair, reply in zip(pending, context.calls.ask(call, asks), strict=True):
+                if reply.text is None:
+                    dropped.append(Drop(pair.id, f"error: {reply.error}"))
+                    continue
+                judged = verdict(reply.text)
+                if judged is None:
+                    unclear.append(pair)
+                elif judged:
+                    kept.append(pair)
+                else:
+                    dropped.append(Drop(pair.id, "filtered: answer judged unreasonable"))
+            pending = unclear
+        dropped += [Drop(pair.id, "invalid: no reasonable/unreasonable verdict") for pair in pending]
+        return StageOutput(kept, dropped)

@@ -1,0 +1,50 @@
+"""Stage "decontaminate" (not in the paper): every produced question or dialogue is checked against
+every evaluation benchmark the harness knows, by MinHash similarity and by shared runs of
+characters; hits are dropped and listed with the benchmark item they match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.data.location import resolve_data_dir
+from synth.benchmark_texts import benchmark_texts
+from synth.near_duplicates import BenchmarkIndex
+from synth.records import Record, record_text
+from synth.stage import Drop, StageContext, StageOutput
+
+
+class Decontaminate:
+    version = 1
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fingerprint(self, context: StageContext) -> dict[str, Any]:
+        return context.config.stage_settings("decontamination", "dedup") | {
+            "data_dir": str(resolve_data_dir(context.config.data_dir))
+        }
+
+    def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
+        settings = context.config.decontamination
+        items, missing = benchmark_texts(resolve_data_dir(context.config.data_dir), list(settings.benchmarks))
+        index = BenchmarkIndex(
+            items,
+            settings.threshold,
+            settings.overlap_chars,
+            context.config.dedup.num_perm,
+            context.config.dedup.ngram,
+            context.config.dedup.seed,
+        )
+        kept: list[Record] = []
+        dropped: list[Drop] = []
+        for record, hit in zip(inputs, index.hits([record_text(r) for r in inputs]), strict=True):
+            if hit is None:
+                kept.append(record)
+            else:
+                dropped.append(
+                    Drop(
+                        getattr(record, "id", ""),
+                        f"filtered: benchmark item ({hit.benchmark_item}, {hit.how})",
+                    )
+                )
+        return StageOutput(kept, dropped, notes={"benchmark_items": len(items), "not_checked": missing})

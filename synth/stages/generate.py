@@ -1,0 +1,86 @@
+"""Stage "generate" (section 2.2): questions from text chunks (Type I) and, without a text, for
+under-represented subfields (Type III). A reply with no usable JSON is asked again (a new attempt),
+then recorded invalid; each question in a reply is checked on its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synth.calls import Ask
+from synth.records import Passage, Record, Subfield
+from synth.replies import json_objects, question_from
+from synth.stage import Drop, StageContext, StageOutput
+
+TYPE_INSTRUCTIONS = {
+    "zh": {
+        "single": "单项选择题（四个选项，只有一个正确答案）",
+        "multi": "多项选择题（四个选项，有两个或两个以上正确答案）",
+    },
+    "en": {
+        "single": "single-choice (four options, one correct answer)",
+        "multi": "multiple-choice (four options, two or more correct answers)",
+    },
+}
+
+
+class Generate:
+    name = "generate"
+    version = 1
+    templates = ("generate_questions", "generate_subfield_questions")
+
+    def fingerprint(self, context: StageContext) -> dict[str, Any]:
+        return {
+            "model": context.model_fingerprint(context.config.models.generate),
+            "prompt": context.prompts.digest(*self.templates),
+        } | context.config.stage_settings(
+            "decoding", "format_attempts", "questions_per_chunk", "question_kinds", "language"
+        )
+
+    def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
+        config = context.config
+        instructions = TYPE_INSTRUCTIONS[config.language]
+        jobs: list[tuple[str, str, str, str]] = []  # (job id, prompt, origin, source)
+        for record in inputs:
+            for kind in config.question_kinds:
+                if isinstance(record, Passage):
+                    prompt = context.prompts.get("generate_questions").fill(
+                        num_questions=config.questions_per_chunk,
+                        text=record.text,
+                        type_instruction=instructions[kind],
+                    )
+                    jobs.append((f"{record.id}:{kind}", prompt, "I", record.source))
+                elif isinstance(record, Subfield):
+                    prompt = context.prompts.get("generate_subfield_questions").fill(
+                        num_questions=record.questions,
+                        subfield=record.name,
+                        type_instruction=instructions[kind],
+                    )
+                    jobs.append((f"{record.id}:{kind}", prompt, "III", f"subfield:{record.name}"))
+        call = context.call(self, config.models.generate, self.templates)
+        kept: dict[str, Record] = {}
+        dropped: list[Drop] = []
+        pending = jobs
+        for attempt in range(config.format_attempts):
+            replies = context.calls.ask(
+                call, [Ask(job, (("user", prompt),), attempt) for job, prompt, _, _ in pending]
+            )
+            malformed = []
+            for (job, prompt, origin, source), reply in zip(pending, replies, strict=True):
+                if reply.text is None:
+                    dropped.append(Drop(job, f"error: {reply.error}"))
+                    continue
+                objects = json_objects(reply.text)
+                if not objects:
+                    malformed.append((job, prompt, origin, source))
+                    continue
+                for number, data in enumerate(objects):
+                    question, reason = question_from(data, origin, source)
+                    if question is None:
+                        dropped.append(Drop(f"{job}#{number}", f"invalid: {reason}"))
+                    elif question.id in kept:
+                        dropped.append(Drop(question.id, "filtered: exact duplicate"))
+                    else:
+                        kept[question.id] = question
+            pending = malformed
+        dropped += [Drop(job, "invalid: no JSON question in the reply") for job, _, _, _ in pending]
+        return StageOutput(list(kept.values()), dropped, notes={"calls_planned": len(jobs)})

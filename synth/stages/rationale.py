@@ -1,0 +1,177 @@
+"""Stages "rationale" and "refine" (section 2.2). Rationale: the CoT prompt answers with
+{rationale, prediction}; a prediction that misses the gold answer (read by the harness's answer
+extraction) is regenerated, up to T attempts, then the question is pruned. Refine: R rounds of a
+candidate prompt from the current one, then a revised rationale under it, kept when its answer is
+right and reverted otherwise; a model comparison then picks the best rationale of the rounds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from harness.answers import extract_choices
+from synth.calls import Ask, Reply
+from synth.records import Question, Reasoned, Record
+from synth.replies import chosen_index, json_objects, strip_fences
+from synth.stage import Drop, Stage, StageContext, StageOutput
+
+
+def rationale_messages(context: StageContext, prompt: str, question: Question) -> tuple[tuple[str, str], ...]:
+    filled = context.prompts.get("rationale_format").fill(prompt=prompt, question=question.as_text())
+    return (("user", filled),)
+
+
+def read_rationale(reply: Reply, question: Question) -> tuple[str, str] | None:
+    """(rationale, predicted letters) when the reply's JSON gives both, else None."""
+    for data in json_objects(reply.text or ""):
+        rationale, prediction = data.get("rationale"), data.get("prediction")
+        if isinstance(rationale, str) and rationale.strip() and prediction is not None:
+            letters = extract_choices(str(prediction), question.letters, question.kind == "multi")
+            return rationale.strip(), letters or ""
+    return None
+
+
+class Rationale:
+    name = "rationale"
+    version = 1
+    templates = ("rationale", "rationale_format")
+
+    def fingerprint(self, context: StageContext) -> dict[str, Any]:
+        return {
+            "model": context.model_fingerprint(context.config.models.rationale),
+            "prompt": context.prompts.digest(*self.templates),
+        } | context.config.stage_settings("decoding", "rationale_attempts")
+
+    def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
+        prompt = context.prompts.get("rationale").text
+        call = context.call(self, context.config.models.rationale, self.templates)
+        kept: list[Record] = []
+        dropped: list[Drop] = []
+        pending = [record for record in inputs if isinstance(record, Question)]
+        for attempt in range(context.config.rationale_attempts):
+            asks = [Ask(q.id, rationale_messages(context, prompt, q), attempt) for q in pending]
+            wrong = []
+            for question, reply in zip(pending, context.calls.ask(call, asks), strict=True):
+                if reply.text is None:
+                    dropped.append(Drop(question.id, f"error: {reply.error}"))
+                    continue
+                read = read_rationale(reply, question)
+                if read is not None and read[1] == question.answer:
+                    kept.append(Reasoned(question, read[0], read[1], prompt, rounds=(read[0],)))
+                else:
+                    wrong.append(question)
+            pending = wrong
+        limit = context.config.rationale_attempts
+        dropped += [Drop(q.id, f"filtered: no correct prediction in {limit} attempts") for q in pending]
+        return StageOutput(kept, dropped)
+
+
+class Refine:
+    name = "refine"
+    version = 1
+    templates = ("candidate_prompt", "rationale_format", "compare_rationales")
+
+    def fingerprint(self, context: StageContext) -> dict[str, Any]:
+        models = context.config.models
+        return {
+            "models": [context.model_fingerprint(models.refine), context.model_fingerprint(models.compare)],
+            "prompt": context.prompts.digest(*self.templates),
+        } | context.config.stage_settings("decoding", "refine_rounds", "format_attempts")
+
+    def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
+        items = {record.id: record for record in inputs if isinstance(record, Reasoned)}
+        failed: dict[str, str] = {}
+        candidate = context.prompts.get("candidate_prompt")
+        models = context.config.models
+        prompt_call = context.call(self, models.refine, ("candidate_prompt",))
+        revise_call = context.call(_Step(self, "revise"), models.refine, ("rationale_format",))
+        accepted = 0
+        for round_number in range(1, context.config.refine_rounds + 1):
+            active = [r for r in items.values() if r.id not in failed]
+            asks = [
+                Ask(
+                    r.id,
+                    (("user", candidate.fill(current_prompt=r.prompt, question=r.question.as_text())),),
+                    round_number,
+                )
+                for r in active
+            ]
+            proposals = []
+            for reasoned, reply in zip(active, context.calls.ask(prompt_call, asks), strict=True):
+                if reply.text is None:
+                    failed[reasoned.id] = str(reply.error)
+                elif strip_fences(reply.text):
+                    proposals.append((reasoned, strip_fences(reply.text)))
+            asks = [
+                Ask(r.id, rationale_messages(context, new_prompt, r.question), round_number)
+                for r, new_prompt in proposals
+            ]
+            for (reasoned, new_prompt), reply in zip(
+                proposals, context.calls.ask(revise_call, asks), strict=True
+            ):
+                if reply.text is None:
+                    failed[reasoned.id] = str(reply.error)
+                    continue
+                read = read_rationale(reply, reasoned.question)
+                if read is not None and read[1] == reasoned.question.answer:  # kept; otherwise reverted
+                    accepted += 1
+                    items[reasoned.id] = replace(
+                        reasoned,
+                        rationale=read[0],
+                        prediction=read[1],
+                        prompt=new_prompt,
+                        rounds=(*reasoned.rounds, read[0]),
+                    )
+        chosen = self._compare(
+            context, [r for r in items.values() if r.id not in failed and len(r.rounds) > 1], failed
+        )
+        kept: list[Record] = [chosen.get(r.id, r) for r in items.values() if r.id not in failed]
+        dropped = [Drop(item, f"error: {reason}") for item, reason in failed.items()]
+        return StageOutput(kept, dropped, notes={"revisions_accepted": accepted})
+
+    def _compare(
+        self, context: StageContext, contested: list[Reasoned], failed: dict[str, str]
+    ) -> dict[str, Reasoned]:
+        """The best rationale of the rounds for each item with several (the last one when the
+        comparison gives no valid index)."""
+        template = context.prompts.get("compare_rationales")
+        call = context.call(_Step(self, "compare"), context.config.models.compare, ("compare_rationales",))
+        chosen: dict[str, Reasoned] = {}
+        pending = contested
+        for attempt in range(context.config.format_attempts):
+            asks = [
+                Ask(
+                    r.id,
+                    (
+                        (
+                            "user",
+                            template.fill(
+                                question=r.question.as_text(),
+                                rationales="\n\n".join(f"[{n}] {text}" for n, text in enumerate(r.rounds, 1)),
+                            ),
+                        ),
+                    ),
+                    attempt,
+                )
+                for r in pending
+            ]
+            unclear = []
+            for reasoned, reply in zip(pending, context.calls.ask(call, asks), strict=True):
+                if reply.text is None:
+                    failed[reasoned.id] = str(reply.error)
+                    continue
+                best = chosen_index(reply.text, len(reasoned.rounds), ("best_rational_index", "best_index"))
+                if best is None:
+                    unclear.append(reasoned)
+                else:
+                    chosen[reasoned.id] = replace(reasoned, rationale=reasoned.rounds[best])
+            pending = unclear
+        return chosen
+
+
+class _Step:
+    """A named step of a stage: its calls are keyed apart from the stage's other calls."""
+
+    def __init__(self, stage: Stage, step: str) -> None:
+        self.name = f"{stage.name}.{step}"
+        self.version = stage.version

@@ -1,0 +1,69 @@
+"""Stage "select" (section 2.2): multi-LLM cross-selection. Each model of the panel answers every
+question with the letter-only prompt; a question the rule calls challenging (the paper's: all
+wrong) goes to D_pc, the rest to D_pr. Works on any questions, so it can label a benchmark's items
+as well (`label_questions`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.answers import extract_choices
+from synth.calls import Ask
+from synth.records import Question, Reasoned, Record
+from synth.stage import Drop, StageContext, StageOutput
+
+RULES = {
+    "all_wrong": lambda wrong, panel: wrong == panel,
+    "majority_wrong": lambda wrong, panel: wrong * 2 > panel,
+    "any_wrong": lambda wrong, panel: wrong > 0,
+}
+
+
+class Select:
+    name = "select"
+    version = 1
+    template = "select_answer"
+
+    def fingerprint(self, context: StageContext) -> dict[str, Any]:
+        return {
+            "models": [context.model_fingerprint(name) for name in context.config.models.select],
+            "prompt": context.prompts.digest(self.template),
+        } | context.config.stage_settings("select_decoding", "challenging_rule")
+
+    def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
+        questions = [
+            r.question if isinstance(r, Reasoned) else r
+            for r in inputs
+            if isinstance(r, (Reasoned, Question))
+        ]
+        wrong, errors, answers = label_questions(context, self, questions)
+        rule = RULES[context.config.challenging_rule]
+        panel = len(context.config.models.select)
+        kept = [r for r in inputs if getattr(r, "id", None) not in errors]
+        challenging = [r.id for r in kept if rule(wrong[r.id], panel)]  # type: ignore[union-attr]
+        regular = [r.id for r in kept if not rule(wrong[r.id], panel)]  # type: ignore[union-attr]
+        dropped = [Drop(item, f"error: {reason}") for item, reason in errors.items()]
+        return StageOutput(
+            kept, dropped, groups={"challenging": challenging, "regular": regular}, notes={"answers": answers}
+        )
+
+
+def label_questions(
+    context: StageContext, stage: Select, questions: list[Question]
+) -> tuple[dict[str, int], dict[str, str], dict[str, dict[str, str]]]:
+    """(wrong answers per question, questions whose calls failed, each model's answers)."""
+    template = context.prompts.get(stage.template)
+    wrong = {q.id: 0 for q in questions}
+    errors: dict[str, str] = {}
+    answers: dict[str, dict[str, str]] = {}
+    for model in context.config.models.select:
+        call = context.call(stage, model, (stage.template,), context.config.select_decoding)
+        asks = [Ask(q.id, (("user", template.fill(question=q.as_text())),)) for q in questions]
+        for question, reply in zip(questions, context.calls.ask(call, asks), strict=True):
+            if reply.text is None:
+                errors[question.id] = str(reply.error)
+                continue
+            letters = extract_choices(reply.text, question.letters, question.kind == "multi") or ""
+            answers.setdefault(question.id, {})[model] = letters
+            wrong[question.id] += letters != question.answer
+    return wrong, errors, answers

@@ -1,0 +1,561 @@
+"""The synthesis pipeline (`harness synth`): each stage's behaviour, the whole pipeline against a
+scripted OpenAI-compatible server (exact funnel, T and R loops, resume, errors, reuse,
+decontamination), and its outputs feeding the training plugins."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_DATA, read_jsonl
+from fake_openai import FakeOpenAI
+from synth_script import SynthScript
+
+pytest.importorskip("datasketch")
+
+from synth.config import SynthConfig, load_synth_config  # noqa: E402
+from synth.near_duplicates import BenchmarkIndex, clusters  # noqa: E402
+from synth.replies import json_objects, question_from, verdict  # noqa: E402
+from synth.text_cleaning import chunks, clean_text  # noqa: E402
+
+PANEL = ("panel-a", "panel-b", "panel-c")
+
+BANK = [
+    {
+        "question": "【难】来访者反复洗手且无法控制，最可能的诊断是？",
+        "options": {"A": "强迫症", "B": "抑郁症", "C": "恐惧症", "D": "疑病症"},
+        "answer": "A",
+    },
+    {
+        "question": "【改】艾宾浩斯遗忘曲线表明遗忘的进程是？",
+        "options": {"A": "先慢后快", "B": "匀速", "C": "先快后慢", "D": "不变"},
+        "answer": "C",
+    },
+    {
+        "question": "【退】马斯洛需要层次理论中最高层次的需要是？",
+        "options": {"A": "安全需要", "B": "自我实现需要", "C": "尊重需要", "D": "生理需要"},
+        "answer": "B",
+    },
+    {
+        "question": "【挑战】在经典条件反射中，消退是指条件刺激单独呈现后反应逐渐减弱的现象吗？",
+        "options": {"A": "是", "B": "否", "C": "不确定", "D": "视情况"},
+        "answer": "A",
+    },
+    {
+        "question": "皮亚杰认知发展理论中，儿童获得守恒概念的阶段是哪个阶段？",
+        "options": {"A": "感知运动", "B": "前运算", "C": "具体运算", "D": "形式运算"},
+        "answer": "C",
+    },
+    {
+        "question": "皮亚杰认知发展理论中，儿童获得守恒概念的阶段是哪一个阶段？",
+        "options": {"A": "感知运动", "B": "前运算", "C": "具体运算", "D": "形式运算"},
+        "answer": "C",
+    },
+    {
+        "question": "根据上文，作者认为该实验支持哪种理论？",
+        "options": {"A": "双因素", "B": "认知评价", "C": "詹姆斯-兰格", "D": "坎农-巴德"},
+        "answer": "B",
+    },
+    # Planted benchmark items: PCEB (exact) and CPsyExam dev (lightly edited).
+    {
+        "question": "情绪的ABC理论由谁提出（　　）。",
+        "options": {"A": "弗洛伊德", "B": "艾利斯", "C": "罗杰斯", "D": "华生"},
+        "answer": "B",
+    },
+    {
+        "question": "验证题0:发展心理学的问题()",
+        "options": {"A": "选项一", "B": "选项二", "C": "选项三", "D": "选项四"},
+        "answer": "B",
+    },
+    {
+        "question": "社会助长作用指的是他人在场时个体的哪种变化？",
+        "options": {"A": "活动效率提高", "B": "动机消失", "C": "记忆减退", "D": "情绪低落"},
+        "answer": "A",
+    },
+]
+DIALOGUES = [
+    {
+        "question": "最近失眠很焦虑😭怎么办",
+        "description": "工作压力大,每天两点才睡",
+        "answer": "先别急,可以试试规律作息。",
+    },
+    {"question": "和父母总吵架", "answer": "一切都会好起来的。"},
+    {
+        "question": "考试前总是紧张",
+        "description": "见 https://example.com/post/1",
+        "answer": "紧张是正常的，可以做深呼吸练习。",
+    },
+]
+TEXTBOOK = "情绪调节是个体管理情绪的过程，包括认知重评和表达抑制等策略。\n\n【乱】记忆的加工水平理论认为，加工越深，保持越久。"
+
+
+def write_inputs(folder: Path, server_url: str, **settings: object) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bank.jsonl").write_text(
+        "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in BANK), encoding="utf-8"
+    )
+    (folder / "dialogues.jsonl").write_text(
+        "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in DIALOGUES), encoding="utf-8"
+    )
+    (folder / "extra.jsonl").write_text(
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "你好"},
+                    {"role": "assistant", "content": "你好，我在。"},
+                ]
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    (folder / "book.txt").write_text(TEXTBOOK, encoding="utf-8")
+    entries = "".join(
+        f"  {name}: {{backend: openai, api_model: {name}, base_url: '{server_url}', category: candidate, max_retries: 0, concurrency: 4}}\n"
+        for name in ("writer", *PANEL)
+    )
+    (folder / "models.yaml").write_text("models:\n" + entries, encoding="utf-8")
+    config = {
+        "output_dir": "out",
+        "models_file": "models.yaml",
+        "inputs": {
+            "textbooks": [{"path": "book.txt"}],
+            "subfields": [{"name": "运动心理学", "questions": 2}],
+            "question_banks": [{"path": "bank.jsonl"}],
+            "dialogues": ["dialogues.jsonl"],
+            "sft_extra": [{"path": "extra.jsonl", "format": "dialogue"}],
+            "grpo_exams": [{"source": "cpsyexam", "split": "train"}],
+        },
+        "models": {
+            "clean": "writer",
+            "generate": "writer",
+            "rank": "writer",
+            "control": "writer",
+            "rationale": "writer",
+            "refine": "writer",
+            "compare": "writer",
+            "empathy": "writer",
+            "select": list(PANEL),
+        },
+        "chunk_chars": 40,
+        "rationale_attempts": 3,
+        "refine_rounds": 2,
+        "prices": {"writer": {"input": 1.0, "output": 2.0}},
+    } | settings
+    path = folder / "synth.yaml"
+    path.write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def script() -> SynthScript:
+    return SynthScript({q["question"]: q["answer"] for q in BANK})
+
+
+def run(config_path: Path) -> object:
+    from synth.pipeline import run_pipeline
+
+    return run_pipeline(load_synth_config(config_path), say=lambda line: None)
+
+
+def ledger(folder: Path) -> list[dict]:
+    return read_jsonl(folder / "out" / "calls" / "ledger.jsonl")
+
+
+def fresh_calls(entries: list[dict], stage: str | None = None) -> list[dict]:
+    return [e for e in entries if not e["cache_hit"] and (stage is None or e["stage"].split(".")[0] == stage)]
+
+
+@pytest.fixture(autouse=True)
+def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+
+
+# --- stages in isolation ---------------------------------------------------------------------
+
+
+def test_cleaning_removes_emojis_emoticons_and_links_and_makes_punctuation_full_width() -> None:
+    assert (
+        clean_text("最近失眠,很焦虑!怎么办?😭 :) 见 https://x.com/a?b=1 (急)。ＡＢ１ ^_^")
+        == "最近失眠，很焦虑！怎么办？ 见 （急）。AB1"
+    )
+    assert clean_text("Use CBT, then rest.") == "Use CBT, then rest."  # English keeps its punctuation
+
+
+def test_chunks_hold_at_most_the_limit_and_cut_at_paragraphs_then_sentences() -> None:
+    pieces = chunks("甲乙丙。丁戊己。\n\n庚辛壬癸子丑寅卯辰巳。", 8)
+    assert pieces == ["甲乙丙。丁戊己。", "庚辛壬癸子丑寅卯", "辰巳。"]
+    assert all(len(piece) <= 8 for piece in pieces)
+
+
+def test_json_questions_are_read_from_fenced_lists_and_bare_objects_and_checked() -> None:
+    reply = '好的：\n```json\n[{"question": "Q1", "options": "A. 甲 B. 乙", "answer": "B", "type": "单项"}]\n```\n另外 {"question": "Q2", "options": {"A": "x", "B": "y", "C": "z"}, "answer": "A,C", "type": "多项"}'
+    found = [question_from(data, "I", "s") for data in json_objects(reply)]
+    assert [(q.question, q.options, q.answer, q.kind) for q, _ in found if q] == [
+        ("Q1", {"A": "甲", "B": "乙"}, "B", "single"),
+        ("Q2", {"A": "x", "B": "y", "C": "z"}, "AC", "multi"),
+    ]
+    assert question_from({"question": "Q", "options": "A. x B. y", "answer": "E"}, "I", "s") == (
+        None,
+        "answer 'E' names no given option",
+    )
+
+
+def test_a_verdict_of_unreasonable_is_never_read_as_reasonable() -> None:
+    assert (verdict("不合理"), verdict("合理。"), verdict("Unreasonable"), verdict("我不确定")) == (
+        False,
+        True,
+        False,
+        None,
+    )
+
+
+def test_near_duplicate_questions_cluster_together_and_the_same_seed_gives_the_same_clusters() -> None:
+    options = " 感知运动 前运算 具体运算 形式运算"
+    texts = [
+        BANK[4]["question"] + options,
+        "完全不同的一道关于社会心理学从众效应的题目内容",
+        BANK[5]["question"] + options,
+        "另一题：记忆的编码特异性原则",
+    ]
+    assert clusters(texts, 0.7, 128, 3, seed=1) == [[0, 2], [1], [3]]
+    assert clusters(texts, 0.7, 128, 3, seed=1) == clusters(texts, 0.7, 128, 3, seed=1)
+
+
+def test_benchmark_items_are_found_exact_lightly_edited_or_sharing_a_long_run() -> None:
+    benchmark = [
+        ("pceb/1", "情绪的ABC理论由谁提出（　　）。 弗洛伊德 艾利斯 罗杰斯 华生"),
+        (
+            "case/1",
+            "求助者，女性，35岁，某公司职员，近三个月来情绪低落，睡眠差，食欲下降，对以往喜欢的活动失去兴趣。",
+        ),
+    ]
+    index = BenchmarkIndex(benchmark, threshold=0.6, overlap_chars=25)
+    hits = index.hits(
+        [
+            "情绪的ABC理论由谁提出？ 弗洛伊德 艾利斯 罗杰斯 华生",  # edited punctuation
+            "案例：近三个月来情绪低落，睡眠差，食欲下降，对以往喜欢的活动失去兴趣。该求助者最可能的问题是？",  # shares a run
+            "认知失调理论由费斯廷格提出，用于解释态度改变。",
+        ]
+    )
+    assert [hit.benchmark_item if hit else None for hit in hits] == ["pceb/1", "case/1", None]
+
+
+# --- the whole pipeline against a scripted server -----------------------------------------------
+
+
+def test_the_pipeline_produces_the_expected_funnel_and_training_files(tmp_path: Path) -> None:
+    story = script()
+    with FakeOpenAI(reply_by_model=story) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        result = run(config_path)
+    funnel = {
+        name: (len(output.kept), dict(Counter(d.reason.split(" (")[0] for d in output.dropped)))
+        for name, output in result.outputs.items()
+    }  # type: ignore[attr-defined]
+    assert funnel == {
+        "clean_texts": (2, {}),
+        "clean_dialogues": (2, {"filtered: answer judged unreasonable": 1}),
+        "generate": (12, {"invalid: no question text": 6}),
+        "pool": (21, {"filtered: near-duplicate": 1}),
+        "decontaminate_questions": (19, {"filtered: benchmark item": 2}),
+        "control": (18, {"filtered: question judged not self-contained": 1}),
+        "review": (18, {}),
+        "rationale": (17, {"filtered: no correct prediction in 3 attempts": 1}),
+        "refine": (17, {}),
+        "select": (17, {}),
+        "empathy": (2, {}),
+        "decontaminate_dialogues": (2, {}),
+    }
+    contaminated = read_jsonl(tmp_path / "out" / "stages" / "05-decontaminate_questions" / "dropped.jsonl")
+    assert sorted(drop["reason"] for drop in contaminated) == [
+        "filtered: benchmark item (cpsyexam/dev/发展心理学-single-100, near-duplicate)",
+        "filtered: benchmark item (pceb/theory/single/second/01 理论单选.json#0, near-duplicate)",
+    ]
+    entries = ledger(tmp_path)
+    rationale_calls = Counter(e["item"] for e in fresh_calls(entries, "rationale"))
+    hard, fixed = question_id(marked("【难】")), question_id(marked("【改】"))
+    assert (
+        rationale_calls[hard] == 3 and rationale_calls[fixed] == 2
+    )  # T attempts, then pruned; right at the 2nd
+    assert sum(rationale_calls.values()) == 18 + 2 + 1
+    refine = fresh_calls(entries, "refine")
+    assert len([e for e in refine if e["stage"] == "refine"]) == 2 * 17  # a candidate prompt per round
+    assert len([e for e in refine if e["stage"] == "refine.revise"]) == 2 * 17
+    assert len([e for e in refine if e["stage"] == "refine.compare"]) == 16  # not the reverted one
+    assert len(fresh_calls(entries, "select")) == 3 * 17
+    kept = {r.id: r for r in result.outputs["refine"].kept}  # type: ignore[attr-defined]
+    reverted = kept[question_id(marked("【退】"))]
+    assert reverted.rounds == (reverted.rationale,) and reverted.rationale.startswith("初始推理")
+    assert kept[fixed].rationale.startswith("改进推理") and kept[fixed].prompt.startswith("改进的提示词")
+    challenging = result.outputs["select"].groups["challenging"]  # type: ignore[attr-defined]
+    assert challenging == [question_id(marked("【挑战】"))]
+
+    dataset = tmp_path / "out" / "dataset"
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    exams = len(read_jsonl(dataset / "d_grpo_mcq.jsonl")) - 1
+    assert manifest["counts"] == {"D_pr": 16, "D_em": 2, "D_pc": 1, "D_ps": 1, "D_cp": exams} and exams > 0
+    dialogue = read_jsonl(dataset / "d_sft_dialogue.jsonl")[0]["messages"]
+    assert dialogue[0]["content"].startswith("我最近总是失眠") and "拥抱" in dialogue[1]["content"]
+
+    from train.config import DataSource
+    from train.data import grpo_rows, sft_rows
+
+    sft = sft_rows(
+        [
+            DataSource(path=str(dataset / "d_sft_rationale_qa.jsonl"), format="rationale_qa"),
+            DataSource(path=str(dataset / "d_sft_dialogue.jsonl"), format="dialogue"),
+        ],
+        None,
+    )
+    grpo = grpo_rows([DataSource(path=str(dataset / "d_grpo_mcq.jsonl"), format="mcq")], None)
+    assert len(sft.rows) == 16 + 3 and len(grpo.rows) == 1 + exams
+    assert sft.rows[0]["completion"][0]["content"].startswith("<think>\n")
+
+
+def marked(marker: str) -> dict:
+    return next(q for q in BANK if q["question"].startswith(marker))
+
+
+def question_id(record: dict) -> str:
+    from synth.replies import question_from
+
+    question, _ = question_from(record, "II", "")
+    assert question is not None
+    return question.id
+
+
+def test_a_second_run_makes_no_call_and_reuses_every_stage(tmp_path: Path) -> None:
+    story = script()
+    with FakeOpenAI(reply_by_model=story) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        run(config_path)
+        served = sum(server.attempts.values())
+        lines: list[str] = []
+        from synth.pipeline import run_pipeline
+
+        run_pipeline(load_synth_config(config_path), say=lines.append)
+        assert sum(server.attempts.values()) == served
+    assert all(line.endswith("(reused)") for line in lines) and len(lines) == 12
+
+
+def test_changing_a_downstream_stage_reruns_only_it_and_what_follows(tmp_path: Path) -> None:
+    story = script()
+    with FakeOpenAI(reply_by_model=story) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        run(config_path)
+        before = len(ledger(tmp_path))
+        write_inputs(tmp_path, server.base_url, refine_rounds=3)
+        lines: list[str] = []
+        from synth.pipeline import run_pipeline
+
+        run_pipeline(load_synth_config(config_path), say=lines.append)
+    reused = [line.split(":")[0] for line in lines if line.endswith("(reused)")]
+    assert reused == [
+        "clean_texts",
+        "clean_dialogues",
+        "generate",
+        "pool",
+        "decontaminate_questions",
+        "control",
+        "review",
+        "rationale",
+        "empathy",
+        "decontaminate_dialogues",
+    ]
+    new = fresh_calls(ledger(tmp_path)[before:])
+    assert {e["stage"].split(".")[0] for e in new} == {"refine"}  # select's calls are all cached
+    assert len([e for e in new if e["stage"] == "refine"]) == 17  # only the third round is new
+
+
+def test_failed_calls_leave_items_in_error_and_a_rerun_retries_only_those(tmp_path: Path) -> None:
+    from synth.pipeline import open_context
+    from synth.stages.control import KIND_NAMES
+
+    broken: set[str] = set()
+    with FakeOpenAI(
+        reply_by_model=script(), faults=lambda prompt_id, attempt: "500" if prompt_id in broken else "ok"
+    ) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        # The control call for one bank question fails (HTTP 500, no retries) during the first run.
+        question, _ = question_from(marked("社会助长"), "II", "")
+        assert question is not None
+        context = open_context(load_synth_config(config_path), None)
+        prompt = context.prompts.get("question_control").fill(
+            examples=context.prompts.get("question_control_examples").text,
+            type=KIND_NAMES["zh"]["single"],
+            question=question.as_text(),
+        )
+        context.calls.close()
+        broken.add(
+            hashlib.sha1(
+                json.dumps([{"role": "user", "content": prompt}], ensure_ascii=False).encode()
+            ).hexdigest()
+        )
+        first = run(config_path)
+        assert first.outputs["control"].errors == 1  # type: ignore[attr-defined]
+        assert [
+            d.reason.split(":")[0] for d in first.outputs["control"].dropped if d.item == question.id
+        ] == ["error"]  # type: ignore[attr-defined]
+        manifest = json.loads(
+            (tmp_path / "out" / "stages" / "06-control" / "manifest.json").read_text(encoding="utf-8")
+        )
+        assert manifest["errors"] == 1  # not finished: the next run runs it again
+        before = len(ledger(tmp_path))
+        broken.clear()
+        second = run(config_path)
+    assert second.outputs["control"].errors == 0 and len(second.outputs["control"].kept) == 18  # type: ignore[attr-defined]
+    control_calls = fresh_calls(ledger(tmp_path)[before:], "control")
+    assert [e["item"] for e in control_calls] == [question.id]  # only the failed call is made again
+
+
+def test_the_report_gives_the_funnel_calls_tokens_and_cost_with_unknown_prices_shown_as_unknown(
+    tmp_path: Path,
+) -> None:
+    with FakeOpenAI(reply_by_model=script()) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        run(config_path)
+    from synth.report import build_report, write_report
+
+    config = load_synth_config(config_path)
+    report = build_report(config)
+    usage = {(row["stage"], row["model"]): row for row in report["usage"]}
+    assert usage[("rationale", "writer")]["calls"] == 21 and usage[("rationale", "writer")]["tokens_in"] == 21
+    assert usage[("rationale", "writer")]["cost"] == pytest.approx(21 * (1.0 + 2.0) / 1e6)
+    assert usage[("select", "panel-b")]["cost"] is None  # no price given: unknown, not zero
+    markdown = write_report(config).read_text(encoding="utf-8")
+    assert "| decontaminate_questions | 21 | 19 | filtered: benchmark item: 2 | 0 |" in markdown
+    assert "| select | panel-b | 17 | 0 | 0 | 17 | 17 | unknown |" in markdown
+    assert (tmp_path / "out" / "funnel.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_cost_limit_stops_cleanly_and_a_higher_limit_goes_on(tmp_path: Path) -> None:
+    from synth.calls import BudgetReached
+
+    with FakeOpenAI(reply_by_model=script()) as server:
+        config_path = write_inputs(tmp_path, server.base_url, max_cost=0.00002)
+        with pytest.raises(BudgetReached, match="every answer so far is kept"):
+            run(config_path)
+        spent = len(fresh_calls(ledger(tmp_path)))
+        write_inputs(tmp_path, server.base_url)
+        run(config_path)
+    assert spent > 0
+    keys = [e["key"] for e in fresh_calls(ledger(tmp_path))]
+    assert len(keys) == len(set(keys))  # nothing answered before the stop was asked again
+
+
+def test_human_review_decisions_drop_questions_and_a_bad_decision_is_one_line(tmp_path: Path) -> None:
+    with FakeOpenAI(reply_by_model=script()) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        run(config_path)
+        sheet = tmp_path / "review.csv"
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "harness",
+                "synth",
+                "review",
+                "export",
+                "--config",
+                str(config_path),
+                "--out",
+                str(sheet),
+            ],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA)},
+        )
+        assert done.returncode == 0, done.stderr
+        with sheet.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert rows[0] == ["id", "question", "answer", "origin", "decision", "note"] and len(rows) == 1 + 18
+        assert {row[4] for row in rows[1:]} == {"keep"}
+        rows[1][4:6] = ["drop", "太简单"]
+        with sheet.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+        write_inputs(tmp_path, server.base_url, review_file="review.csv")
+        result = run(config_path)
+        assert [d.reason for d in result.outputs["review"].dropped] == ["filtered: human review (太简单)"]  # type: ignore[attr-defined]
+        sheet.write_text("id,question,answer,origin,decision,note\nabc,q,A,I,maybe,\n", encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", "synth", "run", "--config", str(config_path)],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA)},
+        )
+    assert (
+        done.returncode != 0
+        and done.stderr.strip().splitlines()[-1]
+        == f"error: {sheet}, line 2: needs an id and a decision of keep or drop, not 'maybe'"
+    )
+
+
+def test_a_bad_setting_is_one_line_naming_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "synth.yaml"
+    path.write_text("inputs: {}\nmodels: {clean: a}\nrationale_attempts: 0\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "synth", "status", "--config", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert (
+        done.returncode == 2 and done.stderr.startswith(f"error: {path}:") and "Traceback" not in done.stderr
+    )
+
+
+def test_kill_9_mid_stage_then_resume_repeats_no_answered_call(tmp_path: Path) -> None:
+    with FakeOpenAI(reply_by_model=script(), latency_s=0.02) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA)}
+        command = [sys.executable, "-m", "harness", "synth", "run", "--config", str(config_path)]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ledger_path = tmp_path / "out" / "calls" / "ledger.jsonl"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if (
+                ledger_path.exists()
+                and sum(1 for e in read_ledger_safely(ledger_path) if e["stage"] == "rationale") >= 5
+            ):
+                break
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait() == -signal.SIGKILL  # killed mid-run, not finished
+        assert not (tmp_path / "out" / "dataset" / "manifest.json").exists()
+        killed_at = len(read_ledger_safely(ledger_path))
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    entries = read_ledger_safely(ledger_path)
+    assert any(e["cache_hit"] for e in entries[killed_at:])  # the resumed run found the answered calls
+    fresh_ok = [e["key"] for e in entries if not e["cache_hit"] and e["status"] == "ok"]
+    assert len(fresh_ok) == len(set(fresh_ok))  # no answered call was made twice
+    assert (
+        json.loads((tmp_path / "out" / "dataset" / "manifest.json").read_text(encoding="utf-8"))["counts"][
+            "D_pr"
+        ]
+        == 16
+    )
+
+
+def read_ledger_safely(path: Path) -> list[dict]:
+    from synth.calls import read_ledger
+
+    return read_ledger(path)
+
+
+def test_the_config_resolves_paths_against_its_own_folder(tmp_path: Path) -> None:
+    path = write_inputs(tmp_path, "http://127.0.0.1:9/v1")
+    config: SynthConfig = load_synth_config(path)
+    assert (
+        config.output_path == (tmp_path / "out").resolve()
+        and config.resolve("bank.jsonl") == (tmp_path / "bank.jsonl").resolve()
+    )
