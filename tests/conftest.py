@@ -134,3 +134,34 @@ def harness_in_process(*args: str) -> subprocess.CompletedProcess[str]:
         signal.signal(signal.SIGTERM, saved_sigterm)
         logger.removeHandler(handler)
     return subprocess.CompletedProcess(["harness", *args], code, out.getvalue(), err.getvalue())
+
+
+def train_command(tmp_path: Path, stage: str, config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "train", stage, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+
+
+def eval_by_name(tmp_path: Path, name: str) -> dict:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "eval",
+            "--model",
+            name,
+            "--tasks",
+            "pceb_moral_smcq",
+            "--max-new-tokens",
+            "4",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads((tmp_path / "results" / name / "latest" / "results.json").read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_DATA, read_jsonl
+from conftest import FIXTURE_DATA, REAL_DATA, eval_by_name, read_jsonl, train_command
 from fake_openai import FakeOpenAI
 from synth_script import SynthScript
 
@@ -559,3 +559,92 @@ def test_the_config_resolves_paths_against_its_own_folder(tmp_path: Path) -> Non
         config.output_path == (tmp_path / "out").resolve()
         and config.resolve("bank.jsonl") == (tmp_path / "bank.jsonl").resolve()
     )
+
+
+def test_the_produced_data_trains_one_sft_and_one_grpo_step_and_the_candidate_evaluates_by_name(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    with FakeOpenAI(reply_by_model=script()) as server:
+        run(write_inputs(tmp_path, server.base_url))
+    dataset = tmp_path / "out" / "dataset"
+    sft = tmp_path / "sft.yaml"
+    sft.write_text(
+        f"run_name: synth-sft\nbase_model: {tiny_model_dir}\n"
+        f"data: [{{path: {dataset / 'd_sft_rationale_qa.jsonl'}, format: rationale_qa}}, {{path: {dataset / 'd_sft_dialogue.jsonl'}, format: dialogue}}]\n"
+        "effective_batch_size: 2\nper_device_train_batch_size: 2\nmax_steps: 1\nmax_length: 128\n",
+        encoding="utf-8",
+    )
+    done = train_command(tmp_path, "sft", sft)
+    assert done.returncode == 0, done.stderr[-2000:]
+    grpo = tmp_path / "grpo.yaml"
+    grpo.write_text(
+        f"run_name: synth-grpo\nbase_model: {tmp_path / 'runs' / 'synth-sft' / 'model'}\n"
+        f"data: [{{path: {dataset / 'd_grpo_mcq.jsonl'}, format: mcq}}]\n"
+        "effective_batch_size: 4\nper_device_train_batch_size: 4\nnum_generations: 2\n"
+        "max_completion_length: 8\nmax_prompt_length: 512\nmax_steps: 1\nlora: {r: 4, alpha: 8}\n",
+        encoding="utf-8",
+    )
+    done = train_command(tmp_path, "grpo", grpo)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert eval_by_name(tmp_path, "synth-grpo")["tasks"]["pceb_moral_smcq"]["n"] == 2
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not (REAL_DATA / "CPsyExam").is_dir(), reason="real benchmark files not present")
+def test_on_real_cpsyexam_text_every_stage_finishes_and_planted_benchmark_items_are_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PSYCHE_DATA_DIR", str(REAL_DATA))
+    planted = [
+        {
+            "question": "关于听觉特性的错误说法是（）。",
+            "answer": "B",
+            "options": {
+                "A": "声音有音调、响度和音色三种特性",
+                "B": "声波的频率越低，音调就越高",
+                "C": "声波的振幅越大，声音就越响",
+                "D": "日常生活的声音大多是声波混合的结果",
+            },
+        },
+        {
+            "question": "发展性心理咨询的主要目的是什么",
+            "answer": "D",
+            "options": {
+                "A": "解决不适或痛苦",
+                "B": "纠正错误观念",
+                "C": "去除心理社会刺激",
+                "D": "全面提高生活质量",
+            },
+        },
+    ]
+    story = script()
+    story.gold |= {q["question"]: q["answer"] for q in planted}
+    with FakeOpenAI(reply_by_model=story) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        (tmp_path / "bank.jsonl").write_text(
+            "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in planted), encoding="utf-8"
+        )
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config["inputs"] |= {
+            "textbooks": [{"source": "cpsyexam_explanations", "split": "train", "limit": 20}],
+            "question_banks": [{"path": "bank.jsonl"}, {"source": "cpsyexam", "split": "train", "limit": 20}],
+            "grpo_exams": [{"source": "cpsyexam", "split": "train", "limit": 10}],
+        }
+        config["chunk_chars"] = 3000
+        config_path.write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+        from synth.inputs import bank_questions
+
+        loaded = load_synth_config(config_path)
+        story.gold |= {q.question: q.answer for q in bank_questions(loaded, loaded.inputs.question_banks)}
+        result = run(config_path)
+    outputs = result.outputs  # type: ignore[attr-defined]
+    assert all(output.errors == 0 for output in outputs.values())
+    assert (
+        len(outputs["clean_texts"].kept) == 20
+        and len(fresh_calls(ledger(tmp_path), "generate")) == (20 + 1) * 2
+    )
+    caught = sorted(d.reason for d in outputs["decontaminate_questions"].dropped)
+    assert any("pceb/theory/single/second/14 理论单选.json#3" in reason for reason in caught), caught
+    assert any("cpsyexam/test/" in reason for reason in caught), caught
+    counts = result.dataset.counts  # type: ignore[attr-defined]
+    assert counts["D_pr"] + counts["D_pc"] == len(outputs["select"].kept) > 0 and counts["D_cp"] == 10

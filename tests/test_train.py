@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURE_DATA, read_jsonl
+from conftest import FIXTURE_DATA, eval_by_name, read_jsonl, train_command
 
 from harness.errors import HarnessError
 from train.config import GRPORunConfig, SFTRunConfig, load_config
@@ -213,37 +213,6 @@ def test_grpo_reads_cpsyexam_from_the_data_directory() -> None:
 
 
 # --- one step of each, on the tiny model, then evaluated by name -------------------------------------
-
-
-def train_command(tmp_path: Path, stage: str, config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness", "train", stage, "--config", str(config)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-
-
-def eval_by_name(tmp_path: Path, name: str) -> dict:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "eval",
-            "--model",
-            name,
-            "--tasks",
-            "pceb_moral_smcq",
-            "--max-new-tokens",
-            "4",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads((tmp_path / "results" / name / "latest" / "results.json").read_text(encoding="utf-8"))
 
 
 def test_one_sft_step_produces_a_candidate_that_harness_eval_runs_by_name(
