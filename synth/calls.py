@@ -18,8 +18,6 @@ from harness.generation import ProgressFactory, fetch_responses
 from harness.models import ModelSpec
 from synth.config import Decoding, Price
 
-CHUNK = 256  # calls between two checks of the cost limit
-
 
 @dataclass(frozen=True)
 class Ask:
@@ -99,14 +97,22 @@ class CallLayer:
             missing = [request for request in requests if request.key not in cached]
             usage = getattr(backend, "usage", {})  # filled by backends that report tokens
 
-            def observe(request: GenerationRequest, text: str | None, failure: str | None) -> None:
-                self._record(ledger, call, by_key[request.key], request.key, usage.get(request.key), failure)
+            stopped: list[bool] = []
 
-            for start in range(0, len(missing), CHUNK):
+            def observe(request: GenerationRequest, text: str | None, failure: str | None) -> None:
+                if stopped:  # calls cut off by the stop are not failures of theirs
+                    return
+                self._record(ledger, call, by_key[request.key], request.key, usage.get(request.key), failure)
+                try:
+                    self._check_budget()
+                except BudgetReached:
+                    stopped.append(True)
+                    raise  # stops the batch: what is still in flight is dropped, unanswered
+
+            if missing:
                 self._check_budget()
-                chunk = missing[start : start + CHUNK]
                 found, failed = fetch_responses(
-                    backend, chunk, self.cache, True, self.progress, f"{call.stage} ({call.model})", observe
+                    backend, missing, self.cache, True, self.progress, f"{call.stage} ({call.model})", observe
                 )
                 texts.update(found)
                 failures.update(failed)

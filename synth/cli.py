@@ -101,6 +101,29 @@ def report_command(config: ConfigOption) -> None:
     sys.stdout.write(f"{write_report(_load(config))}\n")
 
 
+@app.command("label")
+def label_command(
+    config: ConfigOption,
+    tasks: Annotated[str, typer.Option("--tasks", help="Benchmark tasks or groups to label, e.g. pceb")],
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N items of each task")] = None,
+) -> None:
+    """Label a benchmark's items challenging or not with the cross-selection panel (Figure 4's split)."""
+    from harness.progress import ProgressDisplay
+    from synth.labels import label_tasks
+
+    settings = _load(config)
+    names = [name.strip() for name in tasks.split(",") if name.strip()]
+    with ProgressDisplay() as progress:
+        written = label_tasks(settings, names, limit, progress)
+    for labels in written:
+        sys.stdout.write(
+            f"{labels.task}: {labels.challenging} of {labels.total} challenging"
+            f"{f', {labels.errors} in error' if labels.errors else ''} -> {labels.path}\n"
+        )
+    if any(labels.errors for labels in written):
+        raise HarnessError("some items ended in error; re-run to retry only those")
+
+
 @review_app.command("export")
 def review_export(
     config: ConfigOption,

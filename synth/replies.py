@@ -79,6 +79,8 @@ def _options(raw: Any) -> dict[str, str]:
     if not isinstance(raw, str):
         return {}
     marks = list(_OPTION_MARK.finditer(raw))
+    if not marks:
+        return {}
     options = {}
     for mark, following in zip(marks, [*marks[1:], None], strict=True):
         text = raw[mark.end() : following.start() if following else len(raw)].strip()

@@ -208,6 +208,11 @@ def test_json_questions_are_read_from_fenced_lists_and_bare_objects_and_checked(
         None,
         "answer 'E' names no given option",
     )
+    for options in ("", "no letters here", None, 3, ["甲", "乙"]):  # what a small model writes
+        assert question_from({"question": "Q", "options": options, "answer": "A"}, "I", "s") == (
+            None,
+            "fewer than two options",
+        )
 
 
 def test_a_verdict_of_unreasonable_is_never_read_as_reasonable() -> None:
@@ -648,3 +653,34 @@ def test_on_real_cpsyexam_text_every_stage_finishes_and_planted_benchmark_items_
     assert any("cpsyexam/test/" in reason for reason in caught), caught
     counts = result.dataset.counts  # type: ignore[attr-defined]
     assert counts["D_pr"] + counts["D_pc"] == len(outputs["select"].kept) > 0 and counts["D_cp"] == 10
+
+
+def test_label_splits_a_benchmark_into_challenging_and_not_by_the_panels_answers(tmp_path: Path) -> None:
+    from synth.labels import benchmark_questions
+
+    letters = {"panel-a": "答案：A", "panel-b": "A", "panel-c": "C"}
+    with FakeOpenAI(reply_by_model=lambda model, messages: letters[model]) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "harness",
+                "synth",
+                "label",
+                "--config",
+                str(config_path),
+                "--tasks",
+                "pceb_theory_smcq,pceb_case_mmcq",
+            ],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA)},
+        )
+    assert done.returncode == 0, done.stderr
+    for task, questions in benchmark_questions(["pceb_theory_smcq", "pceb_case_mmcq"], None, None).items():
+        labels = json.loads((tmp_path / "out" / "labels" / f"{task}.json").read_text(encoding="utf-8"))
+        expected = {q.id: q.answer not in ("A", "C") for q in questions}  # all three wrong
+        assert {doc: item["challenging"] for doc, item in labels["items"].items()} == expected
+        assert labels["panel"] == list(PANEL) and labels["rule"] == "all_wrong"
+        assert f"{task}: {sum(expected.values())} of {len(expected)} challenging" in done.stdout
