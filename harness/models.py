@@ -37,6 +37,9 @@ class ModelSpec(BaseModel):
     api_model: str | None = None  # model id sent to an OpenAI-compatible endpoint
     base_url: str | None = None
     base_url_env: str = "OPENAI_BASE_URL"
+    # More endpoints serving the same model (e.g. several vLLM servers): requests are shared out
+    # among all of them as each frees up, `concurrency` at a time on each.
+    extra_base_urls: tuple[str, ...] = ()
     api_key_env: str = "OPENAI_API_KEY"
     params_b: float | None = None  # parameters in billions; None when undisclosed
     category: Literal["general", "reasoning", "closed-source", "psychological", "candidate", "embedded"]
@@ -65,6 +68,13 @@ class ModelSpec(BaseModel):
         check_url(value)
         return value
 
+    @field_validator("extra_base_urls")
+    @classmethod
+    def _usable_urls(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            check_url(value)
+        return values
+
     @property
     def label(self) -> str:
         return self.display_name or self.name
@@ -74,6 +84,7 @@ class ModelSpec(BaseModel):
         entry = self.model_dump(mode="json")
         if entry.get("base_url"):
             entry["base_url"] = redact_url(entry["base_url"])
+        entry["extra_base_urls"] = [redact_url(url) for url in entry.get("extra_base_urls") or []]
         return entry
 
     def fingerprint(self) -> dict[str, Any]:

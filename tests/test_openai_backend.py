@@ -125,3 +125,18 @@ def test_missing_api_key_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) ->
 
     with pytest.raises(HarnessError, match="OPENAI_API_KEY"):
         OpenAIChatBackend(api_spec("http://127.0.0.1:1/v1"))
+
+
+def test_several_endpoints_share_the_requests_and_a_faster_one_takes_more(tmp_path: Path) -> None:
+    with FakeOpenAI(latency_s=0.002) as fast, FakeOpenAI(latency_s=0.05) as slow:
+        spec = api_spec(fast.base_url, extra_base_urls=[slow.base_url], concurrency=2)
+        results = evaluate(spec, ["pceb_theory_smcq", "pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+        served_fast, served_slow = sum(fast.attempts.values()), sum(slow.attempts.values())
+    assert results["tasks"]["pceb_theory_smcq"]["n_scored"] == 3
+    assert served_fast + served_slow == 5 and served_fast > served_slow >= 1
+    assert results["backend"]["extra_base_urls"] == [slow.base_url]
+
+
+def test_a_bad_extra_endpoint_is_a_one_line_error() -> None:
+    with pytest.raises(ValueError, match="extra_base_urls"):
+        api_spec("http://127.0.0.1:9/v1", extra_base_urls=["not a url"])

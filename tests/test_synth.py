@@ -684,3 +684,47 @@ def test_label_splits_a_benchmark_into_challenging_and_not_by_the_panels_answers
         assert {doc: item["challenging"] for doc, item in labels["items"].items()} == expected
         assert labels["panel"] == list(PANEL) and labels["rule"] == "all_wrong"
         assert f"{task}: {sum(expected.values())} of {len(expected)} challenging" in done.stdout
+
+
+def test_status_shows_each_stage_and_dry_run_counts_calls_and_bounds_cost_without_calling(
+    tmp_path: Path,
+) -> None:
+    env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA)}
+    with FakeOpenAI(reply_by_model=script()) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        harness = [sys.executable, "-m", "harness", "synth"]
+        dry = subprocess.run(
+            [*harness, "run", "--config", str(config_path), "--dry-run"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert dry.returncode == 0, dry.stderr
+        assert sum(server.attempts.values()) == 0 and not (tmp_path / "out" / "calls").exists()
+        pending = subprocess.run(
+            [*harness, "status", "--config", str(config_path)], capture_output=True, text=True, env=env
+        )
+        run(config_path)
+    rows = {line.split()[0]: line for line in dry.stdout.splitlines()[1:-1]}
+    assert rows["generate"].split()[2:5] == [
+        "6",
+        "-",
+        "12",
+    ]  # (2 chunks + 1 subfield) x 2 kinds, up to 2 attempts each
+    assert rows["clean_dialogues"].split()[2:5] == ["3", "-", "6"] and "unknown (no price)" in rows["select"]
+    assert dry.stdout.splitlines()[-1] == "total cost at most: unknown (a model has no price)"
+    assert pending.stdout.splitlines()[0].split() == [
+        "clean_texts",
+        "pending;",
+        "calls",
+        "0,",
+        "cache",
+        "hits",
+        "0",
+    ]
+    done = subprocess.run(
+        [*harness, "status", "--config", str(config_path)], capture_output=True, text=True, env=env
+    )
+    states = {line.split()[0]: line for line in done.stdout.splitlines()}
+    assert "finished: 3 in, 2 out, 0 in error; calls 3, cache hits 0" in states["clean_dialogues"]
+    assert "finished: 18 in, 17 out, 0 in error; calls 21, cache hits 0" in states["rationale"]

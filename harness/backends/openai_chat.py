@@ -30,6 +30,7 @@ class OpenAIChatBackend:
                 check_url(self.base_url)
             except ValueError as error:
                 raise HarnessError(f"model {spec.name!r}: {spec.base_url_env}: {error}") from None
+        self.base_urls = [self.base_url, *spec.extra_base_urls]
         self.api_key = os.environ.get(spec.api_key_env)
         if not self.api_key:
             raise HarnessError(
@@ -56,19 +57,25 @@ class OpenAIChatBackend:
         from openai import AsyncOpenAI
 
         # Created inside the running loop: a client reused across asyncio.run calls fails.
-        client = AsyncOpenAI(
-            api_key=self.api_key,
-            base_url=self.base_url,
-            max_retries=self.spec.max_retries,
-            timeout=self.spec.timeout_s,
-        )
-        limit = asyncio.Semaphore(self.spec.concurrency)
+        clients = [
+            AsyncOpenAI(
+                api_key=self.api_key,
+                base_url=url,
+                max_retries=self.spec.max_retries,
+                timeout=self.spec.timeout_s,
+            )
+            for url in self.base_urls
+        ]
+        waiting: asyncio.Queue[GenerationRequest] = asyncio.Queue()
+        for request in requests:
+            waiting.put_nowait(request)
         refused: list[str] = []  # the first authentication failure stops every request not yet sent
 
-        async def one(request: GenerationRequest) -> None:
-            async with limit:
-                if refused:
-                    return
+        async def worker(client: Any) -> None:
+            """Sends one request at a time until none is left: `concurrency` workers per endpoint, so
+            a faster endpoint takes more of the work."""
+            while not refused and not waiting.empty():
+                request = waiting.get_nowait()
                 try:
                     text = await self._complete(client, request)
                 except Exception as error:  # noqa: BLE001 - every failure is recorded, none is fatal
@@ -76,13 +83,15 @@ class OpenAIChatBackend:
                         refused.append(_describe_error(error))
                         return
                     on_failure(request, _describe_error(error))
-                    return
-            on_response(request, text)
+                    continue
+                on_response(request, text)
 
+        workers = min(self.spec.concurrency, len(requests))
         try:
-            await asyncio.gather(*(one(request) for request in requests))
+            await asyncio.gather(*(worker(client) for client in clients for _ in range(workers)))
         finally:
-            await client.close()
+            for client in clients:
+                await client.close()
         if refused:
             raise HarnessError(
                 f"model {self.spec.name!r}: the endpoint refused the API key ({refused[0][:120]}); "
@@ -122,7 +131,11 @@ class OpenAIChatBackend:
             "class": "openai-chat",
             "api_model": self.spec.api_model,
             "base_url": redact_url(self.base_url) if self.base_url else "default",
-        }
+        } | (
+            {"extra_base_urls": [redact_url(url) for url in self.spec.extra_base_urls]}
+            if self.spec.extra_base_urls
+            else {}
+        )
 
 
 def _describe_error(error: Exception) -> str:
