@@ -37,29 +37,32 @@ def write_dataset(
     dialogues: list[Record],
     exams: list[Question],
 ) -> DatasetSummary:
+    """The training files, and each part on its own under parts/ (what sweeps compose: PRD, ED, APD)."""
     folder = config.output_path / "dataset"
     challenging = set(groups.get("challenging", []))
     reasoned = [r for r in selected if isinstance(r, Reasoned)]
-    rows: dict[str, list[dict[str, Any]]] = {
-        "rationale_qa": [_rationale_row(r) for r in reasoned if r.id not in challenging],
-        "dialogue": [_dialogue_row(d) for d in dialogues if isinstance(d, Dialogue)],
-        "mcq": [_mcq_row(r.question) for r in reasoned if r.id in challenging],
+    parts: dict[str, list[dict[str, Any]]] = {
+        "D_pr": [_rationale_row(r) for r in reasoned if r.id not in challenging],
+        "D_pc": [_rationale_row(r) for r in reasoned if r.id in challenging],
+        "D_em": [_dialogue_row(d) for d in dialogues if isinstance(d, Dialogue)],
+        "D_ps_rationale_qa": [],
+        "D_ps_dialogue": [],
+        "D_cp": [_mcq_row(q) for q in exams],
     }
-    counts = {"D_pr": len(rows["rationale_qa"]), "D_em": len(rows["dialogue"]), "D_pc": len(rows["mcq"])}
-    passed = 0
     for extra in config.inputs.sft_extra:
         path = config.resolve(extra.path)
         for number, record in read_jsonl_lines(path, "the SFT data file"):
-            rows[extra.format].append(_checked(record, extra.format, f"{path}, line {number}"))
-            passed += 1
-    rows["mcq"] += [_mcq_row(q) for q in exams]
-    counts |= {"D_ps": passed, "D_cp": len(exams)}
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for kind, name in FILES.items():
-        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows[kind])
-        write_text_atomically(folder / name, text)
-        files[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            parts[f"D_ps_{extra.format}"].append(_checked(record, extra.format, f"{path}, line {number}"))
+    rows: dict[str, list[dict[str, Any]]] = {
+        "rationale_qa": parts["D_pr"] + parts["D_ps_rationale_qa"],
+        "dialogue": parts["D_em"] + parts["D_ps_dialogue"],
+        "mcq": [as_mcq(row) for row in parts["D_pc"]] + parts["D_cp"],
+    }
+    counts = {name: len(parts[name]) for name in ("D_pr", "D_em", "D_pc", "D_cp")}
+    counts["D_ps"] = len(parts["D_ps_rationale_qa"]) + len(parts["D_ps_dialogue"])
+    files = {name: _write_jsonl(folder / name, rows[kind]) for kind, name in FILES.items()}
+    for name, part in parts.items():
+        files[f"parts/{name}.jsonl"] = _write_jsonl(folder / "parts" / f"{name}.jsonl", part)
     manifest = {
         "counts": counts,
         "D_sft": counts["D_pr"] + counts["D_em"] + counts["D_ps"],
@@ -72,7 +75,23 @@ def write_dataset(
     return DatasetSummary(folder, counts, files)
 
 
+def as_mcq(row: dict[str, Any]) -> dict[str, Any]:
+    """A rationale row as an mcq row (GRPO reads question, options, answer)."""
+    return {key: row[key] for key in ("id", "question", "options", "answer")} | {
+        "multi": len(row["answer"]) > 1
+    }
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    write_text_atomically(path, text)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _rationale_row(reasoned: Reasoned) -> dict[str, Any]:
+    """A rationale_qa row; `first_rationale` is the rationale before the refinement rounds (for
+    ablating them, Table 3's +Rat.)."""
     q = reasoned.question
     return {
         "id": q.id,
@@ -80,6 +99,8 @@ def _rationale_row(reasoned: Reasoned) -> dict[str, Any]:
         "options": q.options,
         "rationale": reasoned.rationale,
         "answer": q.answer,
+        "first_rationale": reasoned.rounds[0] if reasoned.rounds else reasoned.rationale,
+        "multi": q.kind == "multi",
     }
 
 
