@@ -1,0 +1,1 @@
+"""Ablation sweeps (paper section 3.3): `harness sweep`."""

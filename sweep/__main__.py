@@ -1,0 +1,3 @@
+from sweep.cli import app
+
+app()

@@ -1,0 +1,92 @@
+"""`harness sweep run|status|report`, added to the harness command through the
+`psyche_harness.commands` entry point. Imports nothing heavy until a command runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from harness.errors import HarnessError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Ablation sweeps: train variants, evaluate them, regenerate Tables 3 and 4 (optional extra).",
+)
+SweepArgument = Annotated[Path, typer.Argument(help="A sweep file (YAML); see sweep/configs/")]
+
+
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    from sweep.config import load_sweep
+
+    return load_sweep(path)
+
+
+@app.command("run")
+def run_command(
+    sweep_file: SweepArgument,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the steps that would run; run nothing")
+    ] = False,
+) -> None:
+    """Run every step not yet done (shared steps once); a re-run goes on where the last one stopped."""
+    from sweep.execute import run_sweep
+
+    sweep = _load(sweep_file)
+
+    def say(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    run_sweep(sweep, say, dry_run)
+    if not dry_run and sweep.report.kind != "none":
+        sys.stdout.write(f"report: {_write_report(sweep)}\n")
+
+
+@app.command("status")
+def status_command(sweep_file: SweepArgument) -> None:
+    """Each variant's steps: done, running, failed or pending."""
+    from sweep.execute import state
+    from sweep.plan import plan_sweep
+
+    sweep = _load(sweep_file)
+    plan = plan_sweep(sweep)
+    for name, chain in plan.chains.items():
+        steps = ", ".join(f"{plan.steps[d].label} {state(sweep.output_path, plan.steps[d])}" for d in chain)
+        sys.stdout.write(f"{name}: {steps}\n")
+
+
+@app.command("report")
+def report_command(sweep_file: SweepArgument) -> None:
+    """Write the sweep's table (report.md in its output folder) from the finished eval steps."""
+    sys.stdout.write(f"{_write_report(_load(sweep_file))}\n")
+
+
+def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
+    from harness.files import write_text_atomically
+    from sweep.plan import plan_sweep
+    from sweep.report import read_reference, read_run, render_report
+    from sweep.steps import done_record
+
+    if sweep.report.kind == "none":
+        raise HarnessError(f"{sweep.path}: no report kind (report: {{kind: table3 | table4}})")
+    plan = plan_sweep(sweep)
+    runs = {}
+    for name, digest in plan.evals.items():
+        record = done_record(sweep.output_path, plan.steps[digest])
+        if record is not None:
+            runs[name] = read_run(Path(record["outputs"]["run"]))
+    reference_file = sweep.report.reference or f"{sweep.report.kind}_paper.csv"
+    reference_path = sweep.resolve(reference_file)
+    if not reference_path.exists():
+        from sweep.configs import SHIPPED
+
+        reference_path = SHIPPED / reference_file
+    text = render_report(sweep.report.kind, runs, sweep.report.base, read_reference(reference_path))
+    path = sweep.output_path / "report.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(path, text)
+    return path

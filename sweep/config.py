@@ -1,0 +1,110 @@
+"""A sweep file: a base variant (model, data recipe, training steps, evaluation) and named variants
+as overrides of it (a variant is a transform of the base, as HELM's run expanders are). Relative
+paths are read against the sweep file's folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from harness.config_files import read_yaml_config
+from harness.errors import HarnessError, describe_validation_error
+
+Part = Literal["D_pr", "D_pc", "D_em", "D_ps", "D_cp"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataRecipe(_Strict):
+    """Which data the training steps get: parts of a synthesis run's dataset, and how."""
+
+    synth: str | None = None  # a synthesis config (run, or reused, before training)
+    sft_parts: list[Part] = ["D_pr", "D_em", "D_ps"]
+    grpo_parts: list[Part] = ["D_pc", "D_cp"]
+    # Table 3: rationales after the refinement rounds (iterated), before them (first), or none (QA only)
+    rationales: Literal["iterated", "first", "none"] = "iterated"
+    # Figure 3: GRPO's questions by cross-selection, or as many drawn at random from D_pr and D_pc
+    challenging: Literal["cross_selection", "random"] = "cross_selection"
+    seed: int = 0
+
+
+class TrainStep(_Strict):
+    """A training step: a `harness train` config and the settings a sweep replaces in it."""
+
+    config: str
+    overrides: dict[str, Any] = {}
+
+
+class EvalStep(_Strict):
+    tasks: list[str] = Field(min_length=1)
+    limit: int | None = Field(None, gt=0)
+    max_new_tokens: int | None = Field(None, gt=0)
+    split: str | None = None
+
+
+class Variant(_Strict):
+    model: str  # the base model: a models.yaml name, a local folder, or embedded:smollm2
+    data: DataRecipe = DataRecipe()
+    sft: TrainStep | None = None
+    grpo: TrainStep | None = None
+    eval: EvalStep
+
+
+class Report(_Strict):
+    kind: Literal["table3", "table4", "none"] = "none"
+    base: str = "Base"  # the variant every other is compared with
+    reference: str | None = None  # the paper's rows (CSV), beside the sweep file
+
+
+class SweepFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    output_dir: str
+    base: dict[str, Any]
+    variants: dict[str, dict[str, Any] | None] = Field(min_length=1)
+    report: Report = Report()
+    path: str = Field("", exclude=True)
+
+    def resolve(self, path: str) -> Path:
+        return (Path(self.path).parent / path).resolve()
+
+    @property
+    def output_path(self) -> Path:
+        return self.resolve(self.output_dir)
+
+    def expand(self) -> dict[str, Variant]:
+        """Each variant: the base with its overrides merged in (a null removes a setting)."""
+        variants = {}
+        for name, overrides in self.variants.items():
+            merged = merge(self.base, overrides or {})
+            try:
+                variants[name] = Variant.model_validate(merged)
+            except ValidationError as error:
+                raise HarnessError(
+                    f"{self.path}: variant {name!r}: {describe_validation_error(error)}"
+                ) from None
+        return variants
+
+
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `overrides` merged in, mappings recursively; None deletes the key."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_sweep(path: Path) -> SweepFile:
+    sweep = read_yaml_config(path, SweepFile)
+    sweep.path = str(Path(path).resolve())
+    sweep.expand()  # every variant checked now, not when its turn comes
+    return sweep

@@ -1,0 +1,75 @@
+"""The local executor: the plan's steps in order, one at a time, each skipped when finished (its
+digest matches a done step); a failure is recorded in the step's folder and stops the run, and a
+re-run goes on from there. `state` tells done / running / failed / pending for `sweep status`."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from harness.errors import HarnessError
+from harness.files import write_text_atomically
+from sweep.config import SweepFile
+from sweep.plan import Plan, Step, plan_sweep
+from sweep.steps import done_record, run_step, step_folder
+
+
+def state(output: Path, step: Step) -> str:
+    if done_record(output, step) is not None:
+        return "done"
+    folder = step_folder(output, step)
+    running = folder / "running.json"
+    if running.exists():
+        try:
+            os.kill(int(json.loads(running.read_text(encoding="utf-8"))["pid"]), 0)
+            return "running"
+        except (OSError, ValueError, KeyError):
+            pass  # its process is gone: killed mid-step
+    return "failed" if (folder / "failed.json").exists() else "pending"
+
+
+def run_sweep(sweep: SweepFile, say: Callable[[str], None], dry_run: bool = False) -> Plan:
+    plan = plan_sweep(sweep)
+    output = sweep.output_path
+    for step in plan.steps.values():
+        users = ", ".join(plan.users(step.digest))
+        if done_record(output, step) is not None:
+            say(f"{step.label}: done ({users})")
+            continue
+        if dry_run:
+            say(f"{step.label}: would run ({users}): {_describe(step)}")
+            continue
+        say(f"{step.label}: running ({users})")
+        folder = step_folder(output, step)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "failed.json").unlink(missing_ok=True)
+        write_text_atomically(folder / "running.json", json.dumps({"pid": os.getpid()}))
+        try:
+            record = run_step(output, plan, step)
+        except (HarnessError, Exception) as error:
+            write_text_atomically(
+                folder / "failed.json", json.dumps({"error": str(error)[:2000]}, ensure_ascii=False)
+            )
+            raise HarnessError(
+                f"step {step.label} ({users}) failed: {str(error)[:600]}; fix it and re-run"
+            ) from error
+        finally:
+            (folder / "running.json").unlink(missing_ok=True)
+        say(f"{step.label}: done in {record['seconds']} s")
+    return plan
+
+
+def _describe(step: Step) -> str:
+    settings = step.settings
+    if step.kind in ("sft", "grpo"):
+        overrides = settings["overrides"]
+        return (
+            f"{Path(settings['config']).name} with {overrides}"
+            if overrides
+            else Path(settings["config"]).name
+        )
+    if step.kind == "eval":
+        return f"{','.join(settings['tasks'])}, limit {settings['limit']}"
+    return Path(settings.get("config", "")).name or step.kind

@@ -1,0 +1,101 @@
+"""A sweep as a DAG of memoised steps: synthesis -> data -> SFT -> GRPO -> eval. A step's digest is
+the hash of its kind, its settings and the digests of the steps it needs, so variants share every
+step they have in common (each variant without training shares one Base eval), and editing one
+variant changes only the digests of its own steps."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+from sweep.config import SweepFile, Variant
+
+KINDS = ("synth", "data", "sft", "grpo", "eval")
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str
+    digest: str
+    settings: dict[str, Any]
+    needs: tuple[str, ...]  # digests of the steps whose outputs it reads
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}-{self.digest[:12]}"
+
+
+@dataclass
+class Plan:
+    steps: dict[str, Step] = field(default_factory=dict)  # digest -> step, in a runnable order
+    chains: dict[str, list[str]] = field(default_factory=dict)  # variant -> its steps' digests
+    evals: dict[str, str] = field(default_factory=dict)  # variant -> its eval step's digest
+
+    def users(self, digest: str) -> list[str]:
+        return [name for name, chain in self.chains.items() if digest in chain]
+
+
+def plan_sweep(sweep: SweepFile) -> Plan:
+    plan = Plan()
+    for name, variant in sweep.expand().items():
+        builder = _ChainBuilder(plan, name)
+        model: dict[str, Any] = {"base": variant.model}
+        data = _data_steps(sweep, variant, builder.add) if (variant.sft or variant.grpo) else ()
+        for kind in ("sft", "grpo"):
+            step = getattr(variant, kind)
+            if step is None:
+                continue
+            settings = {
+                "config": str(sweep.resolve(step.config)),
+                "config_sha256": _file_hash(sweep.resolve(step.config)),
+                "overrides": step.overrides,
+                "model": model,
+                "name": f"{sweep.name}-{kind}",
+            }
+            needs = (*data, *([model["step"]] if "step" in model else []))
+            model = {"step": builder.add(kind, settings, needs)}
+        eval_settings = variant.eval.model_dump() | {"model": model}
+        plan.evals[name] = builder.add(
+            "eval", eval_settings, tuple(v for v in model.values() if v in plan.steps)
+        )
+    return plan
+
+
+class _ChainBuilder:
+    """Adds a variant's steps to the plan (a step already there is shared, not repeated)."""
+
+    def __init__(self, plan: Plan, variant: str) -> None:
+        self.plan = plan
+        self.chain = plan.chains.setdefault(variant, [])
+
+    def add(self, kind: str, settings: dict[str, Any], needs: tuple[str, ...]) -> str:
+        digest = _digest(kind, settings, needs)
+        self.plan.steps.setdefault(digest, Step(kind, digest, settings, needs))
+        self.chain.append(digest)
+        return digest
+
+
+def _data_steps(sweep: SweepFile, variant: Variant, add: Any) -> tuple[str, ...]:
+    recipe = variant.data
+    if recipe.synth is None:
+        return ()
+    path = sweep.resolve(recipe.synth)
+    synth = add("synth", {"config": str(path), "config_sha256": _file_hash(path)}, ())
+    settings = recipe.model_dump(exclude={"synth"})
+    return (add("data", settings, (synth,)),)
+
+
+def _digest(kind: str, settings: dict[str, Any], needs: tuple[str, ...]) -> str:
+    payload = json.dumps([kind, settings, list(needs)], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        raise HarnessError(f"{path}: cannot read it ({error.strerror})") from None

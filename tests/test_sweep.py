@@ -1,0 +1,198 @@
+"""Ablation sweeps (`harness sweep`): variants as overrides of a base, a DAG of memoised steps that
+variants share, resume after a kill, and Tables 3 and 4 in the paper's layout."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_DATA
+
+from sweep.config import load_sweep, merge
+from sweep.plan import plan_sweep
+from sweep.report import delta, micro, read_reference
+
+SHIPPED = Path(__file__).resolve().parents[1] / "sweep" / "configs"
+PCEB_SIZES = {
+    "pceb_case_smcq": 748,
+    "pceb_case_mmcq": 878,
+    "pceb_moral_smcq": 152,
+    "pceb_moral_mmcq": 158,
+    "pceb_theory_smcq": 1143,
+    "pceb_theory_mmcq": 784,
+}
+
+
+def write_sweep(folder: Path, tiny_model_dir: Path, variants: str | None = None) -> Path:
+    (folder / "sft.jsonl").write_text(
+        "".join(
+            json.dumps({"question": f"题{i}", "rationale": "推理", "answer": "答"}, ensure_ascii=False) + "\n"
+            for i in range(4)
+        ),
+        encoding="utf-8",
+    )
+    (folder / "sft.yaml").write_text(
+        "run_name: s\nbase_model: x\ndata: [{path: sft.jsonl, format: rationale_qa}]\nlearning_rate: 1.0e-5\n"
+        "effective_batch_size: 2\nper_device_train_batch_size: 2\nmax_steps: 1\nmax_length: 128\n",
+        encoding="utf-8",
+    )
+    (folder / "grpo.yaml").write_text(
+        "run_name: g\nbase_model: x\ndata: [{source: cpsyexam, split: train, limit: 4}]\nlearning_rate: 1.0e-6\n"
+        "effective_batch_size: 4\nper_device_train_batch_size: 4\nnum_generations: 2\nmax_completion_length: 8\n"
+        "max_prompt_length: 512\nmax_steps: 1\nlora: {r: 4, alpha: 8}\n",
+        encoding="utf-8",
+    )
+    path = folder / "sweep.yaml"
+    path.write_text(
+        f"name: t\noutput_dir: out\nbase:\n  model: {tiny_model_dir}\n  sft: {{config: sft.yaml}}\n"
+        "  grpo: {config: grpo.yaml}\n  eval: {tasks: [pceb_moral_smcq, pceb_moral_mmcq], limit: 2, max_new_tokens: 4}\n"
+        + (
+            variants
+            or "variants:\n  Base: {sft: null, grpo: null}\n  +GRPO: {sft: null}\n  +SFT: {grpo: null}\n  +SFT+GRPO: {}\n"
+        )
+        + "report: {kind: table3, base: Base}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def harness(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA)}
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args], capture_output=True, text=True, cwd=cwd, env=env
+    )
+
+
+def test_an_override_replaces_merges_mappings_and_null_removes() -> None:
+    base = {"model": "m", "sft": {"config": "a", "overrides": {"lr": 1}}, "grpo": {"config": "b"}}
+    assert merge(base, {"sft": {"overrides": {"steps": 2}}, "grpo": None}) == {
+        "model": "m",
+        "sft": {"config": "a", "overrides": {"lr": 1, "steps": 2}},
+    }
+
+
+def test_variants_share_the_steps_they_have_in_common(tmp_path: Path, tiny_model_dir: Path) -> None:
+    plan = plan_sweep(load_sweep(write_sweep(tmp_path, tiny_model_dir)))
+    kinds = [step.kind for step in plan.steps.values()]
+    assert sorted(kinds) == ["eval"] * 4 + ["grpo"] * 2 + ["sft"]  # +SFT and +SFT+GRPO share one SFT step
+    sft = next(d for d, s in plan.steps.items() if s.kind == "sft")
+    assert plan.users(sft) == ["+SFT", "+SFT+GRPO"]
+
+
+def test_editing_one_variant_changes_only_its_own_steps(tmp_path: Path, tiny_model_dir: Path) -> None:
+    before = plan_sweep(load_sweep(write_sweep(tmp_path, tiny_model_dir)))
+    edited = write_sweep(
+        tmp_path,
+        tiny_model_dir,
+        "variants:\n  Base: {sft: null, grpo: null}\n  +GRPO: {sft: null, grpo: {overrides: {beta: 0.01}}}\n"
+        "  +SFT: {grpo: null}\n  +SFT+GRPO: {}\n",
+    )
+    after = plan_sweep(load_sweep(edited))
+    changed = {name for name in before.chains if before.chains[name] != after.chains[name]}
+    assert changed == {"+GRPO"}
+    assert set(before.chains["+GRPO"]) & set(after.chains["+GRPO"]) == set()
+
+
+def test_a_bad_variant_is_one_line_naming_the_file_and_variant(tmp_path: Path, tiny_model_dir: Path) -> None:
+    path = write_sweep(tmp_path, tiny_model_dir, "variants:\n  Broken: {eval: {tasks: []}}\n")
+    done = harness("sweep", "status", str(path), cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert (
+        done.stderr.strip()
+        == f"error: {path}: variant 'Broken': setting 'eval.tasks': List should have at least 1 item after validation, not 0"
+    )
+
+
+def test_table3_base_recomputes_from_table1s_qwen_row_and_the_printed_deltas_hold() -> None:
+    qwen = {
+        "pceb_case_smcq": 47.57,
+        "pceb_case_mmcq": 31.64,
+        "pceb_moral_smcq": 87.83,
+        "pceb_moral_mmcq": 59.50,
+    }
+    qwen |= {"pceb_theory_smcq": 78.46, "pceb_theory_mmcq": 42.45}
+    values = {task: (accuracy, PCEB_SIZES[task]) for task, accuracy in qwen.items()}
+    case = micro(values, ("pceb_case_smcq", "pceb_case_mmcq"))
+    moral = micro(values, ("pceb_moral_smcq", "pceb_moral_mmcq"))
+    theory = micro(values, ("pceb_theory_smcq", "pceb_theory_mmcq"))
+    assert case == pytest.approx(38.97, abs=0.01) and moral == pytest.approx(73.39, abs=0.01)
+    # 63.81 over PCEB's 1,143 + 784 items; the paper prints 63.83 (its denominators are not all items)
+    assert theory == pytest.approx(63.83, abs=0.03)
+    rows = read_reference(SHIPPED / "table3_paper.csv")
+    base = rows[0]
+    for row in rows[1:]:
+        for category in ("case", "moral", "theory"):
+            computed = delta(float(row[category]), float(base[category]))
+            assert computed == pytest.approx(float(row[f"{category}_delta"]), abs=0.006), (
+                row["setting"],
+                category,
+            )
+
+
+def test_table4s_printed_averages_are_the_mean_of_its_six_columns() -> None:
+    for row in read_reference(SHIPPED / "table4_paper.csv"):
+        six = [
+            float(row[key])
+            for key in ("case_smcq", "case_mmcq", "moral_smcq", "moral_mmcq", "theory_smcq", "theory_mmcq")
+        ]
+        assert sum(six) / 6 == pytest.approx(float(row["avg"]), abs=0.006), row["setting"]
+
+
+def test_the_shipped_sweeps_plan_without_running_anything() -> None:
+    for name in ("tiny", "table3", "table4"):
+        plan = plan_sweep(load_sweep(SHIPPED / f"{name}.yaml"))
+        assert plan.evals and all(plan.steps[d].kind == "eval" for d in plan.evals.values())
+    table3 = plan_sweep(load_sweep(SHIPPED / "table3.yaml"))
+    data = {
+        plan_step.settings["rationales"] for plan_step in table3.steps.values() if plan_step.kind == "data"
+    }
+    assert data == {"iterated", "first", "none"}
+
+
+def test_a_tiny_sweep_runs_each_step_once_resumes_after_a_kill_and_writes_table3(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    path = write_sweep(tmp_path, tiny_model_dir)
+    env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "sweep", "run", str(path)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # killed while the first training step runs
+        if line.startswith("grpo-") and line.rstrip().endswith("running (+GRPO)"):
+            time.sleep(1.0)
+            os.kill(process.pid, signal.SIGKILL)
+            break
+    process.wait()
+    status = harness("sweep", "status", str(path), cwd=tmp_path).stdout
+    assert status.splitlines()[0].startswith("Base: eval-") and status.splitlines()[0].endswith(" done")
+    assert "pending" in status.splitlines()[1]  # the killed step is not done
+    first_eval = next((tmp_path / "out" / "steps").glob("eval-*/done.json"))
+    stamp = first_eval.stat().st_mtime_ns
+
+    done = harness("sweep", "run", str(path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("done (Base)") and first_eval.stat().st_mtime_ns == stamp  # not run again
+    ran = [line.split(":")[0] for line in lines if line.endswith(")") and ": running (" in line]
+    assert len(ran) == 6 and ran[0].startswith("grpo-")  # the rest: 2 GRPO, 1 shared SFT, 3 evals
+
+    again = harness("sweep", "run", str(path), cwd=tmp_path)
+    assert [
+        line.split(": ")[1].split(" (")[0]
+        for line in again.stdout.splitlines()
+        if line.startswith(("eval-", "sft-", "grpo-"))
+    ] == ["done"] * 7
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| Base |" in report and "| +SFT+GRPO |" in report and "| +SFT+GRPO | 67.07 | 72.11% |" in report
+    assert "+SFT vs Base, moral:" in report
