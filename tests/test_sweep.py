@@ -196,3 +196,102 @@ def test_a_tiny_sweep_runs_each_step_once_resumes_after_a_kill_and_writes_table3
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "| Base |" in report and "| +SFT+GRPO |" in report and "| +SFT+GRPO | 67.07 | 72.11% |" in report
     assert "+SFT vs Base, moral:" in report
+
+
+def write_parts(dataset: Path) -> None:
+    parts = dataset / "parts"
+    parts.mkdir(parents=True)
+
+    def row(n: int, answer: str = "A") -> dict:
+        options = {"A": "甲", "B": "乙"}
+        return {
+            "id": f"q{n}",
+            "question": f"题{n}",
+            "options": options,
+            "answer": answer,
+            "rationale": f"精炼推理{n}",
+            "first_rationale": f"初始推理{n}",
+            "multi": False,
+        }
+
+    files = {
+        "D_pr": [row(1), row(2), row(3)],
+        "D_pc": [row(4, "B")],
+        "D_em": [
+            {"messages": [{"role": "user", "content": "失眠"}, {"role": "assistant", "content": "抱抱你"}]}
+        ],
+        "D_ps_rationale_qa": [{"question": "公开题", "rationale": "公开推理", "answer": "答"}],
+        "D_ps_dialogue": [],
+        "D_cp": [
+            {"id": "c1", "question": "考题", "options": {"A": "x", "B": "y"}, "answer": "A", "multi": False}
+        ],
+    }
+    for name, rows in files.items():
+        (parts / f"{name}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
+
+
+@pytest.mark.parametrize(
+    ("recipe", "expected"),
+    [
+        (
+            {},
+            {
+                "sft_rationale_qa": ["精炼推理1", "精炼推理2", "精炼推理3", "公开推理"],
+                "sft_dialogue": 1,
+                "grpo_mcq": ["q4", "c1"],
+            },
+        ),
+        (
+            {"rationales": "first"},
+            {
+                "sft_rationale_qa": ["初始推理1", "初始推理2", "初始推理3", "公开推理"],
+                "sft_dialogue": 1,
+                "grpo_mcq": ["q4", "c1"],
+            },
+        ),
+        ({"rationales": "none", "sft_parts": ["D_pr"]}, {"sft_dialogue": 3, "grpo_mcq": ["q4", "c1"]}),
+        ({"sft_parts": ["D_em"], "grpo_parts": []}, {"sft_dialogue": 1}),
+    ],
+)
+def test_the_data_step_composes_a_variants_training_files_from_the_dataset_parts(
+    tmp_path: Path, recipe: dict, expected: dict
+) -> None:
+    from sweep.config import DataRecipe
+    from sweep.plan import Step
+    from sweep.steps import _data
+
+    write_parts(tmp_path / "dataset")
+    settings = DataRecipe.model_validate(recipe).model_dump(exclude={"synth"})
+    outputs = _data(
+        Step("data", "d" * 64, settings, ()), tmp_path, {"synth": {"dataset": str(tmp_path / "dataset")}}
+    )
+    assert sorted(outputs) == sorted(expected)
+    rows = {
+        name: [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+        for name, path in outputs.items()
+    }
+    if "sft_rationale_qa" in expected:
+        assert [r["rationale"] for r in rows["sft_rationale_qa"]] == expected["sft_rationale_qa"]
+    assert len(rows.get("sft_dialogue", [])) == expected["sft_dialogue"]
+    if recipe.get("rationales") == "none":  # +QA: the answer alone, no rationale
+        assert rows["sft_dialogue"][0]["messages"][1]["content"] == "答案：A"
+    if "grpo_mcq" in expected:
+        assert [r["id"] for r in rows["grpo_mcq"]] == expected["grpo_mcq"]
+
+
+def test_random_selection_draws_as_many_questions_as_cross_selection_found(tmp_path: Path) -> None:
+    from sweep.config import DataRecipe
+    from sweep.plan import Step
+    from sweep.steps import _data
+
+    write_parts(tmp_path / "dataset")
+    settings = DataRecipe(challenging="random", grpo_parts=["D_pc"], seed=3).model_dump(exclude={"synth"})
+    outputs = _data(
+        Step("data", "e" * 64, settings, ()), tmp_path, {"synth": {"dataset": str(tmp_path / "dataset")}}
+    )
+    drawn = [
+        json.loads(line)["id"] for line in Path(outputs["grpo_mcq"]).read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(drawn) == 1 and drawn[0] in {"q1", "q2", "q3", "q4"}
