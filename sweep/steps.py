@@ -175,7 +175,10 @@ def _eval(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
         max_new_tokens=step.settings["max_new_tokens"],
         split=step.settings["split"],
     )
-    evaluate(spec, list(step.settings["tasks"]), options)
+    from harness.progress import ProgressDisplay
+
+    with ProgressDisplay() as progress:
+        evaluate(spec, list(step.settings["tasks"]), options, progress)
     from harness.results import resolve_run
 
     return {"run": str(resolve_run(folder / "results", spec.name))}
