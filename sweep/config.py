@@ -60,6 +60,13 @@ class Report(_Strict):
     reference: str | None = None  # the paper's rows (CSV), beside the sweep file
 
 
+class Executor(_Strict):
+    """Where steps run: here, one at a time (local), or as Slurm jobs (slurm)."""
+
+    kind: Literal["local", "slurm"] = "local"
+    slurm: dict[str, Any] = {}  # sweep.slurm.SlurmSettings: partition, timeout_min, train_gpus, ...
+
+
 class SweepFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -67,6 +74,7 @@ class SweepFile(BaseModel):
     base: dict[str, Any]
     variants: dict[str, dict[str, Any] | None] = Field(min_length=1)
     report: Report = Report()
+    executor: Executor = Executor()
     path: str = Field("", exclude=True)
 
     def resolve(self, path: str) -> Path:

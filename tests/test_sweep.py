@@ -295,3 +295,58 @@ def test_random_selection_draws_as_many_questions_as_cross_selection_found(tmp_p
         json.loads(line)["id"] for line in Path(outputs["grpo_mcq"]).read_text(encoding="utf-8").splitlines()
     ]
     assert len(drawn) == 1 and drawn[0] in {"q1", "q2", "q3", "q4"}
+
+
+def test_the_slurm_executor_submits_one_job_per_step_chained_by_afterok(
+    tmp_path: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("submitit")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "sbatch.log"
+    sbatch = bin_dir / "sbatch"
+    sbatch.write_text(
+        "#!/bin/sh\n"
+        f'n=$(($(cat "{tmp_path}/count" 2>/dev/null || echo 100) + 1)); echo $n > "{tmp_path}/count"\n'
+        f'echo "=== job $n" >> "{log}"; cat "$1" >> "{log}"\n'
+        'echo "Submitted batch job $n"\n',
+        encoding="utf-8",
+    )
+    sbatch.chmod(0o755)
+    (bin_dir / "srun").write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")  # submitit looks for it
+    (bin_dir / "srun").chmod(0o755)
+    path = write_sweep(tmp_path, tiny_model_dir)
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "executor: {kind: slurm, slurm: {partition: gpu, timeout_min: 60, train_gpus: 2}}\n",
+        encoding="utf-8",
+    )
+    env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "sweep", "run", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    submitted = {line.split(":")[0]: line for line in done.stdout.splitlines() if "submitted as job" in line}
+    assert len(submitted) == 7
+    plan = plan_sweep(load_sweep(path))
+    job_of = {label: line.split("job ")[1].split()[0] for label, line in submitted.items()}
+    scripts = {
+        block.split("\n", 1)[0]: block for block in log.read_text(encoding="utf-8").split("=== job ")[1:]
+    }
+    for step in plan.steps.values():
+        script = scripts[job_of[step.label]]
+        needs = [job_of[plan.steps[d].label] for d in step.needs]
+        if needs:
+            assert f"#SBATCH --dependency=afterok:{':'.join(needs)}" in script
+        else:
+            assert "--dependency" not in script
+        assert (
+            "#SBATCH --partition=gpu" in script
+            and f"#SBATCH --output={tmp_path}/out/steps/{step.label}/slurm/" in script
+        )
+        if step.kind in ("sft", "grpo"):
+            assert "#SBATCH --gpus-per-node=2" in script
