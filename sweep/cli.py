@@ -102,6 +102,24 @@ def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
         record = done_record(sweep.output_path, plan.steps[digest])
         if record is not None:
             runs[name] = read_run(Path(record["outputs"]["run"]))
+    path = sweep.output_path / "report.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if sweep.report.kind in ("figure3", "figure4"):
+        from sweep.figures import figure3, figure4, read_labels
+
+        figure = sweep.output_path / sweep.report.kind
+        if sweep.report.kind == "figure3":
+            body = figure3(runs, figure)
+        else:
+            if not sweep.report.labels:
+                raise HarnessError(
+                    f"{sweep.path}: report.labels: name the folder `harness synth label` wrote"
+                )
+            body = figure4(runs, read_labels(sweep.resolve(sweep.report.labels)), figure)
+        write_text_atomically(
+            path, f"# {sweep.report.kind}\n\n![{sweep.report.kind}]({figure.name}.png)\n\n{body}"
+        )
+        return path
     reference_file = sweep.report.reference or f"{sweep.report.kind}_paper.csv"
     reference_path = sweep.resolve(reference_file)
     if not reference_path.exists():
@@ -109,7 +127,5 @@ def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
 
         reference_path = SHIPPED / reference_file
     text = render_report(sweep.report.kind, runs, sweep.report.base, read_reference(reference_path))
-    path = sweep.output_path / "report.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(path, text)
     return path

@@ -55,9 +55,10 @@ class Variant(_Strict):
 
 
 class Report(_Strict):
-    kind: Literal["table3", "table4", "none"] = "none"
-    base: str = "Base"  # the variant every other is compared with
-    reference: str | None = None  # the paper's rows (CSV), beside the sweep file
+    kind: Literal["table3", "table4", "figure3", "figure4", "none"] = "none"
+    base: str = "Base"  # the variant every other is compared with (tables)
+    reference: str | None = None  # the paper's rows (CSV), beside the sweep file (tables)
+    labels: str | None = None  # figure4: the folder `harness synth label` wrote
 
 
 class Executor(_Strict):

@@ -44,7 +44,7 @@ def plan_sweep(sweep: SweepFile) -> Plan:
     for name, variant in sweep.expand().items():
         builder = _ChainBuilder(plan, name)
         model: dict[str, Any] = {"base": variant.model}
-        data = _data_steps(sweep, variant, builder.add) if (variant.sft or variant.grpo) else ()
+        data = _data_steps(sweep, variant, builder.add)
         for kind in ("sft", "grpo"):
             step = getattr(variant, kind)
             if step is None:
@@ -56,7 +56,7 @@ def plan_sweep(sweep: SweepFile) -> Plan:
                 "model": model,
                 "name": f"{sweep.name}-{kind}",
             }
-            needs = (*data, *([model["step"]] if "step" in model else []))
+            needs = (*([data[kind]] if kind in data else []), *([model["step"]] if "step" in model else []))
             model = {"step": builder.add(kind, settings, needs)}
         eval_settings = variant.eval.model_dump() | {"model": model}
         plan.evals[name] = builder.add(
@@ -79,14 +79,20 @@ class _ChainBuilder:
         return digest
 
 
-def _data_steps(sweep: SweepFile, variant: Variant, add: Any) -> tuple[str, ...]:
+def _data_steps(sweep: SweepFile, variant: Variant, add: Any) -> dict[str, str]:
+    """A data step per training step that needs one: SFT's depends only on the SFT settings of the
+    recipe, so variants that differ in GRPO data share their SFT step."""
     recipe = variant.data
     if recipe.synth is None:
-        return ()
+        return {}
     path = sweep.resolve(recipe.synth)
     synth = add("synth", {"config": str(path), "config_sha256": _file_hash(path)}, ())
-    settings = recipe.model_dump(exclude={"synth"})
-    return (add("data", settings, (synth,)),)
+    fields = {"sft": ("sft_parts", "rationales"), "grpo": ("grpo_parts", "challenging", "seed")}
+    return {
+        kind: add("data", {"for": kind} | recipe.model_dump(include=set(names)), (synth,))
+        for kind, names in fields.items()
+        if getattr(variant, kind) is not None
+    }
 
 
 def _digest(kind: str, settings: dict[str, Any], needs: tuple[str, ...]) -> str:

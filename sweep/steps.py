@@ -61,7 +61,7 @@ def _synth(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _data(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The variant's training files from the dataset's parts, per its recipe."""
+    """A training step's files from the dataset's parts, per the variant's recipe."""
     parts = Path(inputs["synth"]["dataset"]) / "parts"
     recipe = step.settings
 
@@ -71,6 +71,17 @@ def _data(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
             raise HarnessError(f"{path}: missing; re-run the synthesis (harness synth run)")
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
+    files = _sft_files(recipe, read) if recipe["for"] == "sft" else {"grpo_mcq": _grpo_rows(recipe, read)}
+    outputs: dict[str, Any] = {}
+    for name, rows in files.items():
+        if rows:
+            path = folder / f"{name}.jsonl"
+            write_text_atomically(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+            outputs[name] = str(path)
+    return outputs
+
+
+def _sft_files(recipe: dict[str, Any], read: Any) -> dict[str, list[dict[str, Any]]]:
     qa: list[dict[str, Any]] = []
     dialogues: list[dict[str, Any]] = []
     for part in recipe["sft_parts"]:
@@ -83,9 +94,11 @@ def _data(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
             dialogues += read("D_ps_dialogue")
         else:
             raise HarnessError(f"sft_parts: {part} is multiple-choice data for GRPO, not SFT")
-    no_rationale = [row for row in qa if "rationale" not in row]
-    dialogues += [_qa_dialogue(row) for row in no_rationale]
-    qa = [row for row in qa if "rationale" in row]
+    dialogues += [_qa_dialogue(row) for row in qa if "rationale" not in row]
+    return {"sft_rationale_qa": [row for row in qa if "rationale" in row], "sft_dialogue": dialogues}
+
+
+def _grpo_rows(recipe: dict[str, Any], read: Any) -> list[dict[str, Any]]:
     mcq: list[dict[str, Any]] = []
     for part in recipe["grpo_parts"]:
         if part == "D_pc" and recipe["challenging"] == "random":
@@ -95,13 +108,7 @@ def _data(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
             mcq += read(part)
         else:
             raise HarnessError(f"grpo_parts: {part} has no questions with answers for GRPO")
-    outputs: dict[str, Any] = {}
-    for name, rows in (("sft_rationale_qa", qa), ("sft_dialogue", dialogues), ("grpo_mcq", mcq)):
-        if rows:
-            path = folder / f"{name}.jsonl"
-            write_text_atomically(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
-            outputs[name] = str(path)
-    return outputs
+    return mcq
 
 
 def _with_rationale(row: dict[str, Any], rationales: str) -> dict[str, Any]:

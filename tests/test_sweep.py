@@ -149,10 +149,10 @@ def test_the_shipped_sweeps_plan_without_running_anything() -> None:
         plan = plan_sweep(load_sweep(SHIPPED / f"{name}.yaml"))
         assert plan.evals and all(plan.steps[d].kind == "eval" for d in plan.evals.values())
     table3 = plan_sweep(load_sweep(SHIPPED / "table3.yaml"))
-    data = {
-        plan_step.settings["rationales"] for plan_step in table3.steps.values() if plan_step.kind == "data"
-    }
-    assert data == {"iterated", "first", "none"}
+    data = {step.settings.get("rationales") for step in table3.steps.values() if step.kind == "data"}
+    assert data == {"iterated", "first", "none", None}  # None: GRPO's data step
+    figure3 = plan_sweep(load_sweep(SHIPPED / "figure3.yaml"))
+    assert [step.kind for step in figure3.steps.values()].count("sft") == 1  # MLCS and RS share the SFT
 
 
 def test_a_tiny_sweep_runs_each_step_once_resumes_after_a_kill_and_writes_table3(
@@ -264,9 +264,10 @@ def test_the_data_step_composes_a_variants_training_files_from_the_dataset_parts
 
     write_parts(tmp_path / "dataset")
     settings = DataRecipe.model_validate(recipe).model_dump(exclude={"synth"})
-    outputs = _data(
-        Step("data", "d" * 64, settings, ()), tmp_path, {"synth": {"dataset": str(tmp_path / "dataset")}}
-    )
+    outputs = {}
+    for kind in ("sft", "grpo"):
+        step = Step("data", kind * 32, settings | {"for": kind}, ())
+        outputs |= _data(step, tmp_path, {"synth": {"dataset": str(tmp_path / "dataset")}})
     assert sorted(outputs) == sorted(expected)
     rows = {
         name: [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
@@ -289,7 +290,9 @@ def test_random_selection_draws_as_many_questions_as_cross_selection_found(tmp_p
     write_parts(tmp_path / "dataset")
     settings = DataRecipe(challenging="random", grpo_parts=["D_pc"], seed=3).model_dump(exclude={"synth"})
     outputs = _data(
-        Step("data", "e" * 64, settings, ()), tmp_path, {"synth": {"dataset": str(tmp_path / "dataset")}}
+        Step("data", "e" * 64, settings | {"for": "grpo"}, ()),
+        tmp_path,
+        {"synth": {"dataset": str(tmp_path / "dataset")}},
     )
     drawn = [
         json.loads(line)["id"] for line in Path(outputs["grpo_mcq"]).read_text(encoding="utf-8").splitlines()
@@ -350,3 +353,49 @@ def test_the_slurm_executor_submits_one_job_per_step_chained_by_afterok(
         )
         if step.kind in ("sft", "grpo"):
             assert "#SBATCH --gpus-per-node=2" in script
+
+
+def test_figure4_splits_each_models_accuracy_by_the_cross_selection_labels(tmp_path: Path) -> None:
+    (tmp_path / "models.local.yaml").write_text(
+        "models:\n  says-b: {backend: mock, mock_response: '答案：B', category: candidate}\n"
+        "  says-c: {backend: mock, mock_response: '答案：C', category: candidate}\n",
+        encoding="utf-8",
+    )
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (tmp_path / "sweep.yaml").write_text(
+        "name: f4\noutput_dir: out\nbase:\n  model: says-b\n  eval: {tasks: [pceb_theory_smcq]}\n"
+        "variants:\n  B: {}\n  C: {model: says-c}\nreport: {kind: figure4, labels: labels}\n",
+        encoding="utf-8",
+    )
+    status = harness("sweep", "run", str(tmp_path / "sweep.yaml"), "--dry-run", cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    # Fixture theory SMCQ answers: B, C, A; the panel found the first one challenging.
+    from synth.labels import benchmark_questions
+
+    docs = [
+        q.id for q in benchmark_questions(["pceb_theory_smcq"], str(FIXTURE_DATA), None)["pceb_theory_smcq"]
+    ]
+    items = {doc: {"challenging": number == 0} for number, doc in enumerate(docs)}
+    (labels / "pceb_theory_smcq.json").write_text(json.dumps({"items": items}), encoding="utf-8")
+    done = harness("sweep", "run", str(tmp_path / "sweep.yaml"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| B | 100.00 | 0.00 |" in report and "| C | 0.00 | 50.00 |" in report
+    assert "1 challenging, 2 non-challenging" in report
+    assert (tmp_path / "out" / "figure4.png").read_bytes()[:4] == b"\x89PNG" and (
+        tmp_path / "out" / "figure4.svg"
+    ).exists()
+
+
+def test_figure3_puts_each_variants_six_accuracies_side_by_side(tmp_path: Path) -> None:
+    from sweep.figures import figure3
+    from sweep.report import TaskResult
+
+    runs = {
+        "MLCS": {"pceb_case_smcq": TaskResult((1.0, 0.0), {}), "pceb_theory_mmcq": TaskResult((1.0,), {})},
+        "RS": {"pceb_case_smcq": TaskResult((0.0, 0.0), {})},
+    }
+    table = figure3(runs, tmp_path / "figure3")
+    assert "| MLCS | 50.00 |  |  |  |  | 100.00 |" in table and "| RS | 0.00 |" in table
+    assert (tmp_path / "figure3.png").exists() and (tmp_path / "figure3.svg").exists()
