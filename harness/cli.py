@@ -67,6 +67,15 @@ def eval_command(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Regenerate every response")] = False,
     models_file: Annotated[Path | None, typer.Option("--models-file", help="Instead of models.yaml")] = None,
     include_path: IncludeOption = None,
+    subset: Annotated[
+        str | None,
+        typer.Option(
+            "--subset", help="Only the items labelled challenging or non-challenging (with --labels)"
+        ),
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option("--labels", help="The folder `harness synth label` wrote (<task>.json)")
+    ] = None,
 ) -> None:
     """Run a model on tasks; writes <output-dir>/<model>/<spec>/results.json and samples/."""
     from harness.models import resolve_model
@@ -85,6 +94,8 @@ def eval_command(
         judges=_judge_names(judges),
         models_files=(models_file,) if models_file else None,
         include_paths=tuple(include_path or ()),
+        subset=subset,
+        labels=labels,
     )
     with ProgressDisplay() as progress:
         results = evaluate(spec, _split_names(tasks), options, progress)

@@ -36,6 +36,10 @@ class _TaskRecord(BaseModel):
     data_files: dict[str, str] = Field(default_factory=dict, description="sha256 of each data file read")
     split: str | None = None
     limit: int | None = None
+    subset: dict[str, str] | None = Field(
+        None,
+        description="the labelled subset the items were restricted to: name, labels folder, labels sha256",
+    )
     finished_at: str | None = None
     provenance: dict[str, Any] = Field(default_factory=dict)
 

@@ -56,6 +56,7 @@ from harness.sample import Sample
 from harness.scoring import SCORERS, SCORING_VERSIONS
 from harness.spec import RunSpec, model_settings
 from harness.submissions import submission_writer
+from harness.subsets import Subset, load_subset
 from harness.summary import FAILED, MISSING, SCORED, coverage, summarize_group, summarize_task
 
 SPLITS = ("dev", "test", "train")
@@ -78,6 +79,8 @@ class RunOptions:
     judges: tuple[str, ...] = ()  # judge models for judge-scored tasks (default: the task's)
     models_files: tuple[Path, ...] | None = None  # where judge names are looked up
     include_paths: tuple[Path, ...] = ()  # task folders beyond the built-in ones (--include-path)
+    subset: str | None = None  # challenging / non-challenging (harness.subsets), with `labels`
+    labels: Path | None = None
 
     def __post_init__(self) -> None:
         for name, value in (
@@ -89,6 +92,8 @@ class RunOptions:
                 raise HarnessError(f"{name} must be a positive whole number, got {value!r}")
         if self.split is not None and self.split not in SPLITS:
             raise HarnessError(f"--split {self.split!r}: use one of {', '.join(SPLITS)}")
+        if (self.subset is None) != (self.labels is None):
+            raise HarnessError("--subset and --labels go together: --subset challenging --labels DIR")
         env = os.environ.get(SPLIT_ENV)
         if self.split is None and env is not None and env not in SPLITS:
             raise HarnessError(f"{SPLIT_ENV}={env!r}: use one of {', '.join(SPLITS)}")
@@ -121,6 +126,8 @@ class PlannedTask:
     task: LeafTask
     docs: list[dict[str, Any]]
     requests: list[GenerationRequest] = field(default_factory=list)
+    expected: int = 0  # the docs a complete run scores: the task's, or its labelled subset's
+    subset: dict[str, str] | None = None
 
 
 def evaluate(
@@ -129,8 +136,9 @@ def evaluate(
     """Run a model on tasks and write its run folder; returns the results dict."""
     started = _now()
     leaves, groups = load_tasks(task_names, options.metadata(), options.include_paths)
+    subset = _subset(options, leaves)
     settings = _generation_settings(spec, options)
-    run_spec = _run_spec(spec.name, spec, settings, options, "model")
+    run_spec = _run_spec(spec.name, spec, settings, options, "model", subset)
     folder = run_dir(options.output_dir, spec.name, run_spec.digest)
     check_writable(folder)
     from harness.backends import make_backend
@@ -140,7 +148,7 @@ def evaluate(
     early = _judges_for(leaves, options, besides=spec)
     backend = make_backend(spec)
     judges = _judges_for(leaves, options, (spec, backend), early)
-    planned = [_plan(task, options.limit, backend.render, spec, settings) for task in leaves]
+    planned = [_plan(task, options.limit, backend.render, spec, settings, subset) for task in leaves]
     _open_run(folder, run_spec)
     cache = ResponseCache(model_dir(options.output_dir, spec.name) / "cache.sqlite")
     try:
@@ -287,6 +295,7 @@ def match_predictions(
 def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | None = None) -> dict[str, Any]:
     """Score a run folder again from its stored responses (after an extraction or metric change),
     in place: same spec, same responses, current scoring. Judge-scored tasks are kept as they are."""
+    folder = folder.resolve()  # a `latest` link names the run it points at, not itself
     results = read_results(folder / "results.json")
     spec_record = results.get("spec") or {}
     stored = {name for name, task in results["tasks"].items() if "dimensions" not in task}
@@ -315,8 +324,9 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
         raise HarnessError(f"{folder}/results.json: written by an older harness without a spec; run it again")
     spec = ModelSpec.model_validate(results["model"])
     settings = dict(results.get("generation") or _generation_settings(spec, rerun))
+    subset = _recorded_subset(folder, spec_record.get("subset"), leaves)
     planned = [
-        _plan(task, rerun.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings)
+        _plan(task, rerun.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings, subset)
         for task in leaves
     ]
     for plan in planned:
@@ -335,8 +345,31 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     )
 
 
+def _recorded_subset(folder: Path, recorded: dict[str, str] | None, leaves: list[LeafTask]) -> Subset | None:
+    """The subset a run was restricted to, read again from its labels (unchanged since the run)."""
+    if not recorded:
+        return None
+    subset = load_subset(recorded["name"], Path(recorded["labels"]), [leaf.name for leaf in leaves])
+    if subset.sha256 != recorded["labels_sha256"]:
+        raise HarnessError(
+            f"{folder}: the labels in {recorded['labels']} changed since this run; run it again on the new labels"
+        )
+    return subset
+
+
+def _subset(options: RunOptions, leaves: list[LeafTask]) -> Subset | None:
+    if options.subset is None or options.labels is None:
+        return None
+    return load_subset(options.subset, options.labels, [leaf.name for leaf in leaves if not leaf.rubric])
+
+
 def _run_spec(
-    name: str, spec: ModelSpec | None, settings: dict[str, Any], options: RunOptions, source: str
+    name: str,
+    spec: ModelSpec | None,
+    settings: dict[str, Any],
+    options: RunOptions,
+    source: str,
+    subset: Subset | None = None,
 ) -> RunSpec:
     answer_key = None
     if options.answer_key:
@@ -356,6 +389,7 @@ def _run_spec(
         answer_key_sha256=answer_key,
         judges=options.judges,
         source=source,
+        subset=subset.record() if subset else None,
     )
 
 
@@ -428,9 +462,15 @@ def _plan(
     render: Callable[[list[dict[str, str]]], str],
     spec: ModelSpec,
     settings: dict[str, Any],
+    subset: Subset | None = None,
 ) -> PlannedTask:
-    docs = task.docs[:limit] if limit else list(task.docs)
-    plan = PlannedTask(task=task, docs=docs)
+    chosen = list(task.docs)
+    if subset is not None and task.name in subset.doc_ids:
+        chosen = [doc for doc in chosen if str(doc["doc_id"]) in subset.doc_ids[task.name]]
+    docs = chosen[:limit] if limit else chosen
+    plan = PlannedTask(task=task, docs=docs, expected=len(chosen))
+    if subset is not None and task.name in subset.doc_ids:
+        plan.subset = subset.record()
     fingerprint = spec.fingerprint()
     for doc in docs:
         messages = task.messages(doc, spec.prompt_layout)
@@ -478,7 +518,7 @@ def _score_and_write(
                 samples.append(_scored_sample(plan.task, doc, request, response, status))
         scored_samples[plan.task.name] = samples
         if plan.task.rubric:
-            summary = coverage(samples, len(plan.task.docs)) | summarize_judged(
+            summary = coverage(samples, plan.expected) | summarize_judged(
                 plan.task.rubric, samples, list(verdicts)
             )
             if summary.get("judge_failures", {}).get("error"):
@@ -486,7 +526,7 @@ def _score_and_write(
         else:
             protocol = plan.task.benchmark_protocol
             keys = subject_keys(protocol, plan.docs) if protocol else None
-            summary = summarize_task(plan.task.metrics, samples, len(plan.task.docs), protocol, keys)
+            summary = summarize_task(plan.task.metrics, samples, plan.expected, protocol, keys)
         summary |= {
             "version": plan.task.version,
             "prompt_hash": _prompt_hash(plan, run_spec.generation),
@@ -495,6 +535,7 @@ def _score_and_write(
             "scoring": dict(SCORING_VERSIONS),
             "split": plan.task.split,
             "limit": options.limit,
+            **({"subset": plan.subset} if plan.subset else {}),
             "finished_at": _now(),
             "provenance": provenance,
         }

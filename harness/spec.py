@@ -29,10 +29,13 @@ class RunSpec:
     judges: tuple[str, ...]
     source: str  # "model" (generated here) or "predictions:<sha256>" (scored from a file)
     protocol: str = PROTOCOL
+    subset: dict[str, str] | None = None  # a labelled subset of the items (harness.subsets)
 
     def to_json(self) -> dict[str, Any]:
         record = asdict(self)
         record["judges"] = list(self.judges)
+        if self.subset is None:  # runs without one keep the folder names they always had
+            del record["subset"]
         return record
 
     @property

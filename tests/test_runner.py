@@ -299,3 +299,47 @@ def test_progress_off_a_terminal_is_a_line_every_few_seconds_and_at_the_end(
         for _ in range(3):
             advance()
     assert [line.split(" (")[0] for line in capsys.readouterr().err.splitlines()] == ["judging: 3/3"]
+
+
+def test_a_run_on_a_labelled_subset_scores_only_those_items_is_complete_and_rescored_alike(
+    tmp_path: Path, models_file: Path
+) -> None:
+    from harness.errors import HarnessError
+    from harness.leaderboard.layout import benchmark
+    from harness.leaderboard.rows import run_rows
+    from harness.runner import rescore_run
+    from harness.task_index import index_tasks
+
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    every = evaluate(
+        resolve_model("always-b", [models_file]),
+        ["pceb_theory_smcq"],
+        RunOptions(output_dir=tmp_path / "all"),
+    )
+    docs = [
+        row["doc_id"]
+        for row in read_jsonl(next((tmp_path / "all").glob("*/*/samples/pceb_theory_smcq.jsonl")))
+    ]
+    items = {doc: {"challenging": number != 0} for number, doc in enumerate(docs)}
+    (labels / "pceb_theory_smcq.json").write_text(json.dumps({"items": items}), encoding="utf-8")
+    options = RunOptions(output_dir=tmp_path / "out", subset="challenging", labels=labels)
+    results = evaluate(resolve_model("always-b", [models_file]), ["pceb_theory_smcq"], options)
+    task = results["tasks"]["pceb_theory_smcq"]
+    assert (task["n"], task["n_expected"], task["complete"]) == (2, 2, True)
+    assert task["subset"]["name"] == "challenging" and results["spec"]["subset"]["labels_sha256"]
+    assert every["spec_hash"] != results["spec_hash"] and "subset" not in every["spec"]
+    folder = next((tmp_path / "out").glob("always-b/*/results.json")).parent
+    assert rescore_run(folder, RunOptions())["tasks"]["pceb_theory_smcq"]["n"] == 2
+    row = run_rows(benchmark(index_tasks(), "pceb"), tmp_path / "out")[0]
+    assert "challenging items only" in row.source and not row.ranked
+    (labels / "pceb_theory_smcq.json").write_text(json.dumps({"items": {}}), encoding="utf-8")
+    with pytest.raises(HarnessError, match="changed since this run"):
+        rescore_run(folder, RunOptions())
+
+
+def test_subset_without_labels_is_a_one_line_error() -> None:
+    from harness.errors import HarnessError
+
+    with pytest.raises(HarnessError, match="--subset and --labels go together"):
+        RunOptions(subset="challenging")

@@ -163,6 +163,12 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: 
     source = f"ours, {date}" + (f", {split} split" if bench.split_matters else "")
     if limits:
         source += f", first {min(limits)} items per task"
+    subsets = {
+        task["subset"]["name"] for task in tasks.values() if isinstance(task, dict) and task.get("subset")
+    }
+    if subsets:
+        source += f", {'/'.join(sorted(subsets))} items only"
+        notes.append("a labelled subset of the items: shown, not ranked against whole-benchmark rows")
     if protocol == "strict":
         source += ", strict protocol"
     row = Row(
@@ -174,7 +180,7 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: 
         values=values,
         sizes=sizes,
         notes=notes,
-        ranked=not partial and not stale and not unscored,
+        ranked=not partial and not stale and not unscored and not subsets,
         protocol=protocol,
     )
     row.intervals = _intervals(bench, folder, protocol) | _judged_intervals(bench, tasks)
