@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from harness.files import write_text_atomically
 from harness.models import ModelSpec
-from synth.calls import CallLayer, StageCall
+from synth.calls import Ask, CallLayer, StageCall
 from synth.config import Decoding, SynthConfig, settings_hash
 from synth.prompts import PromptSet
 from synth.records import Record, from_json, to_json
@@ -58,6 +59,50 @@ class StageContext:
     def model_fingerprint(self, name: str) -> dict[str, Any]:
         spec: ModelSpec = self.resolve(name)
         return spec.fingerprint()
+
+
+Item = TypeVar("Item")
+Value = TypeVar("Value")
+
+
+@dataclass
+class Asked(Generic[Item, Value]):
+    """What asking gave: items with the value read from their reply, items whose call failed (with
+    the reason), items still unread after every attempt."""
+
+    read: list[tuple[Item, Value]] = field(default_factory=list)
+    errors: list[tuple[Item, str]] = field(default_factory=list)
+    unread: list[Item] = field(default_factory=list)
+
+
+def ask_until_read(
+    context: StageContext,
+    call: StageCall,
+    items: Sequence[Item],
+    item_id: Callable[[Item], str],
+    messages: Callable[[Item], tuple[tuple[str, str], ...]],
+    read: Callable[[str, Item], Value | None],
+    attempts: int,
+) -> Asked[Item, Value]:
+    """Ask about each item; an item whose reply `read` cannot use (None) is asked again, a new
+    attempt (a distinct cached call), up to `attempts` times."""
+    asked: Asked[Item, Value] = Asked()
+    pending = list(items)
+    for attempt in range(attempts):
+        replies = context.calls.ask(call, [Ask(item_id(item), messages(item), attempt) for item in pending])
+        again = []
+        for item, reply in zip(pending, replies, strict=True):
+            if reply.text is None:
+                asked.errors.append((item, str(reply.error)))
+                continue
+            value = read(reply.text, item)
+            if value is None:
+                again.append(item)
+            else:
+                asked.read.append((item, value))
+        pending = again
+    asked.unread = pending
+    return asked
 
 
 class Named(Protocol):

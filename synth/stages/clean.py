@@ -7,10 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from synth.calls import Ask
 from synth.records import Passage, QAPair, Record, content_id
 from synth.replies import verdict
-from synth.stage import Drop, StageContext, StageOutput
+from synth.stage import Drop, StageContext, StageOutput, ask_until_read
 from synth.text_cleaning import chunks, clean_text
 
 
@@ -63,38 +62,28 @@ class CleanDialogues:
                 dropped.append(Drop(pair.id, "filtered: empty after cleaning"))
         call = context.call(self, context.config.models.clean, (self.template,))
         template = context.prompts.get(self.template)
-        kept: list[Record] = []
-        pending = pairs
-        for attempt in range(context.config.format_attempts):
-            asks = [
-                Ask(
-                    pair.id,
-                    (
-                        (
-                            "user",
-                            template.fill(
-                                question=pair.question,
-                                description=pair.description or "无",
-                                answer=pair.answer,
-                            ),
-                        ),
+        asked = ask_until_read(
+            context,
+            call,
+            pairs,
+            lambda pair: pair.id,
+            lambda pair: (
+                (
+                    "user",
+                    template.fill(
+                        question=pair.question, description=pair.description or "无", answer=pair.answer
                     ),
-                    attempt,
-                )
-                for pair in pending
-            ]
-            unclear = []
-            for pair, reply in zip(pending, context.calls.ask(call, asks), strict=True):
-                if reply.text is None:
-                    dropped.append(Drop(pair.id, f"error: {reply.error}"))
-                    continue
-                judged = verdict(reply.text)
-                if judged is None:
-                    unclear.append(pair)
-                elif judged:
-                    kept.append(pair)
-                else:
-                    dropped.append(Drop(pair.id, "filtered: answer judged unreasonable"))
-            pending = unclear
-        dropped += [Drop(pair.id, "invalid: no reasonable/unreasonable verdict") for pair in pending]
+                ),
+            ),
+            lambda text, pair: verdict(text),
+            context.config.format_attempts,
+        )
+        kept: list[Record] = [pair for pair, reasonable in asked.read if reasonable]
+        dropped += [
+            Drop(pair.id, "filtered: answer judged unreasonable")
+            for pair, reasonable in asked.read
+            if not reasonable
+        ]
+        dropped += [Drop(pair.id, f"error: {reason}") for pair, reason in asked.errors]
+        dropped += [Drop(pair.id, "invalid: no reasonable/unreasonable verdict") for pair in asked.unread]
         return StageOutput(kept, dropped)

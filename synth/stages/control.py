@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from synth.calls import Ask
 from synth.records import Question, Record
 from synth.replies import verdict
-from synth.stage import Drop, StageContext, StageOutput
+from synth.stage import Drop, StageContext, StageOutput, ask_until_read
 
 KIND_NAMES = {
     "zh": {"single": "单项选择题", "multi": "多项选择题"},
@@ -38,32 +37,24 @@ class Control:
         examples = context.prompts.get("question_control_examples").text
         names = KIND_NAMES[context.config.language]
         call = context.call(self, context.config.models.control, self.templates)
-        kept: list[Record] = []
-        dropped: list[Drop] = []
-        pending = [record for record in inputs if isinstance(record, Question)]
-        for attempt in range(context.config.format_attempts):
-            asks = [
-                Ask(
-                    q.id,
-                    (("user", template.fill(examples=examples, type=names[q.kind], question=q.as_text())),),
-                    attempt,
-                )
-                for q in pending
-            ]
-            unclear = []
-            for question, reply in zip(pending, context.calls.ask(call, asks), strict=True):
-                if reply.text is None:
-                    dropped.append(Drop(question.id, f"error: {reply.error}"))
-                    continue
-                judged = verdict(reply.text)
-                if judged is None:
-                    unclear.append(question)
-                elif judged:
-                    kept.append(question)
-                else:
-                    dropped.append(Drop(question.id, "filtered: question judged not self-contained"))
-            pending = unclear
-        dropped += [Drop(q.id, "invalid: no reasonable/unreasonable verdict") for q in pending]
+        questions = [record for record in inputs if isinstance(record, Question)]
+        asked = ask_until_read(
+            context,
+            call,
+            questions,
+            lambda q: q.id,
+            lambda q: (("user", template.fill(examples=examples, type=names[q.kind], question=q.as_text())),),
+            lambda text, q: verdict(text),
+            context.config.format_attempts,
+        )
+        kept: list[Record] = [q for q, reasonable in asked.read if reasonable]
+        dropped = [
+            Drop(q.id, "filtered: question judged not self-contained")
+            for q, reasonable in asked.read
+            if not reasonable
+        ]
+        dropped += [Drop(q.id, f"error: {reason}") for q, reason in asked.errors]
+        dropped += [Drop(q.id, "invalid: no reasonable/unreasonable verdict") for q in asked.unread]
         return StageOutput(kept, dropped)
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from synth.calls import Ask
 from synth.records import Passage, Record, Subfield
 from synth.replies import json_objects, question_from
-from synth.stage import Drop, StageContext, StageOutput
+from synth.stage import Drop, StageContext, StageOutput, ask_until_read
 
 TYPE_INSTRUCTIONS = {
     "zh": {
@@ -56,31 +55,26 @@ class Generate:
                         type_instruction=instructions[kind],
                     )
                     jobs.append((f"{record.id}:{kind}", prompt, "III", f"subfield:{record.name}"))
-        call = context.call(self, config.models.generate, self.templates)
+        asked = ask_until_read(
+            context,
+            context.call(self, config.models.generate, self.templates),
+            jobs,
+            lambda job: job[0],
+            lambda job: (("user", job[1]),),
+            lambda text, job: json_objects(text) or None,
+            config.format_attempts,
+        )
         kept: dict[str, Record] = {}
         dropped: list[Drop] = []
-        pending = jobs
-        for attempt in range(config.format_attempts):
-            replies = context.calls.ask(
-                call, [Ask(job, (("user", prompt),), attempt) for job, prompt, _, _ in pending]
-            )
-            malformed = []
-            for (job, prompt, origin, source), reply in zip(pending, replies, strict=True):
-                if reply.text is None:
-                    dropped.append(Drop(job, f"error: {reply.error}"))
-                    continue
-                objects = json_objects(reply.text)
-                if not objects:
-                    malformed.append((job, prompt, origin, source))
-                    continue
-                for number, data in enumerate(objects):
-                    question, reason = question_from(data, origin, source)
-                    if question is None:
-                        dropped.append(Drop(f"{job}#{number}", f"invalid: {reason}"))
-                    elif question.id in kept:
-                        dropped.append(Drop(question.id, "filtered: exact duplicate"))
-                    else:
-                        kept[question.id] = question
-            pending = malformed
-        dropped += [Drop(job, "invalid: no JSON question in the reply") for job, _, _, _ in pending]
+        for (job, _, origin, source), objects in asked.read:
+            for number, data in enumerate(objects):
+                question, reason = question_from(data, origin, source)
+                if question is None:
+                    dropped.append(Drop(f"{job}#{number}", f"invalid: {reason}"))
+                elif question.id in kept:
+                    dropped.append(Drop(question.id, "filtered: exact duplicate"))
+                else:
+                    kept[question.id] = question
+        dropped += [Drop(job[0], f"error: {reason}") for job, reason in asked.errors]
+        dropped += [Drop(job[0], "invalid: no JSON question in the reply") for job in asked.unread]
         return StageOutput(list(kept.values()), dropped, notes={"calls_planned": len(jobs)})

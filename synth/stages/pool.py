@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from synth.calls import Ask
 from synth.near_duplicates import clusters
 from synth.records import Question, Record, content_id, record_text
 from synth.replies import chosen_index
-from synth.stage import Drop, StageContext, StageOutput
+from synth.stage import Drop, StageContext, StageOutput, ask_until_read
 
 
 class Pool:
@@ -34,48 +33,30 @@ class Pool:
         dropped: list[Drop] = []
         contested = [[questions[i] for i in members] for members in groups if len(members) > 1]
         template = context.prompts.get(self.template)
-        call = context.call(self, context.config.models.rank, (self.template,))
-        pending = contested
-        for attempt in range(context.config.format_attempts):
-            asks = [
-                Ask(
-                    content_id(*(q.id for q in members)),
-                    (
-                        (
-                            "user",
-                            template.fill(
-                                questions="\n\n".join(
-                                    f"[{n}] {q.as_text()}" for n, q in enumerate(members, 1)
-                                )
-                            ),
-                        ),
-                    ),
-                    attempt,
-                )
-                for members in pending
-            ]
-            unclear = []
-            for members, reply in zip(pending, context.calls.ask(call, asks), strict=True):
-                if reply.text is None:
-                    dropped += [Drop(q.id, f"error: {reply.error}") for q in members]
-                    continue
-                best = chosen_index(reply.text, len(members), ("best_index",))
-                if best is None:
-                    unclear.append(members)
-                    continue
-                kept.append(members[best])
-                dropped += [
-                    Drop(q.id, f"filtered: near-duplicate ({members[best].id} kept)")
-                    for i, q in enumerate(members)
-                    if i != best
-                ]
-            pending = unclear
-        for members in pending:  # no usable ranking: the first of the cluster stays
-            kept.append(members[0])
+
+        def listed(members: list[Question]) -> str:
+            return "\n\n".join(f"[{n}] {q.as_text()}" for n, q in enumerate(members, 1))
+
+        asked = ask_until_read(
+            context,
+            context.call(self, context.config.models.rank, (self.template,)),
+            contested,
+            lambda members: content_id(*(q.id for q in members)),
+            lambda members: (("user", template.fill(questions=listed(members))),),
+            lambda text, members: chosen_index(text, len(members), ("best_index",)),
+            context.config.format_attempts,
+        )
+        # No usable ranking after every attempt: the first of the cluster stays.
+        chosen = [(members, best, "") for members, best in asked.read]
+        chosen += [(members, 0, ", ranking unreadable") for members in asked.unread]
+        for members, best, how in chosen:
+            kept.append(members[best])
             dropped += [
-                Drop(q.id, f"filtered: near-duplicate ({members[0].id} kept, ranking unreadable)")
-                for q in members[1:]
+                Drop(q.id, f"filtered: near-duplicate ({members[best].id} kept{how})")
+                for i, q in enumerate(members)
+                if i != best
             ]
+        dropped += [Drop(q.id, f"error: {reason}") for members, reason in asked.errors for q in members]
         return StageOutput(
             kept, dropped, notes={"clusters": len(groups), "multi_member_clusters": len(contested)}
         )

@@ -10,10 +10,10 @@ from dataclasses import replace
 from typing import Any
 
 from harness.answers import extract_choices
-from synth.calls import Ask, Reply
+from synth.calls import Ask
 from synth.records import Question, Reasoned, Record
 from synth.replies import chosen_index, json_objects, strip_fences
-from synth.stage import Drop, Stage, StageContext, StageOutput
+from synth.stage import Drop, Stage, StageContext, StageOutput, ask_until_read
 
 
 def rationale_messages(context: StageContext, prompt: str, question: Question) -> tuple[tuple[str, str], ...]:
@@ -21,9 +21,9 @@ def rationale_messages(context: StageContext, prompt: str, question: Question) -
     return (("user", filled),)
 
 
-def read_rationale(reply: Reply, question: Question) -> tuple[str, str] | None:
+def read_rationale(text: str, question: Question) -> tuple[str, str] | None:
     """(rationale, predicted letters) when the reply's JSON gives both, else None."""
-    for data in json_objects(reply.text or ""):
+    for data in json_objects(text):
         rationale, prediction = data.get("rationale"), data.get("prediction")
         if isinstance(rationale, str) and rationale.strip() and prediction is not None:
             letters = extract_choices(str(prediction), question.letters, question.kind == "multi")
@@ -45,24 +45,25 @@ class Rationale:
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         prompt = context.prompts.get("rationale").text
         call = context.call(self, context.config.models.rationale, self.templates)
-        kept: list[Record] = []
-        dropped: list[Drop] = []
-        pending = [record for record in inputs if isinstance(record, Question)]
-        for attempt in range(context.config.rationale_attempts):
-            asks = [Ask(q.id, rationale_messages(context, prompt, q), attempt) for q in pending]
-            wrong = []
-            for question, reply in zip(pending, context.calls.ask(call, asks), strict=True):
-                if reply.text is None:
-                    dropped.append(Drop(question.id, f"error: {reply.error}"))
-                    continue
-                read = read_rationale(reply, question)
-                if read is not None and read[1] == question.answer:
-                    kept.append(Reasoned(question, read[0], read[1], prompt, rounds=(read[0],)))
-                else:
-                    wrong.append(question)
-            pending = wrong
+        questions = [record for record in inputs if isinstance(record, Question)]
+
+        def correct(text: str, question: Question) -> tuple[str, str] | None:
+            read = read_rationale(text, question)
+            return read if read is not None and read[1] == question.answer else None  # else regenerated
+
         limit = context.config.rationale_attempts
-        dropped += [Drop(q.id, f"filtered: no correct prediction in {limit} attempts") for q in pending]
+        asked = ask_until_read(
+            context,
+            call,
+            questions,
+            lambda q: q.id,
+            lambda q: rationale_messages(context, prompt, q),
+            correct,
+            limit,
+        )
+        kept: list[Record] = [Reasoned(q, r, p, prompt, rounds=(r,)) for q, (r, p) in asked.read]
+        dropped = [Drop(q.id, f"error: {reason}") for q, reason in asked.errors]
+        dropped += [Drop(q.id, f"filtered: no correct prediction in {limit} attempts") for q in asked.unread]
         return StageOutput(kept, dropped)
 
 
@@ -112,7 +113,7 @@ class Refine:
                 if reply.text is None:
                     failed[reasoned.id] = str(reply.error)
                     continue
-                read = read_rationale(reply, reasoned.question)
+                read = read_rationale(reply.text or "", reasoned.question)
                 if read is not None and read[1] == reasoned.question.answer:  # kept; otherwise reverted
                     accepted += 1
                     items[reasoned.id] = replace(
@@ -136,36 +137,25 @@ class Refine:
         comparison gives no valid index)."""
         template = context.prompts.get("compare_rationales")
         call = context.call(_Step(self, "compare"), context.config.models.compare, ("compare_rationales",))
-        chosen: dict[str, Reasoned] = {}
-        pending = contested
-        for attempt in range(context.config.format_attempts):
-            asks = [
-                Ask(
-                    r.id,
-                    (
-                        (
-                            "user",
-                            template.fill(
-                                question=r.question.as_text(),
-                                rationales="\n\n".join(f"[{n}] {text}" for n, text in enumerate(r.rounds, 1)),
-                            ),
-                        ),
+        asked = ask_until_read(
+            context,
+            call,
+            contested,
+            lambda r: r.id,
+            lambda r: (
+                (
+                    "user",
+                    template.fill(
+                        question=r.question.as_text(),
+                        rationales="\n\n".join(f"[{n}] {text}" for n, text in enumerate(r.rounds, 1)),
                     ),
-                    attempt,
-                )
-                for r in pending
-            ]
-            unclear = []
-            for reasoned, reply in zip(pending, context.calls.ask(call, asks), strict=True):
-                if reply.text is None:
-                    failed[reasoned.id] = str(reply.error)
-                    continue
-                best = chosen_index(reply.text, len(reasoned.rounds), ("best_rational_index", "best_index"))
-                if best is None:
-                    unclear.append(reasoned)
-                else:
-                    chosen[reasoned.id] = replace(reasoned, rationale=reasoned.rounds[best])
-            pending = unclear
+                ),
+            ),
+            lambda text, r: chosen_index(text, len(r.rounds), ("best_rational_index", "best_index")),
+            context.config.format_attempts,
+        )
+        failed.update({r.id: reason for r, reason in asked.errors})
+        chosen = {r.id: replace(r, rationale=r.rounds[best]) for r, best in asked.read}
         return chosen
 
 
