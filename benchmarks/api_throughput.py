@@ -83,17 +83,19 @@ def main() -> None:
             theirs = time.perf_counter() - start
             served_stock = sum(server.attempts.values()) - served_ours
     print(f"ideal: {ideal:.2f} s ({REQUESTS} requests x {LATENCY_S} s / concurrency {CONCURRENCY})")
+    print(f"harness eval (openai backend, start-up included): {outcome(ours, ideal, served_ours, 0, '')}")
+    reason = stock.stderr.strip().splitlines()[-1][:120] if stock.stderr.strip() else ""
     print(
-        f"harness eval (openai backend, start-up included): {ours:.2f} s = {ours / ideal:.2f}x ideal ({served_ours} requests served)"
+        f"stock lm-eval local-chat-completions: {outcome(theirs, ideal, served_stock, stock.returncode, reason)}"
     )
-    status = (
-        ""
-        if stock.returncode == 0
-        else f" [exit {stock.returncode}: {stock.stderr.strip().splitlines()[-1][:120]}]"
-    )
-    print(
-        f"stock lm-eval local-chat-completions: {theirs:.2f} s = {theirs / ideal:.2f}x ideal ({served_stock} requests served){status}"
-    )
+
+
+def outcome(wall: float, ideal: float, served: int, returncode: int, reason: str) -> str:
+    """A peer's ratio to the ideal, or "failed" when it exited non-zero or did not serve every
+    request (a ratio for a run that did not do the work would be quoted as if it had)."""
+    if returncode != 0 or served < REQUESTS:
+        return f"failed (exit {returncode}, {served} of {REQUESTS} requests served{': ' + reason if reason else ''}; {wall:.2f} s)"
+    return f"{wall:.2f} s = {wall / ideal:.2f}x ideal ({served} requests served)"
 
 
 if __name__ == "__main__":
