@@ -84,14 +84,15 @@ def status_command(sweep_file: SweepArgument) -> None:
 
 @app.command("report")
 def report_command(sweep_file: SweepArgument) -> None:
-    """Write the sweep's table (report.md in its output folder) from the finished eval steps."""
+    """Write the sweep's table or figure (report.md, and the table as CSV, LaTeX and HTML) from the
+    finished eval steps."""
     sys.stdout.write(f"{_write_report(_load(sweep_file))}\n")
 
 
 def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
     from harness.files import write_text_atomically
     from sweep.plan import plan_sweep
-    from sweep.report import read_reference, read_run, render_report
+    from sweep.report import build_table, read_reference, read_run, to_csv, to_html, to_latex, to_markdown
     from sweep.steps import done_record
 
     if sweep.report.kind == "none":
@@ -126,6 +127,8 @@ def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
         from sweep.configs import SHIPPED
 
         reference_path = SHIPPED / reference_file
-    text = render_report(sweep.report.kind, runs, sweep.report.base, read_reference(reference_path))
-    write_text_atomically(path, text)
+    table = build_table(sweep.report.kind, runs, sweep.report.base, read_reference(reference_path))
+    for suffix, render in ((".csv", to_csv), (".tex", to_latex), (".html", to_html)):
+        write_text_atomically(path.with_name(sweep.report.kind + suffix), render(table))
+    write_text_atomically(path, to_markdown(table))
     return path

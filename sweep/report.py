@@ -78,64 +78,134 @@ def paired(variant: dict[str, TaskResult], base: dict[str, TaskResult], tasks: t
     return f"{result.difference:+.2f} [{low:+.2f}, {high:+.2f}], McNemar p {p_value}, n {result.n}"
 
 
-def table3(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]) -> str:
+@dataclass(frozen=True)
+class Table:
+    """A sweep table: our rows (source "ours") and the paper's (source "paper"), one header, and the
+    paired comparisons against the base as notes."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]  # first cell: "ours" or "paper"; then the row's cells
+    notes: tuple[str, ...]
+
+
+def table3(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]) -> Table:
     if base not in runs:
         raise HarnessError(f"report: the base variant {base!r} has no finished eval")
     base_values = category_values(runs[base])
-    lines = ["| setting | Case | Δ | Moral | Δ | Theory | Δ |", "|---|---:|---:|---:|---:|---:|---:|"]
+    rows: list[tuple[str, ...]] = []
     notes = []
     for name, results in runs.items():
         values = category_values(results)
-        cells = [name]
+        cells = ["ours", name]
         for category in CATEGORIES:
-            cells += [
-                _number(values[category]),
-                "-" if name == base else _percent(delta(values[category], base_values[category])),
-            ]
+            change = "-" if name == base else _percent(delta(values[category], base_values[category]))
+            cells += [_number(values[category]), change]
             if name != base:
                 notes.append(
-                    f"- {name} vs {base}, {category}: {paired(results, runs[base], CATEGORIES[category])}"
+                    f"{name} vs {base}, {category}: {paired(results, runs[base], CATEGORIES[category])}"
                 )
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "Paper (Table 3):",
-        "",
-        "| setting | Case | Δ | Moral | Δ | Theory | Δ |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
+        rows.append(tuple(cells))
     for row in reference:
-        cells = [row["setting"]]
+        cells = ["paper", row["setting"]]
         for category in CATEGORIES:
-            cells += [
-                row[category],
-                f"{float(row[f'{category}_delta']):.2f}%" if row[f"{category}_delta"] else "-",
-            ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return _with_notes(lines, notes)
+            printed = row[f"{category}_delta"]
+            cells += [row[category], f"{float(printed):.2f}%" if printed else "-"]
+        rows.append(tuple(cells))
+    header = ("setting", "Case", "Δ", "Moral", "Δ", "Theory", "Δ")
+    return Table("Table 3: training stages and rationale components", header, tuple(rows), tuple(notes))
 
 
-def table4(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]) -> str:
-    header = (
-        "| setting | Case SMCQ | Case MMCQ | Moral SMCQ | Moral MMCQ | Theory SMCQ | Theory MMCQ | Avg. |"
-    )
-    rule = "|---|" + "---:|" * 7
-    lines = [header, rule]
+def table4(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]) -> Table:
+    rows: list[tuple[str, ...]] = []
     notes = []
     for name, results in runs.items():
         values = [results[task].accuracy if task in results else None for task in SUBTASKS]
         present = [value for value in values if value is not None]
         average = sum(present) / len(present) if len(present) == len(SUBTASKS) else None
-        lines.append("| " + " | ".join([name, *(_number(v) for v in values), _number(average)]) + " |")
+        rows.append(("ours", name, *(_number(v) for v in values), _number(average)))
         if name != base and base in runs:
-            notes.append(f"- {name} vs {base}, all six: {paired(results, runs[base], SUBTASKS)}")
-    lines += ["", "Paper (Table 4):", "", header, rule]
+            notes.append(f"{name} vs {base}, all six: {paired(results, runs[base], SUBTASKS)}")
     keys = [task.removeprefix("pceb_") for task in SUBTASKS]
-    lines += [
-        "| " + " | ".join([row["setting"], *(row[key] for key in keys), row["avg"]]) + " |"
-        for row in reference
+    rows += [("paper", row["setting"], *(row[key] for key in keys), row["avg"]) for row in reference]
+    header = (
+        "setting",
+        "Case SMCQ",
+        "Case MMCQ",
+        "Moral SMCQ",
+        "Moral MMCQ",
+        "Theory SMCQ",
+        "Theory MMCQ",
+        "Avg.",
+    )
+    return Table("Table 4: dataset compositions", header, tuple(rows), tuple(notes))
+
+
+def to_markdown(table: Table) -> str:
+    def block(source: str) -> list[str]:
+        lines = ["| " + " | ".join(table.header) + " |", "|---|" + "---:|" * (len(table.header) - 1)]
+        return lines + ["| " + " | ".join(row[1:]) + " |" for row in table.rows if row[0] == source]
+
+    lines = [
+        f"# {table.title}",
+        "",
+        "Our runs (PCEB's own protocol: credit over answered items):",
+        "",
+        *block("ours"),
     ]
-    return _with_notes(lines, notes)
+    lines += ["", "The paper's:", "", *block("paper")]
+    if table.notes:
+        lines += [
+            "",
+            "Differences against the base (points, paired bootstrap 95% interval, strict per-item credit):",
+            "",
+        ]
+        lines += [f"- {note}" for note in table.notes]
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(table: Table) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["source", *table.header])
+    writer.writerows(table.rows)
+    return buffer.getvalue()
+
+
+def to_latex(table: Table) -> str:
+    """A booktabs table: our rows, a rule, the paper's rows (needs \\usepackage{booktabs})."""
+
+    def tex(cell: str) -> str:
+        return cell.replace("%", "\\%").replace("&", "\\&").replace("Δ", "$\\Delta$").replace("_", "\\_")
+
+    columns = "l" + "r" * (len(table.header) - 1)
+    lines = ["\\begin{table}[t]", "\\centering", "\\small", f"\\begin{{tabular}}{{{columns}}}", "\\toprule"]
+    lines.append(" & ".join(tex(cell) for cell in table.header) + " \\\\")
+    for source, caption in (("ours", "Ours"), ("paper", "Paper")):
+        lines += ["\\midrule", f"\\multicolumn{{{len(table.header)}}}{{l}}{{\\textit{{{caption}}}}} \\\\"]
+        lines += [
+            " & ".join(tex(cell) for cell in row[1:]) + " \\\\" for row in table.rows if row[0] == source
+        ]
+    lines += ["\\bottomrule", "\\end{tabular}", f"\\caption{{{tex(table.title)}}}", "\\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def to_html(table: Table) -> str:
+    from html import escape
+
+    head = "".join(f"<th>{escape(cell)}</th>" for cell in table.header)
+    body = "".join(
+        f'<tr class="{row[0]}">' + "".join(f"<td>{escape(cell)}</td>" for cell in row[1:]) + "</tr>"
+        for row in table.rows
+    )
+    notes = "".join(f"<li>{escape(note)}</li>" for note in table.notes)
+    return (
+        f"<!doctype html><meta charset=utf-8><title>{escape(table.title)}</title>"
+        "<style>td,th{padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
+        "tr.paper{color:#666}</style>"
+        f"<h1>{escape(table.title)}</h1><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<p>Grey rows: the paper's. Differences against the base:</p><ul>{notes}</ul>\n"
+    )
 
 
 def read_reference(path: Path) -> list[dict[str, str]]:
@@ -147,26 +217,10 @@ def read_reference(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def render_report(
+def build_table(
     kind: str, runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]
-) -> str:
-    title = {
-        "table3": "Table 3: training stages and rationale components",
-        "table4": "Table 4: dataset compositions",
-    }[kind]
-    body = table3(runs, base, reference) if kind == "table3" else table4(runs, base, reference)
-    return f"# {title}\n\nOur runs (PCEB's own protocol: credit over answered items):\n\n{body}"
-
-
-def _with_notes(lines: list[str], notes: list[str]) -> str:
-    if notes:
-        lines += [
-            "",
-            "Differences against the base (points, paired bootstrap 95% interval, strict per-item credit):",
-            "",
-            *notes,
-        ]
-    return "\n".join(lines) + "\n"
+) -> Table:
+    return table3(runs, base, reference) if kind == "table3" else table4(runs, base, reference)
 
 
 def _number(value: Any) -> str:
@@ -174,4 +228,4 @@ def _number(value: Any) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}%"
+    return "n/a" if value is None else f"{value:.2f}%"

@@ -196,6 +196,15 @@ def test_a_tiny_sweep_runs_each_step_once_resumes_after_a_kill_and_writes_table3
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "| Base |" in report and "| +SFT+GRPO |" in report and "| +SFT+GRPO | 67.07 | 72.11% |" in report
     assert "+SFT vs Base, moral:" in report
+    out = tmp_path / "out"
+    rows = (out / "table3.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "source,setting,Case,Δ,Moral,Δ,Theory,Δ" and rows[1].startswith("ours,Base,")
+    assert "paper,+SFT+GRPO,67.07,72.11%,86.06,17.26%,79.10,23.92%" in rows
+    latex = (out / "table3.tex").read_text(encoding="utf-8")
+    assert "\\toprule" in latex and "+SFT+GRPO & 67.07 & 72.11\\% & 86.06" in latex and "$\\Delta$" in latex
+    assert '<tr class="paper"><td>+SFT+GRPO</td><td>67.07</td>' in (out / "table3.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def write_parts(dataset: Path) -> None:
