@@ -62,14 +62,23 @@ def run_sweep(sweep: SweepFile, say: Callable[[str], None], dry_run: bool = Fals
 
 
 def _describe(step: Step) -> str:
+    """What a step would do, in units of work: training steps or epochs, generations to make."""
     settings = step.settings
     if step.kind in ("sft", "grpo"):
-        overrides = settings["overrides"]
-        return (
-            f"{Path(settings['config']).name} with {overrides}"
-            if overrides
-            else Path(settings["config"]).name
+        import yaml
+
+        config = yaml.safe_load(Path(settings["config"]).read_text(encoding="utf-8")) | dict(
+            settings["overrides"]
         )
+        length = (
+            f"{config['max_steps']} optimizer steps"
+            if int(config.get("max_steps", -1)) > 0
+            else f"{config.get('num_train_epochs', 2)} epochs over its data"
+        )
+        return f"{Path(settings['config']).name}, {length} at effective batch {config.get('effective_batch_size')}"
     if step.kind == "eval":
-        return f"{','.join(settings['tasks'])}, limit {settings['limit']}"
-    return Path(settings.get("config", "")).name or step.kind
+        per_task = f"{settings['limit']} items" if settings["limit"] else "every item"
+        return f"{len(settings['tasks'])} tasks x {per_task}: {','.join(settings['tasks'])}"
+    if step.kind == "data":
+        return f"{step.settings['for']} data from the synthesis dataset's parts"
+    return f"synthesis pipeline {Path(settings['config']).name} (see harness synth run --dry-run)"

@@ -83,7 +83,7 @@ def _data_steps(sweep: SweepFile, variant: Variant, add: Any) -> dict[str, str]:
     """A data step per training step that needs one: SFT's depends only on the SFT settings of the
     recipe, so variants that differ in GRPO data share their SFT step."""
     recipe = variant.data
-    if recipe.synth is None:
+    if recipe.synth is None or (variant.sft is None and variant.grpo is None):
         return {}
     path = sweep.resolve(recipe.synth)
     synth = add("synth", {"config": str(path), "config_sha256": _file_hash(path)}, ())

@@ -151,6 +151,8 @@ def test_the_shipped_sweeps_plan_without_running_anything() -> None:
     table3 = plan_sweep(load_sweep(SHIPPED / "table3.yaml"))
     data = {step.settings.get("rationales") for step in table3.steps.values() if step.kind == "data"}
     assert data == {"iterated", "first", "none", None}  # None: GRPO's data step
+    synth = next(d for d, step in table3.steps.items() if step.kind == "synth")
+    assert "Base" not in table3.users(synth)  # an untrained variant needs no synthesis
     figure3 = plan_sweep(load_sweep(SHIPPED / "figure3.yaml"))
     assert [step.kind for step in figure3.steps.values()].count("sft") == 1  # MLCS and RS share the SFT
 
