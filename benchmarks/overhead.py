@@ -25,6 +25,22 @@ TASK = "pceb_moral_smcq"
 MODEL = "smollm2-135m"
 
 
+def stop_on_strings(tokenizer: Any, stops: list[str], prompt_length: int, lookback: int = 8) -> Any:
+    """A stopping criterion that ends each row once its last tokens decode to a stop string (the
+    cheapest check: a few tokens decoded per row and step)."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class StopOnStrings(StoppingCriteria):  # type: ignore[misc]
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            tails = tokenizer.batch_decode(input_ids[:, prompt_length:][:, -lookback:])
+            return torch.tensor(
+                [any(stop in tail for stop in stops) for tail in tails], device=input_ids.device
+            )
+
+    return StopOnStrings()
+
+
 def raw_generation(
     model: Any, tokenizer: Any, prompts: list[str], stops: list[str], max_new_tokens: int, batch_size: int
 ) -> list[str]:
@@ -49,8 +65,7 @@ def raw_generation(
                 max_length=context.shape[1] + max_new_tokens,
                 do_sample=False,
                 pad_token_id=tokenizer.pad_token_id,
-                stop_strings=stops,
-                tokenizer=tokenizer,
+                stopping_criteria=[stop_on_strings(tokenizer, stops, context.shape[1])],
                 use_cache=True,
             )
         for row, index in enumerate(batch):

@@ -56,7 +56,10 @@ def _synth(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
     from synth.config import load_synth_config
     from synth.pipeline import run_pipeline
 
-    result = run_pipeline(load_synth_config(Path(step.settings["config"])), say=lambda line: None)
+    from harness.progress import ProgressDisplay
+
+    with ProgressDisplay() as progress:  # each stage's line and progress on stderr
+        result = run_pipeline(load_synth_config(Path(step.settings["config"])), progress)
     return {"dataset": str(result.dataset.folder)}
 
 
