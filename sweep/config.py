@@ -33,10 +33,12 @@ class DataRecipe(_Strict):
 
 
 class TrainStep(_Strict):
-    """A training step: a `harness train` config and the settings a sweep replaces in it."""
+    """A training step: a `harness train` config and the settings a sweep replaces in it; with an
+    accelerate config it runs as `accelerate launch -m train ...` (several GPUs, DeepSpeed)."""
 
     config: str
     overrides: dict[str, Any] = {}
+    accelerate: str | None = None  # e.g. ../../train/accelerate/multi_gpu_zero3.yaml
 
 
 class EvalStep(_Strict):

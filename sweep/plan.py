@@ -53,6 +53,7 @@ def plan_sweep(sweep: SweepFile) -> Plan:
                 "config": str(sweep.resolve(step.config)),
                 "config_sha256": _file_hash(sweep.resolve(step.config)),
                 "overrides": step.overrides,
+                **_accelerate(sweep, step.accelerate),
                 "model": model,
                 "name": f"{sweep.name}-{kind}",
             }
@@ -93,6 +94,13 @@ def _data_steps(sweep: SweepFile, variant: Variant, add: Any) -> dict[str, str]:
         for kind, names in fields.items()
         if getattr(variant, kind) is not None
     }
+
+
+def _accelerate(sweep: SweepFile, config: str | None) -> dict[str, str]:
+    if config is None:
+        return {}
+    path = sweep.resolve(config)
+    return {"accelerate": str(path), "accelerate_sha256": _file_hash(path)}
 
 
 def _digest(kind: str, settings: dict[str, Any], needs: tuple[str, ...]) -> str:

@@ -53,10 +53,9 @@ def run_step(output: Path, plan: Plan, step: Step) -> dict[str, Any]:
 
 
 def _synth(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
+    from harness.progress import ProgressDisplay
     from synth.config import load_synth_config
     from synth.pipeline import run_pipeline
-
-    from harness.progress import ProgressDisplay
 
     with ProgressDisplay() as progress:  # each stage's line and progress on stderr
         result = run_pipeline(load_synth_config(Path(step.settings["config"])), progress)
@@ -159,6 +158,8 @@ def _train(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
                 source["path"] = str((Path(settings["config"]).parent / source["path"]).resolve())
     path = folder / "config.yaml"
     write_text_atomically(path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    if settings.get("accelerate"):
+        return _launch(step, settings["accelerate"], path, folder / config["run_name"] / "model")
     if step.kind == "sft":
         from train.sft import run_sft as run
     else:
@@ -167,6 +168,25 @@ def _train(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
     if candidate is None:
         raise HarnessError(f"step {step.label}: training gave no candidate")
     return {"model": str(candidate.folder)}
+
+
+def _launch(step: Step, accelerate_config: str, config: Path, model: Path) -> dict[str, Any]:
+    """`accelerate launch --config_file C -m train sft|grpo --config F`, output shown as it comes."""
+    import subprocess
+    import sys
+
+    command = [
+        str(Path(sys.executable).with_name("accelerate")),
+        "launch",
+        "--config_file",
+        accelerate_config,
+    ]
+    done = subprocess.run([*command, "-m", "train", step.kind, "--config", str(config)], cwd=config.parent)
+    if done.returncode != 0 or not (model / "config.json").exists():
+        raise HarnessError(
+            f"step {step.label}: accelerate launch exited {done.returncode} without a model in {model}"
+        )
+    return {"model": str(model)}
 
 
 def _model_step_kind(inputs: dict[str, Any]) -> str:

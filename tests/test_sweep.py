@@ -410,3 +410,27 @@ def test_figure3_puts_each_variants_six_accuracies_side_by_side(tmp_path: Path) 
     table = figure3(runs, tmp_path / "figure3")
     assert "| MLCS | 50.00 |  |  |  |  | 100.00 |" in table and "| RS | 0.00 |" in table
     assert (tmp_path / "figure3.png").exists() and (tmp_path / "figure3.svg").exists()
+
+
+def test_a_training_step_with_an_accelerate_config_runs_through_accelerate_launch(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    (tmp_path / "cpu.yaml").write_text(
+        'compute_environment: LOCAL_MACHINE\ndistributed_type: "NO"\nmixed_precision: "no"\n'
+        "num_machines: 1\nnum_processes: 1\nuse_cpu: true\n",
+        encoding="utf-8",
+    )
+    path = write_sweep(
+        tmp_path, tiny_model_dir, "variants:\n  +SFT: {grpo: null, sft: {accelerate: cpu.yaml}}\n"
+    )
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("report: {kind: table3, base: Base}\n", ""), encoding="utf-8"
+    )
+    done = harness("sweep", "run", str(path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    plan = plan_sweep(load_sweep(path))
+    sft = next(step for step in plan.steps.values() if step.kind == "sft")
+    assert sft.settings["accelerate"] == str((tmp_path / "cpu.yaml").resolve())
+    record = json.loads((tmp_path / "out" / "steps" / sft.label / "done.json").read_text(encoding="utf-8"))
+    assert (Path(record["outputs"]["model"]) / "config.json").exists()
+    assert done.stdout.count(": done in ") == 2  # the SFT, then its eval
