@@ -69,6 +69,19 @@ def _submit(sweep, say) -> None:  # type: ignore[no-untyped-def]
     submit_sweep(sweep, settings, say)
 
 
+@app.command("step", hidden=True)
+def step_command(sweep_file: SweepArgument, digest: Annotated[str, typer.Argument()]) -> None:
+    """Run one step of a sweep (what the local executor starts for steps it runs side by side)."""
+    from sweep.execute import run_marked
+    from sweep.plan import plan_sweep
+
+    sweep = _load(sweep_file)
+    plan = plan_sweep(sweep)
+    if digest not in plan.steps:
+        raise HarnessError(f"{sweep_file}: no step {digest[:12]} in this sweep")
+    run_marked(sweep.output_path, plan, plan.steps[digest])
+
+
 @app.command("status")
 def status_command(sweep_file: SweepArgument) -> None:
     """Each variant's steps: done, running, failed or pending."""

@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
@@ -33,6 +34,8 @@ def state(output: Path, step: Step) -> str:
 def run_sweep(sweep: SweepFile, say: Callable[[str], None], dry_run: bool = False) -> Plan:
     plan = plan_sweep(sweep)
     output = sweep.output_path
+    if not dry_run:
+        _api_evals_at_once(sweep, plan, say)
     for step in plan.steps.values():
         users = ", ".join(plan.users(step.digest))
         if done_record(output, step) is not None:
@@ -42,23 +45,56 @@ def run_sweep(sweep: SweepFile, say: Callable[[str], None], dry_run: bool = Fals
             say(f"{step.label}: would run ({users}): {_describe(step)}")
             continue
         say(f"{step.label}: running ({users})")
-        folder = step_folder(output, step)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "failed.json").unlink(missing_ok=True)
-        write_text_atomically(folder / "running.json", json.dumps({"pid": os.getpid()}))
-        try:
-            record = run_step(output, plan, step)
-        except (HarnessError, Exception) as error:
-            write_text_atomically(
-                folder / "failed.json", json.dumps({"error": str(error)[:2000]}, ensure_ascii=False)
-            )
-            raise HarnessError(
-                f"step {step.label} ({users}) failed: {str(error)[:600]}; fix it and re-run"
-            ) from error
-        finally:
-            (folder / "running.json").unlink(missing_ok=True)
+        record = run_marked(output, plan, step)
         say(f"{step.label}: done in {record['seconds']} s")
     return plan
+
+
+def run_marked(output: Path, plan: Plan, step: Step) -> dict[str, Any]:
+    """Run a step with running.json while it runs and failed.json if it fails."""
+    folder = step_folder(output, step)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "failed.json").unlink(missing_ok=True)
+    write_text_atomically(folder / "running.json", json.dumps({"pid": os.getpid()}))
+    try:
+        return run_step(output, plan, step)
+    except (HarnessError, Exception) as error:
+        write_text_atomically(
+            folder / "failed.json", json.dumps({"error": str(error)[:2000]}, ensure_ascii=False)
+        )
+        users = ", ".join(plan.users(step.digest))
+        raise HarnessError(
+            f"step {step.label} ({users}) failed: {str(error)[:600]}; fix it and re-run"
+        ) from error
+    finally:
+        (folder / "running.json").unlink(missing_ok=True)
+
+
+def _api_evals_at_once(sweep: SweepFile, plan: Plan, say: Callable[[str], None]) -> None:
+    """Eval steps of untrained API models need nothing but the endpoint: they run together, each
+    in a process of its own (`harness sweep step`), before the rest."""
+    import subprocess
+    import sys
+
+    from harness.models import resolve_model
+
+    ready = [
+        step
+        for step in plan.steps.values()
+        if step.kind == "eval"
+        and not step.needs
+        and done_record(sweep.output_path, step) is None
+        and resolve_model(step.settings["model"]["base"]).backend == "openai"
+    ]
+    if len(ready) < 2:
+        return
+    say(f"{len(ready)} API eval steps at once: {', '.join(step.label for step in ready)}")
+    command = [sys.executable, "-m", "harness", "sweep", "step", sweep.path]
+    running = [(step, subprocess.Popen([*command, step.digest])) for step in ready]
+    for step, process in running:
+        process.wait()
+        state = "done" if done_record(sweep.output_path, step) else f"failed (exit {process.returncode})"
+        say(f"{step.label}: {state} ({', '.join(plan.users(step.digest))})")
 
 
 def _describe(step: Step) -> str:

@@ -434,3 +434,40 @@ def test_a_training_step_with_an_accelerate_config_runs_through_accelerate_launc
     record = json.loads((tmp_path / "out" / "steps" / sft.label / "done.json").read_text(encoding="utf-8"))
     assert (Path(record["outputs"]["model"]) / "config.json").exists()
     assert done.stdout.count(": done in ") == 2  # the SFT, then its eval
+
+
+def test_eval_steps_of_api_models_run_side_by_side(tmp_path: Path) -> None:
+    from fake_openai import FakeOpenAI
+
+    answered: dict[str, list[float]] = {}
+
+    def reply(model: str, messages: list[dict[str, str]]) -> str:
+        answered.setdefault(model, []).append(time.monotonic())
+        return "答案：B"
+
+    with FakeOpenAI(reply_by_model=reply, latency_s=1.5) as server:
+        entries = "".join(
+            f"  {name}: {{backend: openai, api_model: {name}, base_url: '{server.base_url}', category: general}}\n"
+            for name in ("api-a", "api-b")
+        )
+        (tmp_path / "models.local.yaml").write_text("models:\n" + entries, encoding="utf-8")
+        (tmp_path / "sweep.yaml").write_text(
+            "name: apis\noutput_dir: out\nbase:\n  model: api-a\n  eval: {tasks: [pceb_theory_smcq]}\n"
+            "variants:\n  A: {}\n  B: {model: api-b}\n",
+            encoding="utf-8",
+        )
+        env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA), "OPENAI_API_KEY": "k"}
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", "sweep", "run", "sweep.yaml"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("2 API eval steps at once: eval-")
+    windows = {model: (min(times) - 1.5, max(times)) for model, times in answered.items()}
+    assert max(start for start, _ in windows.values()) < min(
+        end for _, end in windows.values()
+    )  # they overlapped
+    assert [line.split(": ")[1] for line in done.stdout.splitlines()[1:3]] == ["done (A)", "done (B)"]
