@@ -471,3 +471,67 @@ def test_eval_steps_of_api_models_run_side_by_side(tmp_path: Path) -> None:
         end for _, end in windows.values()
     )  # they overlapped
     assert [line.split(": ")[1] for line in done.stdout.splitlines()[1:3]] == ["done (A)", "done (B)"]
+
+
+def test_a_sweep_with_a_synthesis_recipe_trains_on_the_parts_each_variant_asks_for(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    from fake_openai import FakeOpenAI
+    from test_synth import script, write_inputs
+
+    with FakeOpenAI(reply_by_model=script()) as server:
+        synth_config = write_inputs(tmp_path / "synth", server.base_url)
+        path = write_sweep(
+            tmp_path,
+            tiny_model_dir,
+            "variants:\n  +Rat.: {grpo: null, data: {rationales: first}}\n"
+            "  +QA: {grpo: null, data: {rationales: none}}\n  +SFT+GRPO: {}\n",
+        )
+        text = path.read_text(encoding="utf-8").replace("report: {kind: table3, base: Base}\n", "")
+        path.write_text(
+            text.replace(
+                "  sft: {config: sft.yaml}\n",
+                f"  data: {{synth: {synth_config}}}\n  sft: {{config: sft.yaml}}\n",
+            ),
+            encoding="utf-8",
+        )
+        env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA), "OPENAI_API_KEY": "k"}
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", "sweep", "run", str(path)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    plan = plan_sweep(load_sweep(path))
+    kinds = sorted(step.kind for step in plan.steps.values())
+    assert kinds == ["data"] * 4 + ["eval"] * 3 + ["grpo"] + ["sft"] * 3 + [
+        "synth"
+    ]  # +Rat. and +SFT+GRPO differ in rationales
+    data = {
+        step.settings.get("rationales", "grpo"): step for step in plan.steps.values() if step.kind == "data"
+    }
+    outputs = {
+        name: json.loads((tmp_path / "out" / "steps" / step.label / "done.json").read_text(encoding="utf-8"))[
+            "outputs"
+        ]
+        for name, step in data.items()
+    }
+    first = [
+        json.loads(line)["rationale"]
+        for line in Path(outputs["first"]["sft_rationale_qa"]).read_text(encoding="utf-8").splitlines()
+    ]
+    refined = [
+        json.loads(line)["rationale"]
+        for line in Path(outputs["iterated"]["sft_rationale_qa"]).read_text(encoding="utf-8").splitlines()
+    ]
+    assert all(r.startswith("初始推理") for r in first) and any(r.startswith("改进推理") for r in refined)
+    assert "sft_rationale_qa" not in outputs["none"] and outputs["none"]["sft_dialogue"]  # +QA: answers only
+    grpo_rows = Path(outputs["grpo"]["grpo_mcq"]).read_text(encoding="utf-8").splitlines()
+    counts = json.loads(
+        (tmp_path / "synth" / "out" / "dataset" / "manifest.json").read_text(encoding="utf-8")
+    )["counts"]
+    assert (
+        counts["D_pc"] == 1 and len(grpo_rows) == counts["D_pc"] + counts["D_cp"]
+    )  # the challenging one + D_cp
