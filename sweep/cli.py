@@ -140,7 +140,8 @@ def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
         from sweep.configs import SHIPPED
 
         reference_path = SHIPPED / reference_file
-    table = build_table(sweep.report.kind, runs, sweep.report.base, read_reference(reference_path))
+    reference = read_reference(reference_path)
+    table = build_table(sweep.report.kind, runs, sweep.report.base, reference, list(sweep.report.pairs))
     for suffix, render in ((".csv", to_csv), (".tex", to_latex), (".html", to_html)):
         write_text_atomically(path.with_name(sweep.report.kind + suffix), render(table))
     write_text_atomically(path, to_markdown(table))

@@ -61,6 +61,7 @@ class Report(_Strict):
     base: str = "Base"  # the variant every other is compared with (tables)
     reference: str | None = None  # the paper's rows (CSV), beside the sweep file (tables)
     labels: str | None = None  # figure4: the folder `harness synth label` wrote
+    pairs: list[tuple[str, str]] = []  # tables: variants compared with each other besides the base
 
 
 class Executor(_Strict):

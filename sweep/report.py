@@ -218,9 +218,23 @@ def read_reference(path: Path) -> list[dict[str, str]]:
 
 
 def build_table(
-    kind: str, runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]
+    kind: str,
+    runs: dict[str, dict[str, TaskResult]],
+    base: str,
+    reference: list[dict[str, str]],
+    pairs: list[tuple[str, str]] = (),  # type: ignore[assignment]
 ) -> Table:
-    return table3(runs, base, reference) if kind == "table3" else table4(runs, base, reference)
+    """The table, with the paired comparison of every variant against the base and of each of
+    `pairs` (two variants) besides."""
+    table = table3(runs, base, reference) if kind == "table3" else table4(runs, base, reference)
+    groups = CATEGORIES if kind == "table3" else {"all six": SUBTASKS}
+    extra = [
+        f"{a} vs {b}, {group}: {paired(runs[a], runs[b], tasks)}"
+        for a, b in pairs
+        if a in runs and b in runs
+        for group, tasks in groups.items()
+    ]
+    return Table(table.title, table.header, table.rows, (*table.notes, *extra))
 
 
 def _number(value: Any) -> str:

@@ -56,7 +56,7 @@ def write_sweep(folder: Path, tiny_model_dir: Path, variants: str | None = None)
             variants
             or "variants:\n  Base: {sft: null, grpo: null}\n  +GRPO: {sft: null}\n  +SFT: {grpo: null}\n  +SFT+GRPO: {}\n"
         )
-        + "report: {kind: table3, base: Base}\n",
+        + "report: {kind: table3, base: Base, pairs: [[+SFT+GRPO, +SFT]]}\n",
         encoding="utf-8",
     )
     return path
@@ -197,7 +197,7 @@ def test_a_tiny_sweep_runs_each_step_once_resumes_after_a_kill_and_writes_table3
     ] == ["done"] * 7
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "| Base |" in report and "| +SFT+GRPO |" in report and "| +SFT+GRPO | 67.07 | 72.11% |" in report
-    assert "+SFT vs Base, moral:" in report
+    assert "+SFT vs Base, moral:" in report and "+SFT+GRPO vs +SFT, theory:" in report
     out = tmp_path / "out"
     rows = (out / "table3.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == "source,setting,Case,Δ,Moral,Δ,Theory,Δ" and rows[1].startswith("ours,Base,")
@@ -424,7 +424,10 @@ def test_a_training_step_with_an_accelerate_config_runs_through_accelerate_launc
         tmp_path, tiny_model_dir, "variants:\n  +SFT: {grpo: null, sft: {accelerate: cpu.yaml}}\n"
     )
     path.write_text(
-        path.read_text(encoding="utf-8").replace("report: {kind: table3, base: Base}\n", ""), encoding="utf-8"
+        path.read_text(encoding="utf-8").replace(
+            "report: {kind: table3, base: Base, pairs: [[+SFT+GRPO, +SFT]]}\n", ""
+        ),
+        encoding="utf-8",
     )
     done = harness("sweep", "run", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -487,7 +490,9 @@ def test_a_sweep_with_a_synthesis_recipe_trains_on_the_parts_each_variant_asks_f
             "variants:\n  +Rat.: {grpo: null, data: {rationales: first}}\n"
             "  +QA: {grpo: null, data: {rationales: none}}\n  +SFT+GRPO: {}\n",
         )
-        text = path.read_text(encoding="utf-8").replace("report: {kind: table3, base: Base}\n", "")
+        text = path.read_text(encoding="utf-8").replace(
+            "report: {kind: table3, base: Base, pairs: [[+SFT+GRPO, +SFT]]}\n", ""
+        )
         path.write_text(
             text.replace(
                 "  sft: {config: sft.yaml}\n",
