@@ -367,13 +367,14 @@ def compare_command(
         "only B right",
         "McNemar p",
     )
-    compared = compare_runs(
+    comparison = compare_runs(
         results_dir, model_a, model_b, _split_names(tasks), metric, tuple(include_path or ())
     )
-    for item in compared:
+    for item in comparison.compared:
         result, factor = item.result, item.metric.factor
+        p_value = "< 0.0001" if result.p_value < 1e-4 else f"{result.p_value:.4f}"
         table.add_row(
-            item.name,
+            item.name if item.pooled == 1 else f"{item.name} ({item.pooled} tasks, items pooled)",
             str(result.n),
             f"{factor * result.mean_a:.2f}",
             f"{factor * result.mean_b:.2f}",
@@ -381,9 +382,11 @@ def compare_command(
             f"[{factor * result.interval[0]:+.2f}, {factor * result.interval[1]:+.2f}]",
             str(result.only_a_right),
             str(result.only_b_right),
-            f"{result.p_value:.4f}" if item.metric.scale == "fraction" else "",
+            p_value if item.metric.scale == "fraction" else "",
         )
     _console().print(table)
+    if comparison.skipped:
+        _console().print(f"left out: {'; '.join(comparison.skipped)}")
 
 
 def _judge_names(judges: str | None) -> tuple[str, ...]:

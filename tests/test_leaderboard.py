@@ -199,12 +199,25 @@ def test_cpsyexam_dev_runs_never_rank_against_the_papers_test_rows(tmp_path: Pat
 def test_compare_pairs_two_runs_by_doc_id(tmp_path: Path) -> None:
     _fake_run(tmp_path, "a", "A", {c.key: 100.0 for c in BENCHMARKS["pceb"].columns})
     _fake_run(tmp_path, "b", "B", {c.key: 25.0 for c in BENCHMARKS["pceb"].columns})
-    [compared] = compare_runs(tmp_path, "a", "b", ["pceb_mcq"], "acc")
+    [compared] = compare_runs(tmp_path, "a", "b", ["pceb_mcq"], "acc").compared
     name, result = compared.name, compared.result
     assert name == "pceb_mcq" and result.n == 24 and result.difference == pytest.approx(0.75)
-    assert result.p_value < 0.001
+    assert result.p_value < 0.001 and compared.pooled == 6
     done = run_harness("compare", "a", "b", "--tasks", "pceb_mcq", "--results-dir", str(tmp_path))
-    assert done.returncode == 0 and "+75.00" in done.stdout
+    assert done.returncode == 0 and "+75.00" in done.stdout and "< 0.0001" in done.stdout
+    assert "pceb_mcq (6 tasks, items pooled)" in " ".join(done.stdout.split())
+
+
+def test_compare_expands_a_group_of_groups_and_leaves_out_tasks_without_the_metric(tmp_path: Path) -> None:
+    _fake_run(tmp_path, "a", "A", {c.key: 100.0 for c in BENCHMARKS["pceb"].columns})
+    _fake_run(tmp_path, "b", "B", {c.key: 25.0 for c in BENCHMARKS["pceb"].columns})
+    comparison = compare_runs(tmp_path, "a", "b", ["pceb"], "acc")
+    assert [c.name for c in comparison.compared] == ["pceb"] and comparison.compared[0].pooled == 6
+    assert [note.split(" (")[0] for note in comparison.skipped] == ["pceb_case_qa"]
+    done = run_harness("compare", "a", "b", "--tasks", "pceb_case_qa", "--results-dir", str(tmp_path))
+    assert done.returncode == 2 and done.stderr.startswith(
+        "error: no task among pceb_case_qa reports acc: pceb_case_qa (reports"
+    )
 
 
 def test_out_dir_gets_tables_in_every_format_and_figure_1(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from harness.leaderboard.layout import Benchmark, benchmark, benchmarks
 from harness.leaderboard.render import FORMATS, to_html
 from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
 from harness.metric_registry import MetricSpec
-from harness.results import read_results, read_sample_scores, resolve_run
+from harness.results import read_sample_scores, resolve_run
 from harness.stats import PairedComparison, compare_paired
 from harness.task_index import index_tasks
 
@@ -83,11 +83,19 @@ def build_leaderboards(
 
 @dataclass(frozen=True)
 class Compared:
-    """One task's (or group's) paired comparison, with the metric it compared."""
+    """One task's (or group's) paired comparison, with the metric it compared; a group pools the
+    items of its leaf tasks (`pooled` of them), which weighs tasks by their size."""
 
     name: str
     metric: MetricSpec
     result: PairedComparison
+    pooled: int = 1
+
+
+@dataclass(frozen=True)
+class Comparison:
+    compared: list[Compared]
+    skipped: list[str]  # leaf tasks left out, and why (they do not report the metric)
 
 
 def compare_runs(
@@ -97,14 +105,26 @@ def compare_runs(
     tasks: list[str],
     metric: str,
     include_paths: Sequence[Path] = (),
-) -> list[Compared]:
-    """For each task (or group from run A's results), pair the two runs' per-item scores by doc id."""
-    spec = index_tasks(include_paths).registry[metric]
+) -> Comparison:
+    """For each task or group (groups expand to their leaf tasks), pair the two runs' per-item
+    scores by doc id; leaf tasks that do not report the metric are left out and named."""
+    index = index_tasks(include_paths)
+    spec = index.registry[metric]
     folders = [resolve_run(results_dir, model_a), resolve_run(results_dir, model_b)]
-    results = [read_results(folder / "results.json") for folder in folders]
-    compared = []
+    compared: list[Compared] = []
+    skipped: list[str] = []
     for name in tasks:
-        leaves = results[0]["groups"].get(name, {}).get("subtasks") or [name]
+        leaves: list[str] = []
+        for entry in index.leaves(name):
+            reported = [m.name for m in index.metrics_of(entry.name)]
+            if metric in reported:
+                leaves.append(entry.name)
+            else:
+                skipped.append(
+                    f"{entry.name} (reports {', '.join(reported) or 'judge dimensions'}, not {metric})"
+                )
+        if not leaves:
+            continue
         scores: list[dict[tuple[str, str], float]] = []
         for folder in folders:
             found: dict[tuple[str, str], float] = {}
@@ -118,5 +138,7 @@ def compare_runs(
         if not shared:
             raise HarnessError(f"runs {model_a} and {model_b} share no scored items on {name}")
         result = compare_paired([scores[0][k] for k in shared], [scores[1][k] for k in shared])
-        compared.append(Compared(name, spec, result))
-    return compared
+        compared.append(Compared(name, spec, result, len(leaves)))
+    if not compared:
+        raise HarnessError(f"no task among {', '.join(tasks)} reports {metric}: {'; '.join(skipped)}")
+    return Comparison(compared, skipped)
