@@ -189,9 +189,7 @@ def score_predictions(
     anything is written."""
     started = _now()
     leaves, groups = load_tasks(task_names, options.metadata(), options.include_paths)
-    spec = ModelSpec(
-        name=model_name, backend="mock", category="candidate", notes="scored from a predictions file"
-    )
+    spec = _predictions_model(model_name, options)
     settings = _generation_settings(spec, options)
     planned = [
         _plan(task, options.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings)
@@ -342,6 +340,22 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     extra: dict[str, Any] = {key: results[key] for key in ("backend", "judges") if key in results}
     return _score_and_write(
         folder, planned, groups, lookup, spec, run_spec, _now(), rerun, {}, extra, status_if_absent=FAILED
+    )
+
+
+def _predictions_model(model_name: str, options: RunOptions) -> ModelSpec:
+    """The run's model when responses come from a file: a models.yaml entry of that name lends its
+    display name, category and size (so the leaderboard places it); nothing here generated them."""
+    from harness.models import load_models
+
+    known = load_models(list(options.models_files) if options.models_files else None).get(model_name)
+    return ModelSpec(
+        name=model_name,
+        display_name=known.display_name if known else "",
+        backend="mock",
+        category=known.category if known else "candidate",
+        params_b=known.params_b if known else None,
+        notes="scored from a predictions file",
     )
 
 

@@ -147,6 +147,17 @@ def test_score_rescores_predictions_without_a_model(tmp_path: Path) -> None:
         RunOptions(output_dir=tmp_path),
     )
     assert results["tasks"]["pceb_moral_smcq"]["acc"] == 100.0
+    assert results["model"]["category"] == "candidate" and results["model"]["params_b"] is None
+    named = score_predictions(
+        "qwen2.5-7b",
+        ["pceb_moral_smcq"],
+        [json.loads(x) for x in predictions.read_text().splitlines()],
+        RunOptions(output_dir=tmp_path),
+    )
+    # A models.yaml name lends the row its label, category and size; the backend stays "from a file".
+    model = named["model"]
+    assert (model["display_name"], model["category"], model["params_b"]) == ("Qwen2.5-7B", "general", 7.0)
+    assert model["backend"] == "mock" and model["notes"] == "scored from a predictions file"
 
 
 def test_docs_prints_id_prompt_and_gold_as_jsonl() -> None:
