@@ -157,6 +157,10 @@ def test_runs_become_rows_with_their_source_and_the_best_ranks_first(tmp_path: P
     deepseek = next(i for i, row in enumerate(rows) if row.label == "DeepSeek-R1")
     assert places[(deepseek, "case_smcq")] == 2
     assert ours[1].values["avg"] == pytest.approx((25 + 50 * 5) / 6)
+    markdown = to_markdown(BENCHMARKS["pceb"], rows)
+    deepseek_line = next(line for line in markdown.splitlines() if line.startswith("| DeepSeek-R1 |"))
+    assert "<ins>79.25</ins>" in deepseek_line and "<u>" not in markdown  # GitHub drops <u>, keeps <ins>
+    assert "(el.): elastic accuracy" in markdown
 
 
 def test_a_missing_task_leaves_empty_cells_and_a_note(tmp_path: Path) -> None:

@@ -41,7 +41,8 @@ def _footnotes(rows: list[Row]) -> list[tuple[int, str]]:
 
 
 def to_markdown(bench: Benchmark, rows: list[Row]) -> str:
-    """A Markdown table: best bold, second underlined, third italic; our intervals in brackets."""
+    """A Markdown table: best bold, second underlined (<ins>, which GitHub keeps), third italic; our
+    intervals in brackets; what "(el.)" means, when a column has it."""
     places = ranks(bench, rows)
     out = [f"## {bench.title}", ""]
     out.append("| Model | Param. | Source | " + " | ".join(headers(bench)) + " |")
@@ -60,7 +61,7 @@ def to_markdown(bench: Benchmark, rows: list[Row]) -> str:
             if text and place == 1:
                 text = f"**{text}**"
             elif text and place == 2:
-                text = f"<u>{text}</u>"
+                text = f"<ins>{text}</ins>"
             elif text and place == 3:
                 text = f"*{text}*"
             cells.append(text)
@@ -70,7 +71,12 @@ def to_markdown(bench: Benchmark, rows: list[Row]) -> str:
             marks += f"<sup>{note_number}</sup>"
         out.append(f"| {row.label}{marks} | {_params(row)} | {row.source} | " + " | ".join(cells) + " |")
     notes = _footnotes(rows)
-    out += ["", "Best **bold**, second <u>underlined</u>, third *italic* (among rows on the same split)."]
+    out += ["", "Best **bold**, second <ins>underlined</ins>, third *italic* (among rows on the same split)."]
+    if any("(el.)" in header for header in headers(bench)):
+        out.append(
+            "(el.): elastic accuracy, PCEB's partial credit: a multiple-answer response naming only right "
+            "options earns the share of the answer it names."
+        )
     out += [
         ("Averages are computed from the columns; " if bench.averages else "")
         + "brackets: 95% bootstrap interval of our runs."
