@@ -9,7 +9,6 @@ loads it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from harness.backends.base import GenerationRequest, Message, OnFailure, OnResponse
@@ -122,12 +121,13 @@ def lm_eval_gen_kwargs(request: GenerationRequest) -> dict[str, Any]:
     return kwargs
 
 
-def _weights(spec: ModelSpec) -> tuple[str, str | None]:
+def _weights(spec: ModelSpec) -> str:
+    """Where the weights are: a hub id or folder; the embedded model's de-quantised checkpoint."""
     if spec.weights == EMBEDDED_SMOLLM2:
-        return str(embedded_checkpoint()), None
+        return str(embedded_checkpoint())
     if not spec.weights:
         raise HarnessError(f"model {spec.name!r}: the {spec.backend} backend needs 'weights' in models.yaml")
-    return spec.weights, None
+    return spec.weights
 
 
 def _hf_tokenizer(spec: ModelSpec) -> Any:
@@ -135,7 +135,7 @@ def _hf_tokenizer(spec: ModelSpec) -> Any:
     import transformers
     from lm_eval.models.utils import configure_pad_token
 
-    pretrained, _ = _weights(spec)
+    pretrained = _weights(spec)
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(
             pretrained, revision="main", trust_remote_code=False, use_fast=True
@@ -171,12 +171,11 @@ def _load_hf(spec: ModelSpec) -> Any:
     import torch
     from lm_eval.models.huggingface import HFLM
 
-    pretrained, gguf_file = _weights(spec)
+    pretrained = _weights(spec)
     device = spec.device or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
         return HFLM(
             pretrained=pretrained,
-            gguf_file=gguf_file,
             batch_size=spec.batch_size,
             dtype=spec.dtype,
             device=device,
@@ -193,11 +192,7 @@ def _load_vllm(spec: ModelSpec) -> Any:
         raise HarnessError(
             f"model {spec.name!r} uses the vllm backend: pip install -e '.[vllm]' on a GPU machine"
         ) from None
-    pretrained, gguf_file = _weights(spec)
-    kwargs: dict[str, Any] = {"pretrained": pretrained, "dtype": spec.dtype, "batch_size": "auto"}
-    if gguf_file:
-        kwargs["pretrained"] = str(Path(pretrained) / gguf_file)
-        kwargs["tokenizer"] = pretrained
+    kwargs: dict[str, Any] = {"pretrained": _weights(spec), "dtype": spec.dtype, "batch_size": "auto"}
     if spec.chat_template_kwargs:
         kwargs["chat_template_args"] = dict(spec.chat_template_kwargs)
     return VLLM(**kwargs)
