@@ -105,6 +105,20 @@ def ask_until_read(
     return asked
 
 
+def judged(
+    asked: Asked[Item, bool], item_id: Callable[[Item], str], rejected: str
+) -> tuple[list[Item], list[Drop]]:
+    """What a reasonable/unreasonable judge keeps, and a drop for every other item: judged
+    unreasonable (`rejected`), in error, or without a verdict after every attempt."""
+    kept = [item for item, reasonable in asked.read if reasonable]
+    dropped = [
+        Drop(item_id(item), f"filtered: {rejected}") for item, reasonable in asked.read if not reasonable
+    ]
+    dropped += [Drop(item_id(item), f"error: {reason}") for item, reason in asked.errors]
+    dropped += [Drop(item_id(item), "invalid: no reasonable/unreasonable verdict") for item in asked.unread]
+    return kept, dropped
+
+
 class Named(Protocol):
     """What keys a stage's calls: its name and version."""
 

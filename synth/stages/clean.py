@@ -9,7 +9,7 @@ from typing import Any
 
 from synth.records import Passage, QAPair, Record, content_id
 from synth.replies import verdict
-from synth.stage import Drop, StageContext, StageOutput, ask_until_read
+from synth.stage import Drop, StageContext, StageOutput, ask_until_read, judged
 from synth.text_cleaning import chunks, clean_text
 
 
@@ -78,12 +78,6 @@ class CleanDialogues:
             lambda text, pair: verdict(text),
             context.config.format_attempts,
         )
-        kept: list[Record] = [pair for pair, reasonable in asked.read if reasonable]
-        dropped += [
-            Drop(pair.id, "filtered: answer judged unreasonable")
-            for pair, reasonable in asked.read
-            if not reasonable
-        ]
-        dropped += [Drop(pair.id, f"error: {reason}") for pair, reason in asked.errors]
-        dropped += [Drop(pair.id, "invalid: no reasonable/unreasonable verdict") for pair in asked.unread]
-        return StageOutput(kept, dropped)
+        kept, rejected = judged(asked, lambda pair: pair.id, "answer judged unreasonable")
+        dropped += rejected
+        return StageOutput([*kept], dropped)

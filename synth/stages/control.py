@@ -12,7 +12,7 @@ from typing import Any
 from harness.errors import HarnessError
 from synth.records import Question, Record
 from synth.replies import verdict
-from synth.stage import Drop, StageContext, StageOutput, ask_until_read
+from synth.stage import Drop, StageContext, StageOutput, ask_until_read, judged
 
 KIND_NAMES = {
     "zh": {"single": "单项选择题", "multi": "多项选择题"},
@@ -47,15 +47,8 @@ class Control:
             lambda text, q: verdict(text),
             context.config.format_attempts,
         )
-        kept: list[Record] = [q for q, reasonable in asked.read if reasonable]
-        dropped = [
-            Drop(q.id, "filtered: question judged not self-contained")
-            for q, reasonable in asked.read
-            if not reasonable
-        ]
-        dropped += [Drop(q.id, f"error: {reason}") for q, reason in asked.errors]
-        dropped += [Drop(q.id, "invalid: no reasonable/unreasonable verdict") for q in asked.unread]
-        return StageOutput(kept, dropped)
+        kept, dropped = judged(asked, lambda q: q.id, "question judged not self-contained")
+        return StageOutput([*kept], dropped)
 
 
 class Review:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from synth.calls import Ask
 from synth.records import Dialogue, QAPair, Record
 from synth.replies import strip_fences
-from synth.stage import Drop, StageContext, StageOutput
+from synth.stage import Drop, StageContext, StageOutput, ask_until_read
 
 
 class Empathy:
@@ -26,35 +25,35 @@ class Empathy:
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         pairs = [record for record in inputs if isinstance(record, QAPair)]
         model = context.config.models.empathy
-        dropped: list[Drop] = []
-        refine = context.prompts.get("refine_question")
-        asks = [
-            Ask(p.id, (("user", refine.fill(question=p.question, description=p.description)),)) for p in pairs
+        refine, enrich = context.prompts.get("refine_question"), context.prompts.get("enrich_answer")
+
+        def reply_text(text: str, item: object) -> str | None:
+            return strip_fences(text) or None  # an empty reply is invalid (asked once)
+
+        refined = ask_until_read(
+            context,
+            context.call(self, model, ("refine_question",)),
+            pairs,
+            lambda p: p.id,
+            lambda p: (("user", refine.fill(question=p.question, description=p.description)),),
+            reply_text,
+            1,
+        )
+        enriched = ask_until_read(
+            context,
+            context.call(self, model, ("enrich_answer",)),
+            refined.read,
+            lambda item: item[0].id,
+            lambda item: (("user", enrich.fill(question=item[1], answer=item[0].answer)),),
+            reply_text,
+            1,
+        )
+        kept: list[Record] = [
+            Dialogue(pair.id, (("user", question), ("assistant", answer)), pair.source)
+            for (pair, question), answer in enriched.read
         ]
-        refined = []
-        for pair, reply in zip(
-            pairs, context.calls.ask(context.call(self, model, ("refine_question",)), asks), strict=True
-        ):
-            text = strip_fences(reply.text or "")
-            if reply.text is None:
-                dropped.append(Drop(pair.id, f"error: {reply.error}"))
-            elif not text:
-                dropped.append(Drop(pair.id, "invalid: empty refined question"))
-            else:
-                refined.append((pair, text))
-        enrich = context.prompts.get("enrich_answer")
-        asks = [
-            Ask(p.id, (("user", enrich.fill(question=question, answer=p.answer)),)) for p, question in refined
-        ]
-        kept: list[Record] = []
-        for (pair, question), reply in zip(
-            refined, context.calls.ask(context.call(self, model, ("enrich_answer",)), asks), strict=True
-        ):
-            answer = strip_fences(reply.text or "")
-            if reply.text is None:
-                dropped.append(Drop(pair.id, f"error: {reply.error}"))
-            elif not answer:
-                dropped.append(Drop(pair.id, "invalid: empty enriched answer"))
-            else:
-                kept.append(Dialogue(pair.id, (("user", question), ("assistant", answer)), pair.source))
+        dropped = [Drop(p.id, f"error: {reason}") for p, reason in refined.errors]
+        dropped += [Drop(p.id, "invalid: empty refined question") for p in refined.unread]
+        dropped += [Drop(item[0].id, f"error: {reason}") for item, reason in enriched.errors]
+        dropped += [Drop(item[0].id, "invalid: empty enriched answer") for item in enriched.unread]
         return StageOutput(kept, dropped)
