@@ -23,7 +23,7 @@ from sklearn.metrics import adjusted_rand_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synth.near_duplicates import clusters, shingles  # noqa: E402
+from synth.near_duplicates import clusters, linked_groups, shingles  # noqa: E402
 
 THRESHOLD, NUM_PERM, NGRAM, SEED = 0.7, 128, 3, 1
 
@@ -60,7 +60,8 @@ def corpus(sources: list[str], items: int, seed: int = 0) -> tuple[list[str], li
 
 
 def baseline(texts: list[str]) -> list[int]:
-    """Plain datasketch: a MinHash per text, one update per shingle; LSH insert, then query."""
+    """Plain datasketch: a MinHash per text, one update per shingle; LSH insert, then query; the
+    same grouping of the links as ours."""
     signatures = []
     for text in texts:
         minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
@@ -70,20 +71,8 @@ def baseline(texts: list[str]) -> list[int]:
     index = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     for i, minhash in enumerate(signatures):
         index.insert(i, minhash)
-    parent = list(range(len(texts)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, minhash in enumerate(signatures):
-        for j in index.query(minhash):
-            a, b = root(i), root(j)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return [root(i) for i in range(len(texts))]
+    links = ((i, int(j)) for i, minhash in enumerate(signatures) for j in index.query(minhash))
+    return as_labels(linked_groups(len(texts), links), len(texts))
 
 
 def as_labels(groups: list[list[int]], size: int) -> list[int]:

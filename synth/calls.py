@@ -111,8 +111,15 @@ class CallLayer:
 
             if missing:
                 self._check_budget()
+                # use_cache=False: the cache was read above (to ledger the hits); these are the misses.
                 found, failed = fetch_responses(
-                    backend, missing, self.cache, True, self.progress, f"{call.stage} ({call.model})", observe
+                    backend,
+                    missing,
+                    self.cache,
+                    False,
+                    self.progress,
+                    f"{call.stage} ({call.model})",
+                    observe,
                 )
                 texts.update(found)
                 failures.update(failed)

@@ -37,7 +37,19 @@ def clusters(texts: Sequence[str], threshold: float, num_perm: int, ngram: int, 
     transitively); every index is in exactly one group, groups and members in input order."""
     signed = signatures(texts, num_perm, ngram, seed)
     index = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    parent = list(range(len(texts)))
+    links: list[tuple[int, int]] = []
+    for i, signature in enumerate(signed):
+        if not shingles(texts[i], ngram):
+            continue
+        links += [(i, int(j)) for j in index.query(signature)]
+        index.insert(i, signature)
+    return linked_groups(len(texts), links)
+
+
+def linked_groups(size: int, links: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """The groups of 0..size-1 that `links` join, transitively (union-find); groups and members in
+    index order."""
+    parent = list(range(size))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -45,16 +57,12 @@ def clusters(texts: Sequence[str], threshold: float, num_perm: int, ngram: int, 
             i = parent[i]
         return i
 
-    for i, signature in enumerate(signed):
-        if not shingles(texts[i], ngram):
-            continue
-        for j in index.query(signature):
-            a, b = root(i), root(int(j))
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-        index.insert(i, signature)
+    for i, j in links:
+        a, b = root(i), root(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
     groups: dict[int, list[int]] = {}
-    for i in range(len(texts)):
+    for i in range(size):
         groups.setdefault(root(i), []).append(i)
     return sorted(groups.values(), key=lambda members: members[0])
 
