@@ -104,8 +104,9 @@ def _grpo_rows(recipe: dict[str, Any], read: Any) -> list[dict[str, Any]]:
     mcq: list[dict[str, Any]] = []
     for part in recipe["grpo_parts"]:
         if part == "D_pc" and recipe["challenging"] == "random":
-            pool = read("D_pr") + read("D_pc")
-            mcq += random.Random(recipe["seed"]).sample(pool, min(len(read("D_pc")), len(pool)))
+            challenging = read("D_pc")
+            pool = read("D_pr") + challenging
+            mcq += random.Random(recipe["seed"]).sample(pool, len(challenging))
         elif part in ("D_pc", "D_pr", "D_cp"):
             mcq += read(part)
         else:
