@@ -131,7 +131,7 @@ def review_export(
 ) -> None:
     """Write the questions that passed the model's control as a CSV sheet (decision: keep)."""
     from synth.pipeline import stage_folder
-    from synth.records import Question, from_json
+    from synth.records import Question
     from synth.stages.control import write_review_sheet
 
     settings = _load(config)
@@ -140,14 +140,7 @@ def review_export(
         raise HarnessError(
             f"{stored.folder}: the control stage has not finished; run `harness synth run` first"
         )
-    import json
-
-    lines = (stored.folder / "kept.jsonl").read_text(encoding="utf-8").splitlines()
-    questions = [
-        record
-        for record in (from_json(json.loads(line)) for line in lines if line)
-        if isinstance(record, Question)
-    ]
+    questions = [record for record in stored.kept() if isinstance(record, Question)]
     write_review_sheet(out, questions)
     sys.stdout.write(
         f"{out}: {len(questions)} questions; write drop in the decision column to remove one, "

@@ -153,9 +153,12 @@ class StoredStage:
         manifest = self.manifest()
         if not manifest or manifest.get("digest") != digest or manifest.get("errors"):
             return None
-        kept = [from_json(json.loads(line)) for line in _lines(self.folder / "kept.jsonl")]
         dropped = [Drop(**json.loads(line)) for line in _lines(self.folder / "dropped.jsonl")]
-        return StageOutput(kept, dropped, manifest.get("groups", {}), manifest.get("notes", {}))
+        return StageOutput(self.kept(), dropped, manifest.get("groups", {}), manifest.get("notes", {}))
+
+    def kept(self) -> list[Record]:
+        """The records the stage's last stored output kept."""
+        return [from_json(json.loads(line)) for line in _lines(self.folder / "kept.jsonl")]
 
     def save(self, name: str, digest: str, n_in: int, output: StageOutput) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
