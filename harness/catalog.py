@@ -1,28 +1,30 @@
-"""Tasks loaded to run: lm-eval's TaskManager over the task folders builds each task's docs; the
-task index (harness/task_index.py) says what the files declare (metrics, scorer, split)."""
+"""Tasks loaded to run: each task's docs and prompt template, built straight from the task files
+(harness/direct_tasks.py) or, for files that need it, by lm-eval's TaskManager; the task index
+(harness/task_index.py) says what the files declare (metrics, scorer, split)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Message
+from harness.direct_tasks import can_build_directly, direct_docs, stop_strings
 from harness.errors import HarnessError
 from harness.judge.rubric import Rubric, rubric_from_metadata
 from harness.metric_registry import MetricSpec
-from harness.task_index import TaskIndex, index_tasks
+from harness.task_index import TaskEntry, TaskIndex, index_tasks
 
 
 @dataclass(frozen=True)
 class PromptTemplate:
-    """A task's description and doc_to_text, compiled once with lm-eval's own Jinja environment.
-    lm-eval compiles the template again for every doc (most of prompt building time); compiling
-    once renders the same messages (tested against lm-eval's fewshot_context on every fixture doc)
-    without patching lm-eval."""
+    """A task's description and doc_to_text, compiled once in a Jinja environment configured as
+    lm-eval's. lm-eval compiles the template again for every doc (most of prompt building time);
+    compiling once renders the same messages (tested against lm-eval's fewshot_context on every
+    fixture doc) without patching lm-eval."""
 
     system: Any  # jinja2.Template | None
     user: Any  # jinja2.Template, or the name of a doc field holding the text
@@ -30,29 +32,38 @@ class PromptTemplate:
     exemplar_turns: tuple[Any, Any] | None = None  # (user, assistant) templates of a chat few-shot turn
 
     @classmethod
-    def of(cls, lm_task: Any, fewshot_as_chat: dict[str, str] | None = None) -> PromptTemplate | None:
-        """The compiled template, or None where the task needs lm-eval's general path (few-shot
-        sampling, choices, a generation prefix, a callable doc_to_text). `fewshot_as_chat` (task
-        metadata: user and assistant templates, the exemplar as `e`) renders a doc's stored
-        exemplars as chat turns before its question."""
-        from lm_eval import utils
+    def compile(
+        cls,
+        description: str | None,
+        doc_to_text: str,
+        fields: Collection[str],
+        fewshot_as_chat: dict[str, str] | None = None,
+    ) -> PromptTemplate:
+        """`fewshot_as_chat` (task metadata: user and assistant templates, the exemplar as `e`)
+        renders a doc's stored exemplars as chat turns before its question; a doc_to_text that
+        names a doc field is that field's text (as in lm-eval)."""
+        from harness.direct_tasks import jinja_environment
 
+        env = jinja_environment()
+        system = env.from_string(description) if description else None
+        turns = None
+        if fewshot_as_chat:
+            turns = (env.from_string(fewshot_as_chat["user"]), env.from_string(fewshot_as_chat["assistant"]))
+        if doc_to_text in fields:
+            return cls(system, None, doc_to_text, turns)
+        return cls(system, env.from_string(doc_to_text), None, turns)
+
+    @classmethod
+    def of(cls, lm_task: Any, fewshot_as_chat: dict[str, str] | None = None) -> PromptTemplate | None:
+        """The compiled template of an lm-eval task, or None where the task needs lm-eval's general
+        path (few-shot sampling, choices, a generation prefix, a callable doc_to_text)."""
         config = lm_task.config
         if config.num_fewshot or config.doc_to_choice or config.gen_prefix or lm_task.prompt is not None:
             return None
         text, description = config.doc_to_text, config.description
         if not isinstance(text, str) or not isinstance(description, (str, type(None))):
             return None
-        system = utils.env.from_string(description) if description else None
-        turns = None
-        if fewshot_as_chat:
-            turns = (
-                utils.env.from_string(fewshot_as_chat["user"]),
-                utils.env.from_string(fewshot_as_chat["assistant"]),
-            )
-        if text in lm_task.features:
-            return cls(system, None, text, turns)
-        return cls(system, utils.env.from_string(text), None, turns)
+        return cls.compile(description, text, lm_task.features, fewshot_as_chat)
 
     def messages(self, doc: dict[str, Any]) -> list[Message]:
         messages: list[Message] = []
@@ -83,7 +94,7 @@ class LeafTask:
     scorer: str
     stop: tuple[str, ...]
     docs: list[dict[str, Any]]
-    lm_task: Any = field(repr=False)
+    lm_task: Any = field(default=None, repr=False)  # the lm-eval task, where lm-eval built it
     metrics: tuple[MetricSpec, ...] = ()
     rubric: Rubric | None = None  # judge-scored tasks only
     split: str = "test"  # the split its docs come from, as recorded with its results
@@ -92,6 +103,7 @@ class LeafTask:
     template: PromptTemplate | None = field(default=None, repr=False)
     prompt_layout: str = "system_user"  # the task's default: joined or system_user
     benchmark_protocol: dict[str, Any] | None = None  # the benchmark's own scoring (protocols.py)
+    description: str | None = None  # the task's system text (a dialogue doc's first message)
 
     def messages(self, doc: dict[str, Any], layout: str | None = None) -> list[Message]:
         """The chat messages for a doc, rendered from the task file, in the task's layout unless
@@ -100,9 +112,8 @@ class LeafTask:
         description as system message unless the history brings its own."""
         if doc.get("history"):
             history: list[Message] = [{"role": m["role"], "content": m["content"]} for m in doc["history"]]
-            description = self.lm_task.config.description
-            if description and history[0]["role"] != "system":
-                history.insert(0, {"role": "system", "content": description})
+            if self.description and history[0]["role"] != "system":
+                history.insert(0, {"role": "system", "content": self.description})
             return history
         messages = (
             self.template.messages(doc) if self.template is not None else lmeval_messages(self.lm_task, doc)
@@ -149,15 +160,68 @@ def _quiet_lm_eval() -> Iterator[None]:
 
 
 def load_tasks(
-    names: list[str], metadata: dict[str, Any], include_paths: Sequence[Path | str] = ()
+    names: list[str],
+    metadata: dict[str, Any],
+    include_paths: Sequence[Path | str] = (),
+    through_lm_eval: bool = False,
 ) -> tuple[list[LeafTask], list[GroupSpec]]:
-    """Leaf tasks and groups for the requested names (groups expand to their subtasks)."""
+    """Leaf tasks and groups for the requested names (groups expand to their subtasks, depth first).
+    Built straight from the task files where every one allows it (harness/direct_tasks.py), else, or
+    when `through_lm_eval`, by lm-eval's TaskManager; both give the same tasks."""
     index = index_tasks(include_paths)
     unknown = [name for name in names if name not in index.entries]
     if unknown:
         raise HarnessError(
             f"unknown task(s) {', '.join(unknown)}: available are {', '.join(sorted(index.entries))}"
         )
+    group_entries = _groups_under(names, index)
+    leaf_entries = list({leaf.name: leaf for name in names for leaf in index.leaves(name)}.values())
+    if (
+        not through_lm_eval
+        and all(map(_plain_group, group_entries))
+        and all(map(can_build_directly, leaf_entries))
+    ):
+        leaves = [_direct_leaf(entry, index, metadata) for entry in leaf_entries]
+        groups = [
+            GroupSpec(
+                name=entry.name,
+                subtasks=tuple(dict.fromkeys(leaf.name for leaf in index.leaves(entry.name))),
+                metrics=tuple(
+                    (index.registry[str(agg["metric"])], bool(agg.get("weight_by_size", True)))
+                    for agg in entry.config.get("aggregate_metric_list") or []
+                ),
+            )
+            for entry in group_entries
+        ]
+        return leaves, groups
+    return _load_through_lm_eval(names, metadata, index)
+
+
+def _groups_under(names: list[str], index: TaskIndex) -> list[TaskEntry]:
+    """The groups among `names` and under them, depth first, each once."""
+    found: dict[str, TaskEntry] = {}
+
+    def visit(name: str) -> None:
+        entry = index.entry(name)
+        if entry.is_group and name not in found:
+            found[name] = entry
+            for sub in entry.subtasks:
+                visit(sub)
+
+    for name in names:
+        visit(name)
+    return list(found.values())
+
+
+def _plain_group(entry: TaskEntry) -> bool:
+    """A group that only names its subtasks (no inline task settings, which lm-eval applies)."""
+    items = entry.config.get("task") or []
+    return all(isinstance(item, str) or set(item) == {"task"} for item in items)
+
+
+def _load_through_lm_eval(
+    names: list[str], metadata: dict[str, Any], index: TaskIndex
+) -> tuple[list[LeafTask], list[GroupSpec]]:
     from lm_eval.tasks import TaskManager
 
     with _quiet_lm_eval():
@@ -165,7 +229,22 @@ def load_tasks(
             include_path=[str(folder) for folder in index.folders], include_defaults=False, metadata=metadata
         )
         loaded = manager.load(names)
-    leaves = [_leaf(name, task, index, metadata) for name, task in loaded["tasks"].items()]
+    leaves = []
+    for name, task in loaded["tasks"].items():
+        config = task.config
+        entry = index.entry(name)
+        leaves.append(
+            _leaf(
+                entry,
+                index,
+                metadata,
+                docs=list(task.eval_docs),
+                stop=tuple((config.generation_kwargs or {}).get("until") or ()),
+                template=PromptTemplate.of(task, _fewshot_as_chat(name, dict(entry.metadata))),
+                description=config.description if isinstance(config.description, str) else None,
+                lm_task=task,
+            )
+        )
     groups = [
         GroupSpec(
             name=name,
@@ -180,33 +259,60 @@ def load_tasks(
     return leaves, groups
 
 
-def _leaf(name: str, task: Any, index: TaskIndex, run_metadata: dict[str, Any]) -> LeafTask:
-    config = task.config
-    entry = index.entry(name)
+def _direct_leaf(entry: TaskEntry, index: TaskIndex, run_metadata: dict[str, Any]) -> LeafTask:
+    config = entry.config
+    docs = direct_docs(entry, run_metadata)
+    description = config.get("description") or None
+    return _leaf(
+        entry,
+        index,
+        run_metadata,
+        docs=docs,
+        stop=stop_strings(config),
+        template=PromptTemplate.compile(
+            description,
+            config["doc_to_text"],
+            docs[0].keys() if docs else (),
+            _fewshot_as_chat(entry.name, dict(entry.metadata)),
+        ),
+        description=description,
+    )
+
+
+def _leaf(
+    entry: TaskEntry,
+    index: TaskIndex,
+    run_metadata: dict[str, Any],
+    docs: list[dict[str, Any]],
+    stop: tuple[str, ...],
+    template: PromptTemplate | None,
+    description: str | None,
+    lm_task: Any = None,
+) -> LeafTask:
     metadata = dict(entry.metadata)
-    stop = tuple((config.generation_kwargs or {}).get("until") or ())
     scorer = entry.scorer
     # A task whose loader reads the run's split (metadata docs_split: from_run) records that split.
     split = str(metadata.get("docs_split", "test"))
     if split == "from_run":
         split = str(run_metadata.get("split", "dev"))
     return LeafTask(
-        name=name,
+        name=entry.name,
         version=entry.version,
         scorer=scorer,
         stop=stop,
-        docs=list(task.eval_docs),
-        lm_task=task,
-        metrics=tuple(index.metrics_of(name)) if scorer != "judge" else (),
-        rubric=rubric_from_metadata(name, metadata) if scorer == "judge" else None,
+        docs=docs,
+        lm_task=lm_task,
+        metrics=tuple(index.metrics_of(entry.name)) if scorer != "judge" else (),
+        rubric=rubric_from_metadata(entry.name, metadata) if scorer == "judge" else None,
         split=split,
         submission=metadata.get("submission"),
-        shots=int((config.dataset_kwargs or {}).get("shots", 0)),
-        template=PromptTemplate.of(task, _fewshot_as_chat(name, metadata)),
-        prompt_layout=_layout(name, metadata),
+        shots=int((entry.config.get("dataset_kwargs") or {}).get("shots", 0)),
+        template=template,
+        prompt_layout=_layout(entry.name, metadata),
         benchmark_protocol=dict(metadata["benchmark_protocol"])
         if metadata.get("benchmark_protocol")
         else None,
+        description=description,
     )
 
 

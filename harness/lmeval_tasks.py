@@ -3,8 +3,10 @@ the harness load the same docs and score them the same way."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +14,34 @@ from harness.data.location import resolve_data_dir
 from harness.resources import builtin_tasks_dir
 from harness.scoring import score_mcq, score_open
 
+Rows = list[dict[str, Any]]
 
-def pceb_dataset(subset: str, kind: str = "", data_dir: str | None = None, **_: Any) -> Any:
-    """PCEB docs of one subset (case/moral/theory x single/multi, or case_qa) as {"test": Dataset}."""
+
+def dataset_loader(rows: Callable[..., Rows]) -> Callable[..., Any]:
+    """A task file's custom_dataset from a function returning the docs as rows: lm-eval calls it and
+    gets {"test": Dataset}; the harness calls its `.rows` and builds no Dataset (harness/direct_tasks.py).
+    """
+
+    @functools.wraps(rows)
+    def custom_dataset(*args: Any, **kwargs: Any) -> Any:
+        return as_dataset(rows(*args, **kwargs))
+
+    custom_dataset.rows = rows  # type: ignore[attr-defined]
+    return custom_dataset
+
+
+@dataset_loader
+def pceb_dataset(subset: str, kind: str = "", data_dir: str | None = None, **_: Any) -> Rows:
+    """PCEB docs of one subset (case/moral/theory x single/multi, or case_qa) (the task file's custom_dataset: {"test": Dataset} for lm-eval)."""
     from harness.data.pceb import load_pceb_case_qa, load_pceb_mcq
 
     root = resolve_data_dir(data_dir)
     report = load_pceb_case_qa(root) if subset == "case_qa" else load_pceb_mcq(root, subset, kind)  # type: ignore[arg-type]
     report.warn("PCEB")
-    return as_dataset([doc.to_row() for doc in report.docs])
+    return [doc.to_row() for doc in report.docs]
 
 
+@dataset_loader
 def cpsyexam_dataset(
     category: str,
     kind: str,
@@ -32,7 +51,7 @@ def cpsyexam_dataset(
     exemplars_file: str | None = None,
     answer_key: str | None = None,
     **_: Any,
-) -> Any:
+) -> Rows:
     """CPsyExam docs of one category x type of a split (default dev, or $PSYCHE_CPSYEXAM_SPLIT)."""
     from harness.data import cpsyexam
 
@@ -48,34 +67,37 @@ def cpsyexam_dataset(
         stored = json.loads(source.read_text(encoding="utf-8"))
         pool = cpsyexam.exemplar_pool(root, category, kind)  # type: ignore[arg-type]
         docs = cpsyexam.attach_exemplars(docs, stored["subjects"], pool, str(source))
-    return as_dataset([doc.to_row() for doc in docs])
+    return [doc.to_row() for doc in docs]
 
 
+@dataset_loader
 def psydt_dataset(
     data_dir: str | None = None, sample_size: int | None = None, seed: int | None = None, **_: Any
-) -> Any:
+) -> Rows:
     """A fixed-seed random sample of PsyDTCorpus's single-turn test split (the task file sets 200)."""
     from harness.data import psydt
 
     docs = psydt.load_psydt(psydt.locate_psydt(data_dir))
     chosen = psydt.sample_docs(docs, sample_size, psydt.DEFAULT_SEED if seed is None else seed)
-    return as_dataset([doc.to_row() for doc in chosen])
+    return [doc.to_row() for doc in chosen]
 
 
-def cpsycoune_dataset(data_dir: str | None = None, **_: Any) -> Any:
+@dataset_loader
+def cpsycoune_dataset(data_dir: str | None = None, **_: Any) -> Rows:
     """One doc per counselor turn of CPsyCounE's 45 dialogues."""
     from harness.data.cpsycoune import load_cpsycoune
 
-    return as_dataset([doc.to_row() for doc in load_cpsycoune(resolve_data_dir(data_dir))])
+    return [doc.to_row() for doc in load_cpsycoune(resolve_data_dir(data_dir))]
 
 
-def mcq_dataset(path: str | Path, **_: Any) -> Any:
+@dataset_loader
+def mcq_dataset(path: str | Path, **_: Any) -> Rows:
     """A new MCQ benchmark's docs from a .jsonl or .json file of records (question, options, answer,
-    optional context, subject, id; see harness/data/mcq_records.py), as {"test": Dataset}. A task
+    optional context, subject, id; see harness/data/mcq_records.py), (the task file's custom_dataset: {"test": Dataset} for lm-eval). A task
     file's small module calls it with a path beside the file."""
     from harness.data.mcq_records import read_mcq_file
 
-    return as_dataset([doc.to_row() for doc in read_mcq_file(Path(path))])
+    return [doc.to_row() for doc in read_mcq_file(Path(path))]
 
 
 def process_judged(doc: dict[str, Any], results: list[str]) -> dict[str, float]:

@@ -21,13 +21,32 @@ from harness.metric_registry import MetricRegistry, MetricSpec, declared_metric
 from harness.resources import builtin_tasks_dir
 
 
-class _TaskFileLoader(yaml.SafeLoader):
-    """A YAML loader that reads lm-eval's `!function module.name` tags as plain text."""
+class FunctionTag(str):
+    """lm-eval's `!function module.name` tag, as its text, remembering the folder of the file that
+    wrote it (lm-eval imports the module from there)."""
+
+    folder: Path
+
+    def __new__(cls, reference: str, folder: Path) -> FunctionTag:
+        tag = super().__new__(cls, f"!function {reference}")
+        tag.folder = folder
+        return tag
+
+    @property
+    def reference(self) -> str:
+        return self.removeprefix("!function ")
 
 
-def _function_tag(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+class _TaskFileLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A YAML loader (libyaml's where PyYAML has it) that reads lm-eval's `!function module.name`
+    tags as FunctionTags of the file it reads."""
+
+    task_file: Path
+
+
+def _function_tag(loader: _TaskFileLoader, node: yaml.Node) -> str:
     assert isinstance(node, yaml.ScalarNode)
-    return f"!function {loader.construct_scalar(node)}"
+    return FunctionTag(str(loader.construct_scalar(node)), loader.task_file.parent)
 
 
 _TaskFileLoader.add_constructor("!function", _function_tag)
@@ -46,6 +65,7 @@ class TaskEntry:
     metrics: tuple[str, ...] = ()  # the metric_list names, in order
     metadata: Mapping[str, Any] = field(default_factory=dict)
     config_hash: str = ""  # of the resolved config: changes when the file or a template does
+    config: Mapping[str, Any] = field(default_factory=dict, repr=False)  # resolved, includes merged
 
 
 @dataclass(frozen=True)
@@ -123,7 +143,12 @@ def _resolved(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if path in seen:
         raise HarnessError(f"{path}: include cycle through {', '.join(str(p) for p in seen)}")
     try:
-        config = yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskFileLoader)  # noqa: S506 - SafeLoader subclass
+        loader = _TaskFileLoader(path.read_text(encoding="utf-8"))
+        loader.task_file = path
+        try:
+            config = loader.get_single_data()
+        finally:
+            loader.dispose()
     except OSError as error:
         raise HarnessError(f"{path}: cannot read the task file ({error.strerror})") from None
     except yaml.YAMLError as error:
@@ -148,7 +173,7 @@ def _entries(path: Path, config: Mapping[str, Any]) -> Iterable[TaskEntry]:
         if not isinstance(subtasks, list):
             raise HarnessError(f"{path}: a group's task: should be a list of task names")
         names = tuple(str(sub["task"]) if isinstance(sub, dict) else str(sub) for sub in subtasks)
-        yield TaskEntry(str(config["group"]), path, True, names, "", version, (), metadata, digest)
+        yield TaskEntry(str(config["group"]), path, True, names, "", version, (), metadata, digest, config)
         return
     if "task" not in config:
         return  # not a task file (lm-eval skips these too)
@@ -157,7 +182,7 @@ def _entries(path: Path, config: Mapping[str, Any]) -> Iterable[TaskEntry]:
         str(item["metric"]) for item in metric_list if isinstance(item, dict) and "metric" in item
     )
     scorer = str(metadata.get("scorer", "mcq"))
-    yield TaskEntry(str(config["task"]), path, False, (), scorer, version, metrics, metadata, digest)
+    yield TaskEntry(str(config["task"]), path, False, (), scorer, version, metrics, metadata, digest, config)
 
 
 def _declared_metrics(path: Path, config: Mapping[str, Any]) -> list[MetricSpec]:

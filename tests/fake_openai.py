@@ -15,7 +15,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Fault = str  # "429", "500", "stall", or "ok"
+Fault = str  # "401", "403", "429", "500", "stall", "garbled" (a 200 whose body is not JSON), or "ok"
 
 
 class _Server(ThreadingHTTPServer):
@@ -30,12 +30,15 @@ class FakeOpenAI:
         latency_s: float = 0.0,
         stall_s: float = 2.0,
         reply_by_model: Callable[[str, list[dict[str, str]]], str] | None = None,
+        message_extra: dict[str, Any] | None = None,
     ) -> None:
         self.reply, self.faults, self.latency_s, self.stall_s = reply, faults, latency_s, stall_s
         self.reply_by_model = reply_by_model  # when the answer depends on the model asked
         self.attempts: Counter[str] = Counter()
         self.outcomes: Counter[Fault] = Counter()
         self.headers_seen: list[dict[str, str]] = []
+        self.requests_seen: list[tuple[str, dict[str, Any]]] = []  # (path with query, JSON body)
+        self.message_extra = message_extra or {}  # more fields of the answer's message
         self.lock = threading.Lock()
         self.server = _Server(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -71,6 +74,7 @@ class FakeOpenAI:
                     fake.attempts[prompt_id] += 1
                     attempt = fake.attempts[prompt_id]
                     fake.headers_seen.append(dict(self.headers))
+                    fake.requests_seen.append((self.path, body))
                 fault = fake.faults(prompt_id, attempt)
                 with fake.lock:
                     fake.outcomes[fault] += 1
@@ -82,6 +86,9 @@ class FakeOpenAI:
                     )
                     return
                 time.sleep(fake.latency_s)
+                if fault == "garbled":
+                    self._send_bytes(200, b"<html>Bad gateway</html>")
+                    return
                 if fake.reply_by_model is not None:
                     content = fake.reply_by_model(body["model"], messages)
                 else:
@@ -96,7 +103,7 @@ class FakeOpenAI:
                         "choices": [
                             {
                                 "index": 0,
-                                "message": {"role": "assistant", "content": content},
+                                "message": {"role": "assistant", "content": content} | fake.message_extra,
                                 "finish_reason": "stop",
                             }
                         ],
@@ -107,7 +114,9 @@ class FakeOpenAI:
             def _send(
                 self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
             ) -> None:
-                data = json.dumps(payload).encode()
+                self._send_bytes(status, json.dumps(payload).encode(), headers)
+
+            def _send_bytes(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")

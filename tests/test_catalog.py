@@ -1,11 +1,17 @@
-"""Loading tasks to run: prompts rendered once per template are lm-eval's own prompts."""
+"""Loading tasks to run: tasks built straight from their files, prompts rendered once per template,
+are lm-eval's own tasks and prompts."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import REAL_DATA
 
 from harness.catalog import lmeval_messages, load_tasks
+from harness.resources import builtin_tasks_dir
 from harness.runner import RunOptions
 
 QUESTION_TASKS = ["pceb", "cpsyexam", "cpsyexam_5shot"]
@@ -19,17 +25,71 @@ def without_exemplar_turns(messages: list[dict[str, str]], doc: dict) -> list[di
     return messages[:1] + messages[1 + turns :]
 
 
-@pytest.mark.parametrize("split", ["dev", "test"])
-def test_compiled_prompts_equal_lm_evals_fewshot_context_on_every_fixture_doc(split: str) -> None:
-    leaves, _ = load_tasks(QUESTION_TASKS, RunOptions(split=split).metadata())
+def assert_built_directly_as_lm_eval_builds(names: list[str], metadata: dict, every: int = 1) -> int:
+    """The tasks built straight from their files equal lm-eval's TaskManager's: the same leaves and
+    groups, docs, stop strings, shots, and for each question the messages lm-eval's fewshot_context
+    renders."""
+    direct, direct_groups = load_tasks(names, metadata)
+    built, built_groups = load_tasks(names, metadata, through_lm_eval=True)
+    assert direct_groups == built_groups
+    assert [leaf.name for leaf in direct] == [leaf.name for leaf in built]
     checked = 0
-    for leaf in leaves:
-        assert leaf.template is not None, f"{leaf.name} fell back to lm-eval's slow path"
-        for doc in leaf.docs:
-            rendered = without_exemplar_turns(leaf.messages(doc, "system_user"), doc)
-            assert rendered == lmeval_messages(leaf.lm_task, doc), (leaf.name, doc["doc_id"])
+    for ours, theirs in zip(direct, built, strict=True):
+        assert ours.lm_task is None, f"{ours.name} was built by lm-eval"
+        assert theirs.template is not None, f"{theirs.name} fell back to lm-eval's slow path"
+        assert (ours.docs, ours.stop, ours.shots, ours.description) == (
+            theirs.docs,
+            theirs.stop,
+            theirs.shots,
+            theirs.description,
+        ), ours.name
+        for doc in ours.docs[::every]:
+            if doc.get("history"):  # dialogues are sent as chat turns, by both alike
+                assert ours.messages(doc) == theirs.messages(doc), (ours.name, doc["doc_id"])
+                continue
+            rendered = without_exemplar_turns(ours.messages(doc, "system_user"), doc)
+            assert rendered == lmeval_messages(theirs.lm_task, doc), (ours.name, doc["doc_id"])
             checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_tasks_built_from_their_files_equal_lm_evals_on_every_fixture_doc(split: str) -> None:
+    checked = assert_built_directly_as_lm_eval_builds(
+        [*QUESTION_TASKS, "cpsycoune", "psydt"], RunOptions(split=split).metadata()
+    )
     assert checked > 20
+
+
+def test_a_task_file_using_lm_evals_own_features_is_built_by_lm_eval(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(
+        "include: " + str(builtin_tasks_dir() / "pceb" / "_mcq_template_yaml") + "\n"
+        "task: mine\n"
+        "dataset_kwargs: {subset: moral, kind: single}\n"
+        "process_docs: !function utils.first_only\n"
+        'doc_to_text: "{{ question }}"\n',
+        encoding="utf-8",
+    )
+    (folder / "utils.py").write_text(
+        "from harness.lmeval_tasks import pceb_dataset, process_mcq, total\n\n"
+        "def first_only(dataset):\n    return dataset.select([0])\n",
+        encoding="utf-8",
+    )
+    leaves, _ = load_tasks(["mine", "pceb_moral_smcq"], {}, [folder])
+    assert all(leaf.lm_task is not None for leaf in leaves)  # one needs lm-eval: both go through it
+    assert len(leaves[0].docs) == 1 and len(leaves[1].docs) == 2
+
+
+def test_building_the_asked_tasks_imports_neither_lm_eval_nor_datasets() -> None:
+    probe = (
+        "import sys; from harness.catalog import load_tasks; "
+        "load_tasks(['pceb', 'cpsyexam_5shot'], {}); "
+        "print(sorted(m for m in ('lm_eval', 'datasets', 'pandas', 'torch') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_tasks_record_the_split_their_docs_come_from() -> None:
@@ -45,17 +105,17 @@ def test_loading_tasks_leaves_lm_evals_logger_as_it_was() -> None:
 
     logger = logging.getLogger("lm_eval")
     logger.setLevel(logging.INFO)
-    load_tasks(["pceb_moral_smcq"], {})
+    load_tasks(["pceb_moral_smcq"], {}, through_lm_eval=True)
     assert logger.level == logging.INFO
     logger.setLevel(logging.NOTSET)
 
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not (REAL_DATA / "PCEB").is_dir(), reason="real benchmark files not present")
-def test_compiled_prompts_equal_lm_evals_on_the_real_data(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tasks_built_from_their_files_equal_lm_evals_on_the_real_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("PSYCHE_CPSYEXAM_EXEMPLARS")  # the shipped exemplars, drawn from the real data
-    leaves, _ = load_tasks(QUESTION_TASKS, RunOptions(data_dir=str(REAL_DATA), split="test").metadata())
-    for leaf in leaves:
-        for doc in leaf.docs[::7]:  # a seventh of the docs keeps it to seconds; all pass (checked once)
-            rendered = without_exemplar_turns(leaf.messages(doc, "system_user"), doc)
-            assert rendered == lmeval_messages(leaf.lm_task, doc), (leaf.name, doc["doc_id"])
+    metadata = RunOptions(data_dir=str(REAL_DATA), split="test").metadata()
+    # every doc is compared; the messages of a seventh of them keep it to seconds (all pass, checked once)
+    assert assert_built_directly_as_lm_eval_builds([*QUESTION_TASKS, "cpsycoune"], metadata, every=7) > 500

@@ -140,3 +140,55 @@ def test_several_endpoints_share_the_requests_and_a_faster_one_takes_more(tmp_pa
 def test_a_bad_extra_endpoint_is_a_one_line_error() -> None:
     with pytest.raises(ValueError, match="extra_base_urls"):
         api_spec("http://127.0.0.1:9/v1", extra_base_urls=["not a url"])
+
+
+def test_what_is_sent_to_the_endpoint_and_read_from_its_answer() -> None:
+    from harness.backends.base import GenerationRequest
+    from harness.backends.openai_chat import OpenAIChatBackend
+
+    request = GenerationRequest(
+        key="k1",
+        messages=(("system", "你是助手"), ("user", "问题")),
+        prompt="",
+        stop=("a", "b", "c", "d", "e"),
+        max_new_tokens=64,
+        temperature=0.0,
+        top_p=1.0,
+    )
+    answers: dict[str, str] = {}
+    with FakeOpenAI(message_extra={"reasoning_content": "先想想"}) as server:
+        spec = api_spec(
+            server.base_url.replace("http://", "http://user:pw@") + "?api-version=2024-06-01",
+            chat_template_kwargs={"enable_thinking": True},
+        )
+        backend = OpenAIChatBackend(spec)
+        backend.generate([request], lambda r, text: answers.__setitem__(r.key, text), pytest.fail)
+    path, body = server.requests_seen[0]
+    assert path == "/v1/chat/completions?api-version=2024-06-01"  # the query kept, credentials dropped
+    assert server.headers_seen[0]["Authorization"] == f"Bearer {SECRET}"
+    assert body == {
+        "model": "fake-model",
+        "messages": [{"role": "system", "content": "你是助手"}, {"role": "user", "content": "问题"}],
+        "max_tokens": 64,
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "stop": ["a", "b", "c", "d"],  # the API takes four
+        "chat_template_kwargs": {"enable_thinking": True},
+    }
+    assert answers == {"k1": "<think>先想想</think>答案：B"}  # reasoning kept before the answer
+    assert backend.usage["k1"][:2] == (1, 1)
+
+
+def test_an_answer_that_is_not_json_is_a_recorded_failure_not_a_crash(tmp_path: Path) -> None:
+    garbled_first = one_prompt_always_fails()
+
+    def faults(prompt: str, attempt: int) -> str:
+        return "garbled" if garbled_first(prompt, attempt) == "500" else "ok"
+
+    with FakeOpenAI(faults=faults) as server:
+        with pytest.raises(
+            HarnessError, match="1 request\\(s\\) failed after retries \\(first: EndpointError: not JSON"
+        ):
+            evaluate(api_spec(server.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    samples = read_jsonl(tmp_path / "fake-api" / "latest" / "samples" / "pceb_moral_smcq.jsonl")
+    assert sorted(s["response"] is None for s in samples) == [False, True]
