@@ -507,7 +507,11 @@ def _add_plugins() -> None:
         app.add_typer(plugin, name=entry.name)
 
 
-_add_plugins()
+def _names_a_builtin_command(arguments: list[str]) -> bool:
+    """Whether the command line names one of the commands above: plugins (found by scanning every
+    installed package's entry points) are loaded only for the others, and for --help."""
+    builtin = {command.name for command in app.registered_commands}
+    return bool(arguments) and arguments[0] in builtin
 
 
 def main() -> None:
@@ -523,6 +527,8 @@ def main() -> None:
     # (Set before transformers is imported; a user's own setting wins.)
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     signal.signal(signal.SIGTERM, _interrupt)
+    if not _names_a_builtin_command(sys.argv[1:]):
+        _add_plugins()
     try:
         app()
     except RunInterrupted as error:

@@ -18,8 +18,6 @@ class ProgressDisplay:
     def __enter__(self) -> Any:
         import time
 
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
         if not sys.stderr.isatty():
 
             def lines(total: int, what: str) -> Any:
@@ -37,6 +35,8 @@ class ProgressDisplay:
                 return advance
 
             return lines
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         self.bar = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
         )

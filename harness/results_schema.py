@@ -133,6 +133,11 @@ class ResultsFile(BaseModel):
     provenance: dict[str, Any] = Field(default_factory=dict)
     started_at: str | None = None
     finished_at: str | None = None
+    timings: dict[str, float] | None = Field(
+        None,
+        description="seconds spent by the command that last wrote this file, per phase: setup (tasks, "
+        "prompts, backend), generation, judging, scoring, writing (samples and submission files)",
+    )
 
 
 def validate_results(data: Any, where: str) -> dict[str, Any]:

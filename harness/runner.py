@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -134,7 +135,7 @@ def evaluate(
     spec: ModelSpec, task_names: list[str], options: RunOptions, progress: ProgressFactory | None = None
 ) -> dict[str, Any]:
     """Run a model on tasks and write its run folder; returns the results dict."""
-    started = _now()
+    started, clock = _now(), PhaseClock()
     leaves, groups = load_tasks(task_names, options.metadata(), options.include_paths)
     subset = _subset(options, leaves)
     settings = _generation_settings(spec, options)
@@ -153,15 +154,18 @@ def evaluate(
     cache = ResponseCache(model_dir(options.output_dir, spec.name) / "cache.sqlite")
     try:
         every = [request for plan in planned for request in plan.requests]
+        clock.lap("setup")
         try:
             responses, failures = fetch_responses(
                 backend, every, cache, options.use_cache, progress, "generating"
             )
+            clock.lap("generation")
 
             def response_for(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
                 return responses.get(request.key)
 
             verdicts = _judge(judges, planned, response_for, cache, options, progress)
+            clock.lap("judging")
         except KeyboardInterrupt:
             raise _interrupted(cache, every, folder) from None
     finally:
@@ -171,7 +175,7 @@ def evaluate(
         {"judges": describe_judges(judges, [leaf.rubric for leaf in leaves if leaf.rubric])} if judges else {}
     )
     results = _score_and_write(
-        folder, planned, groups, response_for, spec, run_spec, started, options, verdicts, extra
+        folder, planned, groups, response_for, spec, run_spec, started, options, verdicts, extra, clock=clock
     )
     _raise_for_failures(folder, list(failures.values()), failed_calls(verdicts))
     return results
@@ -187,7 +191,7 @@ def score_predictions(
     """Score responses produced elsewhere ({"doc_id", "response", "task"?} rows) into a run folder.
     The predictions are checked against the docs (unknown and repeated doc_ids stop it) before
     anything is written."""
-    started = _now()
+    started, clock = _now(), PhaseClock()
     leaves, groups = load_tasks(task_names, options.metadata(), options.include_paths)
     spec = _predictions_model(model_name, options)
     settings = _generation_settings(spec, options)
@@ -516,7 +520,9 @@ def _score_and_write(
     verdicts: Verdicts,
     extra: dict[str, Any],
     status_if_absent: str = FAILED,
+    clock: PhaseClock | None = None,
 ) -> dict[str, Any]:
+    clock = clock or PhaseClock()
     provenance = collect(checkout_root()) | {"data_dir": options.data_path}
     file_hashes: dict[str, str] = {}
     task_summaries: dict[str, dict[str, Any]] = {}
@@ -554,6 +560,7 @@ def _score_and_write(
             "provenance": provenance,
         }
         task_summaries[plan.task.name] = summary
+    clock.lap("scoring")
     for name, samples in scored_samples.items():
         write_samples(folder, name, samples)
     with locked(folder):
@@ -561,6 +568,7 @@ def _score_and_write(
             if plan.task.submission and plan.task.split == "test":
                 write = submission_writer(plan.task.submission, plan.task.name)
                 write(folder, plan.task.name, plan.task.shots, plan.docs, scored_samples[plan.task.name])
+    clock.lap("writing")
     results = {
         "schema_version": SCHEMA_VERSION,
         "spec_hash": run_spec.digest,
@@ -572,6 +580,7 @@ def _score_and_write(
         "provenance": provenance,
         "started_at": started,
         "finished_at": _now(),
+        "timings": clock.laps,
     } | extra
     # Groups are computed over every task the run folder holds (this write's and earlier ones').
     results = merge_results(folder, results, lambda tasks: _groups_over(groups, tasks))
@@ -672,6 +681,19 @@ def _data_files(docs: list[dict[str, Any]], data_dir: str | None, hashes: dict[s
         )
         found[shown] = hashes[source]
     return found
+
+
+class PhaseClock:
+    """Seconds per phase of a command, each lap from the end of the one before."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.laps[phase] = round(now - self._last, 4)
+        self._last = now
 
 
 def _now() -> str:

@@ -102,7 +102,9 @@ class CallLayer:
             def observe(request: GenerationRequest, text: str | None, failure: str | None) -> None:
                 if stopped:  # calls cut off by the stop are not failures of theirs
                     return
-                self._record(ledger, call, by_key[request.key], request.key, usage.pop(request.key, None), failure)
+                self._record(
+                    ledger, call, by_key[request.key], request.key, usage.pop(request.key, None), failure
+                )
                 try:
                     self._check_budget()
                 except BudgetReached:

@@ -38,6 +38,8 @@ class FakeOpenAI:
         self.outcomes: Counter[Fault] = Counter()
         self.headers_seen: list[dict[str, str]] = []
         self.requests_seen: list[tuple[str, dict[str, Any]]] = []  # (path with query, JSON body)
+        self.arrived_at: list[float] = []  # time.perf_counter() as each request arrived
+        self.answered_at: list[float] = []  # ... and as each answer was sent
         self.message_extra = message_extra or {}  # more fields of the answer's message
         self.lock = threading.Lock()
         self.server = _Server(("127.0.0.1", 0), self._handler())
@@ -67,6 +69,7 @@ class FakeOpenAI:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                arrived = time.perf_counter()
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 messages = body["messages"]
                 prompt_id = hashlib.sha1(json.dumps(messages, ensure_ascii=False).encode()).hexdigest()
@@ -75,6 +78,7 @@ class FakeOpenAI:
                     attempt = fake.attempts[prompt_id]
                     fake.headers_seen.append(dict(self.headers))
                     fake.requests_seen.append((self.path, body))
+                    fake.arrived_at.append(arrived)
                 fault = fake.faults(prompt_id, attempt)
                 with fake.lock:
                     fake.outcomes[fault] += 1
@@ -93,6 +97,8 @@ class FakeOpenAI:
                     content = fake.reply_by_model(body["model"], messages)
                 else:
                     content = fake.reply(messages)
+                with fake.lock:
+                    fake.answered_at.append(time.perf_counter())
                 self._send(
                     200,
                     {

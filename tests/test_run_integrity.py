@@ -261,7 +261,7 @@ _KILL_AT_FSYNC = textwrap.dedent(
     main()
     """
 )
-_VOLATILE = ("started_at", "finished_at")
+_VOLATILE = ("started_at", "finished_at", "timings")
 
 
 def _snapshot(run: Path) -> dict[str, object]:

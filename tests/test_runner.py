@@ -128,6 +128,16 @@ def test_rerun_uses_the_cache_and_no_cache_regenerates(tmp_path: Path, models_fi
     assert calls == [2]
 
 
+def test_results_record_the_seconds_each_phase_of_the_command_took(tmp_path: Path, models_file: Path) -> None:
+    results = evaluate(
+        resolve_model("always-b", [models_file]), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path)
+    )
+    timings = read_results(tmp_path / "always-b" / "latest" / "results.json")["timings"]
+    assert timings == results["timings"]
+    assert list(timings) == ["setup", "generation", "judging", "scoring", "writing"]
+    assert all(seconds >= 0 for seconds in timings.values())
+
+
 def test_score_rescores_predictions_without_a_model(tmp_path: Path) -> None:
     predictions = tmp_path / "predictions.jsonl"
     docs = run_harness("docs", "--tasks", "pceb_moral_smcq")

@@ -57,6 +57,8 @@ class OpenAIChatBackend:
             raise HarnessError(
                 f"model {spec.name!r}: set the API key in the environment variable {spec.api_key_env}"
             )
+        import aiohttp  # noqa: F401 - its import (~0.1 s) belongs to setup, not to the first batch
+
         # What each answered request cost, by request key: (prompt tokens, completion tokens,
         # seconds from sending to the answer, retries included); token counts None when not reported.
         self.usage: dict[str, tuple[int | None, int | None, float]] = {}

@@ -12,7 +12,6 @@ from typing import Any
 from harness.judge.agreement import agreement
 from harness.judge.rubric import Rubric
 from harness.sample import Sample
-from harness.stats import bootstrap_interval, clustered_bootstrap_interval
 
 
 def summarize_judged(rubric: Rubric, samples: Sequence[Sample], judges: Sequence[str]) -> dict[str, Any]:
@@ -37,6 +36,8 @@ def summarize_judged(rubric: Rubric, samples: Sequence[Sample], judges: Sequence
 
 
 def _one_judge(rubric: Rubric, samples: Sequence[Sample], judge: str) -> dict[str, Any]:
+    from harness.stats import bootstrap_interval, clustered_bootstrap_interval  # numpy: judged runs only
+
     verdicts = [sample.verdict(judge) for sample in samples]
     statuses = Counter(verdict["status"] if verdict else "missing" for verdict in verdicts)
     judged = [
