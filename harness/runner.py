@@ -211,9 +211,11 @@ def score_predictions(
         return matched.get((task, doc["doc_id"]))
 
     cache = ResponseCache(model_dir(options.output_dir, model_name) / "cache.sqlite")
+    clock.lap("setup")
     try:
         try:
             verdicts = _judge(judges, planned, lookup, cache, options, progress)
+            clock.lap("judging")
         except KeyboardInterrupt:
             raise _interrupted(cache, [], folder) from None
     finally:
@@ -233,6 +235,7 @@ def score_predictions(
         verdicts,
         extra,
         status_if_absent=MISSING,
+        clock=clock,
     )
     _raise_for_failures(folder, [], failed_calls(verdicts))
     return results
