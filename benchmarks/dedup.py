@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -22,6 +21,9 @@ from datasketch import MinHash, MinHashLSH
 from sklearn.metrics import adjusted_rand_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _rounds import load_average, spread  # noqa: E402
 
 from synth.near_duplicates import clusters, linked_groups, shingles  # noqa: E402
 
@@ -90,30 +92,39 @@ def main() -> None:
         "--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
     )
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="interleaved rounds (each takes minutes at 210k)"
+    )
     args = parser.parse_args()
     sources = source_questions(args.data_dir)
     texts, families = corpus(sources, args.items)
-    print(
-        f"corpus: {len(texts)} questions from {len(sources)} CPsyExam questions (load average {os.getloadavg()[0]:.2f})",
-        flush=True,
-    )
-    start = time.perf_counter()
-    ours = as_labels(clusters(texts, THRESHOLD, NUM_PERM, NGRAM, SEED), len(texts))
-    ours_s = time.perf_counter() - start
-    print(
-        f"synth.near_duplicates.clusters: {ours_s:.1f} s, {len(set(ours))} clusters (target < 60 s)",
-        flush=True,
-    )
-    print(f"agreement with the source families (adjusted Rand): {adjusted_rand_score(families, ours):.4f}")
-    if args.no_baseline:
-        return
-    start = time.perf_counter()
-    plain = baseline(texts)
-    plain_s = time.perf_counter() - start
-    print(f"plain datasketch baseline: {plain_s:.1f} s, {len(set(plain))} clusters")
-    print(
-        f"ratio ours / baseline: {ours_s / plain_s:.3f}; agreement ours vs baseline (adjusted Rand): {adjusted_rand_score(plain, ours):.4f}"
-    )
+    print(f"corpus: {len(texts)} questions from {len(sources)} CPsyExam questions", flush=True)
+    ours_times: list[float] = []
+    plain_times: list[float] = []
+    for number in range(1, args.rounds + 1):
+        start = time.perf_counter()
+        ours = as_labels(clusters(texts, THRESHOLD, NUM_PERM, NGRAM, SEED), len(texts))
+        ours_times.append(time.perf_counter() - start)
+        print(
+            f"round {number}: synth.near_duplicates.clusters {ours_times[-1]:.1f} s, {len(set(ours))} clusters; "
+            f"agreement with the source families (adjusted Rand) {adjusted_rand_score(families, ours):.4f}",
+            flush=True,
+        )
+        if args.no_baseline:
+            continue
+        start = time.perf_counter()
+        plain = baseline(texts)
+        plain_times.append(time.perf_counter() - start)
+        print(
+            f"round {number}: plain datasketch baseline {plain_times[-1]:.1f} s, {len(set(plain))} clusters; "
+            f"agreement ours vs baseline (adjusted Rand) {adjusted_rand_score(plain, ours):.4f}",
+            flush=True,
+        )
+    print(f"ours: {spread(ours_times, 's', 1)} (min / median / max of {args.rounds}; target < 60 s)")
+    if plain_times:
+        ratios = [o / b for o, b in zip(ours_times, plain_times, strict=True)]
+        print(f"baseline: {spread(plain_times, 's', 1)}; ours / baseline {spread(ratios, '', 3)}")
+    print(load_average())
 
 
 if __name__ == "__main__":

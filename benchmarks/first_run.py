@@ -2,7 +2,7 @@
 virtual environment, the install, then the main job; prints the wall time of each phase and the
 total against the 5-minute target (install included).
 
-    python benchmarks/first_run.py [DATA_DIR]      # default ../shared/data
+    python benchmarks/first_run.py [--data-dir ../shared/data]
 
 The data folder is given as PSYCHE_DATA_DIR, as the README's command does; the model cache starts
 empty (PSYCHE_CACHE_DIR in the temporary folder), so the one-time unpacking of the model counts.
@@ -10,12 +10,17 @@ empty (PSYCHE_CACHE_DIR in the temporary folder), so the one-time unpacking of t
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _rounds import load_average  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 TARGET_S = 300.0
@@ -37,7 +42,9 @@ PHASES = (
 
 
 def main() -> None:
-    data = Path(sys.argv[1] if len(sys.argv) > 1 else PROJECT.parent / "shared" / "data").resolve()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=PROJECT.parent / "shared" / "data")
+    data = parser.parse_args().data_dir.resolve()
     with tempfile.TemporaryDirectory() as scratch:
         clone = Path(scratch) / "psyche-harness"
         subprocess.run(["git", "clone", "-q", str(PROJECT), str(clone)], check=True)
@@ -57,6 +64,7 @@ def main() -> None:
         print(
             f"total      {total:7.1f} s = {total / TARGET_S:.2f}x the {TARGET_S:.0f} s target (install included)"
         )
+        print(f"one round (a fresh install each time); {load_average()}")
 
 
 if __name__ == "__main__":
