@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,10 +13,11 @@ import pytest
 from conftest import run_harness
 
 from harness.errors import HarnessError
-from harness.leaderboard.build import build_leaderboards, compare_runs, leaderboard_rows
+from harness.leaderboard.build import benchmark_names, build_leaderboards, compare_runs, leaderboard_rows
+from harness.leaderboard.latex import to_latex
 from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.render import to_csv, to_markdown
-from harness.leaderboard.rows import ranks, reference_rows, shown
+from harness.leaderboard.rows import ranks, reference_rows, shown, sort_rows
 from harness.results import point_latest
 from harness.scoring import SCORING_VERSIONS
 from harness.task_index import index_tasks
@@ -253,15 +255,18 @@ CHROMIUM = next(
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_html_page_renders_in_headless_chromium_and_sorts(tmp_path: Path) -> None:
+def test_the_all_in_one_page_renders_in_headless_chromium_and_every_table_sorts(tmp_path: Path) -> None:
     import re
     import subprocess
 
     _fake_run(tmp_path / "results", "strong", "Strong", {"case_smcq": 100.0})
-    page = tmp_path / "table1.html"
-    page.write_text(build_leaderboards(["pceb"], tmp_path / "results", "html", None), encoding="utf-8")
+    page = tmp_path / "all.html"
+    page.write_text(
+        build_leaderboards(benchmark_names(), tmp_path / "results", "html", None), encoding="utf-8"
+    )
 
-    def rendered_models(url: str) -> list[str]:
+    def rendered(url: str) -> tuple[dict[str, list[str]], str]:
+        """Per section, the model names in the order the page shows them after its script ran."""
         done = subprocess.run(
             [
                 CHROMIUM,
@@ -273,6 +278,7 @@ def test_html_page_renders_in_headless_chromium_and_sorts(tmp_path: Path) -> Non
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                "--enable-logging=stderr",
                 f"--user-data-dir={tmp_path / 'profile'}",
                 "--dump-dom",
                 url,
@@ -282,13 +288,84 @@ def test_html_page_renders_in_headless_chromium_and_sorts(tmp_path: Path) -> Non
             timeout=120,
         )
         assert done.returncode == 0, done.stderr[-1000:]
-        body = done.stdout.split("<tbody>")[1]
-        return re.findall(r"<tr class=\"(?:paper|ours)\"><td>([^<]+)</td>", body)
+        sections = re.findall(r'<section id="(\w+)">(.*?)</section>', done.stdout, re.S)
+        models = {
+            stem: re.findall(r'<tr class="(?:paper|ours)"><td data-sort="[^"]*">([^<]+)', body)
+            for stem, body in sections
+        }
+        return models, done.stderr
 
-    models = rendered_models(page.as_uri())
-    assert len(models) == 19 and models[0] == "MiniCPM4-8B" and models[-1] == "Strong"
-    by_case_smcq = rendered_models(page.as_uri() + "#sort=3")  # column 3: Case SMCQ, descending
-    assert by_case_smcq[:3] == ["Strong", "DeepSeek-R1", "Qwen3-235B-A22B"]
+    shown, log = rendered(page.as_uri())
+    assert list(shown) == ["table1_pceb", "table2_cpsyexam", "table5_psydt"]  # one page, every table
+    assert "Uncaught" not in log  # one script: no redeclared names
+    assert shown["table1_pceb"][0] == "MiniCPM4-8B" and shown["table1_pceb"][-1] == "Strong"
+    by_model, _ = rendered(page.as_uri() + "#sort=model")  # a column every table has: each one sorts
+    for stem, models in by_model.items():
+        assert models == sorted(shown[stem], reverse=True) and len(models) == len(shown[stem]), stem
+    by_case_smcq, _ = rendered(page.as_uri() + "#sort=case_smcq")  # only Table 1 has it
+    assert by_case_smcq["table1_pceb"][:3] == ["Strong", "DeepSeek-R1", "Qwen3-235B-A22B"]
+    assert by_case_smcq["table2_cpsyexam"] == shown["table2_cpsyexam"]
+    unknown, log = rendered(page.as_uri() + "#sort=99")  # an unknown key changes nothing, throws nothing
+    assert unknown == shown and "Uncaught" not in log
+
+
+def test_the_html_page_shows_intervals_note_markers_and_the_papers_table_as_source(tmp_path: Path) -> None:
+    _fake_run(tmp_path / "results", "strong", "Strong", {"case_smcq": 100.0})
+    page = build_leaderboards(["pceb"], tmp_path / "results", "html", None)
+    assert "<span class='ci'" in page  # intervals visible under our values, not only on hover
+    gemini = next(line for line in page.splitlines() if "Gemini1.5-Pro" in line)
+    assert "<sup><a href='#table1_pceb-note-1'>1</a>,<a href='#table1_pceb-note-2'>2</a></sup>" in gemini  # its printed average is flagged
+    assert ">paper, Table 1<" in gemini and "paper line" not in page
+    assert "General LLMs" in page and "aria-sort" in page and "#sort=KEY" in page
+
+
+def test_several_benchmarks_print_as_one_csv_with_one_header(tmp_path: Path) -> None:
+    text = build_leaderboards(["pceb", "cpsyexam"], tmp_path / "none", "csv", None)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert sum(row[0] == "benchmark" for row in rows) == 1
+    assert {row[0] for row in rows[1:]} == {"pceb", "cpsyexam"}
+    gemini_avg = [r for r in rows if r[0] == "pceb" and r[1] == "Gemini1.5-Pro" and r[6] == "avg"]
+    assert len(gemini_avg) == 1 and gemini_avg[0][8] == "61.1517"  # computed from its columns (it prints 61.26)
+
+
+def test_latex_is_in_the_papers_layout() -> None:
+    bench = BENCHMARKS["pceb"]
+    tex = to_latex(bench, sort_rows(reference_rows(bench)))
+    assert tex.count("\\toprule") == tex.count("\\bottomrule") == 1 and "\\hline" not in tex
+    assert "\\multicolumn{3}{c}{Case}" in tex and "\\cmidrule(lr){3-5}" in tex  # grouped headers
+    assert "\\multicolumn{15}{l}{\\textit{General LLMs}}" in tex  # category rows, paper's names
+    assert "51.75 (57.01)" in tex  # Avg. with Avg. (el.) in parentheses, one column
+    assert "\\caption{PCEB}" in tex and "\\label{tab:table1_pceb}" in tex
+    assert "\\resizebox{\\textwidth}{!}{%" in tex and "\\colorlet{first}{red!45}" in tex
+    deepseek = next(line for line in tex.splitlines() if line.startswith("DeepSeek-R1 &"))
+    assert deepseek.count("\\cellcolor{first}") == 3  # case SMCQ, moral SMCQ, theory SMCQ
+    table2 = to_latex(BENCHMARKS["cpsyexam"], sort_rows(reference_rows(BENCHMARKS["cpsyexam"])))
+    assert "\\multicolumn{4}{c}{Zero-shot}" in table2 and "\\multicolumn{2}{c}{Knowledge}" in table2
+    for row in [line for line in tex.splitlines() if line.endswith("\\\\")]:
+        cells = row.count("&") - row.count("\\&")
+        assert cells == 14 or "multicolumn" in row, row  # every row fills the 15 columns
+
+
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None, reason="no TeX engine here; the structure is checked above"
+)
+def test_latex_compiles(tmp_path: Path) -> None:
+    import subprocess
+
+    bench = BENCHMARKS["pceb"]
+    body = to_latex(bench, sort_rows(reference_rows(bench)))
+    document = (
+        "\\documentclass{article}\\usepackage{booktabs,graphicx}\\usepackage[table]{xcolor}"
+        "\\begin{document}\n" + body + "\\end{document}\n"
+    )
+    (tmp_path / "table.tex").write_text(document, encoding="utf-8")
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "table.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
 
 
 def test_leaderboards_are_a_pure_function_of_the_run_folders(tmp_path: Path) -> None:

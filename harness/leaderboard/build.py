@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
 from harness.leaderboard.figures import size_figure
+from harness.leaderboard.html_page import to_html, to_html_page
+from harness.leaderboard.latex import to_latex
 from harness.leaderboard.layout import Benchmark, benchmark, benchmarks
-from harness.leaderboard.render import FORMATS, to_html
+from harness.leaderboard.render import to_csv, to_long_csv, to_markdown
 from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
 from harness.metric_registry import MetricSpec
 from harness.results import read_sample_scores, resolve_run
@@ -19,8 +21,10 @@ from harness.task_index import index_tasks
 
 
 def benchmark_names(include_paths: Sequence[Path] = ()) -> list[str]:
-    """The benchmarks whose task files declare a leaderboard layout."""
-    return list(benchmarks(index_tasks(include_paths)))
+    """The benchmarks whose task files declare a leaderboard layout, in the order of their files'
+    stems (the paper's table order: table1_pceb, table2_cpsyexam, ...)."""
+    found = benchmarks(index_tasks(include_paths))
+    return sorted(found, key=lambda name: found[name].file_stem)
 
 
 def leaderboard_rows(
@@ -40,6 +44,13 @@ PROTOCOL_TITLES = {
 }
 
 
+FORMATS: dict[str, Callable[[Benchmark, list[Row]], str]] = {
+    "md": to_markdown,
+    "csv": to_csv,
+    "tex": to_latex,
+}
+
+
 def build_leaderboards(
     names: list[str],
     results_dir: Path,
@@ -48,14 +59,17 @@ def build_leaderboards(
     include_paths: Sequence[Path] = (),
     protocol: str = "benchmark",
 ) -> str:
-    """With out_dir: write md, csv, tex and html for each benchmark plus its figure; else return
-    one format. Each title says which protocol scored our rows."""
+    """With out_dir: write md, csv, tex and html for each benchmark plus its figure (and, for
+    several, leaderboards.html and leaderboards.csv holding them all); else return
+    one format holding every named benchmark: Markdown and LaTeX one table after another, HTML one
+    page, CSV one file with one header (long: a row per benchmark, model and column, when there
+    are several benchmarks). Each title says which protocol scored our rows."""
     if output_format not in (*FORMATS, "html"):
         raise HarnessError(f"unknown format {output_format!r}: use md, csv, tex or html")
     index = index_tasks(include_paths)
-    printed = []
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
+    tables: list[tuple[Benchmark, list[Row], str | None]] = []
     for name in names:
         layout = benchmark(index, name)
         rows = _rows(layout, results_dir, protocol)
@@ -74,11 +88,17 @@ def build_leaderboards(
             for extension, render in FORMATS.items():
                 write_text_atomically(out_dir / f"{bench.file_stem}.{extension}", render(bench, rows))
             write_text_atomically(out_dir / f"{bench.file_stem}.html", to_html(bench, rows, svg))
-        elif output_format == "html":
-            printed.append(to_html(bench, rows, svg))
-        else:
-            printed.append(FORMATS[output_format](bench, rows))
-    return "\n".join(printed)
+        tables.append((bench, rows, svg))
+    if out_dir is not None:
+        if len(tables) > 1:  # and every table in one page / one file
+            write_text_atomically(out_dir / "leaderboards.html", to_html_page(tables))
+            write_text_atomically(out_dir / "leaderboards.csv", to_long_csv([(b, r) for b, r, _ in tables]))
+        return ""
+    if output_format == "html":
+        return to_html_page(tables)
+    if output_format == "csv" and len(tables) > 1:
+        return to_long_csv([(bench, rows) for bench, rows, _ in tables])
+    return "\n".join(FORMATS[output_format](bench, rows) for bench, rows, _ in tables)
 
 
 @dataclass(frozen=True)

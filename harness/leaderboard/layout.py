@@ -35,6 +35,7 @@ class Average:
     parts: tuple[str, ...]  # column keys
     weighted: bool  # micro average weighted by item counts, else unweighted mean
     printed: str | None  # the reference CSV column holding the paper's printed value (checked, not trusted)
+    beside: str | None = None  # LaTeX prints it in parentheses after this average: "51.75 (57.01)"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class _AverageConfig(BaseModel):
     parts: list[str] = Field(min_length=1)
     weighting: Literal["macro", "micro"]
     printed: str | None = None
+    beside: str | None = None
 
 
 class _FigureConfig(BaseModel):
@@ -115,6 +117,10 @@ class _LayoutConfig(BaseModel):
             unknown = [part for part in average.parts if part not in columns]
             if unknown:
                 raise ValueError(f"average {average.key!r} names unknown column(s) {', '.join(unknown)}")
+        averages = [average.key for average in self.averages]
+        for average in self.averages:
+            if average.beside is not None and average.beside not in averages:
+                raise ValueError(f"average {average.key!r}: beside names unknown average {average.beside!r}")
         if self.averages_after is not None and self.averages_after not in columns:
             raise ValueError(f"averages_after names unknown column {self.averages_after!r}")
         if self.figure is not None and self.figure.value not in known:
@@ -147,7 +153,7 @@ def _benchmark(entry: TaskEntry, index: TaskIndex) -> Benchmark:
         file_stem=config.file_stem,
         columns=columns,
         averages=tuple(
-            Average(a.key, a.header, tuple(a.parts), a.weighting == "micro", a.printed)
+            Average(a.key, a.header, tuple(a.parts), a.weighting == "micro", a.printed, a.beside)
             for a in config.averages
         ),
         averages_after=config.averages_after or columns[-1].key,

@@ -66,7 +66,7 @@ def reference_rows(bench: Benchmark) -> list[Row]:
         values = {c.key: _number(record.get(c.key)) for c in bench.columns}
         row = Row(
             label=record["model"],
-            source=f"paper ({record['source']})",
+            source=f"paper, {record['source'].split(',')[0].strip()}",  # "paper, Table 1"
             category=record["category"],
             params_b=_params(record["param"]),
             split="test",
@@ -249,12 +249,18 @@ def ranks(bench: Benchmark, rows: list[Row]) -> dict[tuple[int, str], int]:
 
 
 def sort_rows(rows: list[Row]) -> list[Row]:
-    """Paper rows in the paper's order, then ours by category."""
-    paper = [row for row in rows if row.is_reference]
-    ours = sorted(
-        (row for row in rows if not row.is_reference), key=lambda r: (_category_rank(r.category), r.label)
+    """By category in the paper's order of categories, then ours: within each, the paper's rows in
+    the paper's order, then our runs by name."""
+    order = {id(row): index for index, row in enumerate(rows)}
+    return sorted(
+        rows,
+        key=lambda r: (
+            _category_rank(r.category),
+            not r.is_reference,
+            order[id(r)] if r.is_reference else 0,
+            r.label,
+        ),
     )
-    return paper + ours
 
 
 def _category_rank(category: str) -> int:
