@@ -314,7 +314,9 @@ def test_the_html_page_shows_intervals_note_markers_and_the_papers_table_as_sour
     page = build_leaderboards(["pceb"], tmp_path / "results", "html", None)
     assert "<span class='ci'" in page  # intervals visible under our values, not only on hover
     gemini = next(line for line in page.splitlines() if "Gemini1.5-Pro" in line)
-    assert "<sup><a href='#table1_pceb-note-1'>1</a>,<a href='#table1_pceb-note-2'>2</a></sup>" in gemini  # its printed average is flagged
+    assert (
+        "<sup><a href='#table1_pceb-note-1'>1</a>,<a href='#table1_pceb-note-2'>2</a></sup>" in gemini
+    )  # its printed average is flagged
     assert ">paper, Table 1<" in gemini and "paper line" not in page
     assert "General LLMs" in page and "aria-sort" in page and "#sort=KEY" in page
 
@@ -325,7 +327,9 @@ def test_several_benchmarks_print_as_one_csv_with_one_header(tmp_path: Path) -> 
     assert sum(row[0] == "benchmark" for row in rows) == 1
     assert {row[0] for row in rows[1:]} == {"pceb", "cpsyexam"}
     gemini_avg = [r for r in rows if r[0] == "pceb" and r[1] == "Gemini1.5-Pro" and r[6] == "avg"]
-    assert len(gemini_avg) == 1 and gemini_avg[0][8] == "61.1517"  # computed from its columns (it prints 61.26)
+    assert (
+        len(gemini_avg) == 1 and gemini_avg[0][8] == "61.1517"
+    )  # computed from its columns (it prints 61.26)
 
 
 def test_latex_is_in_the_papers_layout() -> None:
