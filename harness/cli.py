@@ -328,6 +328,13 @@ def leaderboard_command(
             help="How our rows are scored: benchmark (each benchmark's own code, as the paper's rows) or strict",
         ),
     ] = "benchmark",
+    figure_all_runs: Annotated[
+        bool,
+        typer.Option(
+            "--figure-all-runs",
+            help="Draw partial and other unranked runs in Figure 1 too (left out by default)",
+        ),
+    ] = False,
 ) -> None:
     """Rebuild the paper's Tables 1 (PCEB), 2 (CPsyExam) and 5 (PsyDT), and any benchmark whose task
     file declares a leaderboard, with our runs beside them."""
@@ -335,7 +342,9 @@ def leaderboard_command(
 
     includes = tuple(include_path or ())
     names = benchmark_names(includes) if benchmark == "all" else [benchmark]
-    printed = build_leaderboards(names, results_dir, output_format, out_dir, includes, protocol)
+    printed = build_leaderboards(
+        names, results_dir, output_format, out_dir, includes, protocol, figure_all_runs
+    )
     if printed:
         sys.stdout.write(printed)
 

@@ -35,6 +35,42 @@ def bootstrap_interval(
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
+def stratified_bootstrap_interval(
+    groups: Sequence[Sequence[float]],
+    weights: Sequence[float],
+    level: float = LEVEL,
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of a weighted average of group means (each group resampled
+    on its own, as its items were drawn): a macro average (equal weights) or a micro one (weights
+    proportional to the group sizes) of several tasks."""
+    from scipy.stats import bootstrap
+
+    data = [np.asarray(group, dtype=float) for group in groups]
+    if not data or any(group.size == 0 for group in data):
+        raise ValueError("every group needs values to bootstrap")
+    total = float(sum(weights))
+    shares = [float(weight) / total for weight in weights]
+
+    def average(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
+        return sum(share * np.mean(sample, axis=axis) for share, sample in zip(shares, samples, strict=True))  # type: ignore[return-value]
+
+    if all(np.all(group == group[0]) for group in data):  # no spread anywhere
+        point = float(average(*data))
+        return point, point
+    result = bootstrap(
+        tuple(data),
+        average,
+        n_resamples=resamples,
+        confidence_level=level,
+        method="percentile",
+        vectorized=True,
+        rng=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
 def clustered_bootstrap_interval(
     clusters: Sequence[Sequence[float]],
     level: float = LEVEL,

@@ -415,3 +415,58 @@ def test_a_run_without_the_benchmark_protocols_numbers_is_noted_and_not_ranked(t
     assert any(
         "no benchmark-protocol numbers" in note and "harness score --run" in note for note in row.notes
     )
+
+
+def _mark_partial(results_dir: Path, name: str) -> None:
+    path = results_dir / name / "0123456789ab" / "results.json"
+    results = json.loads(path.read_text())
+    first = next(iter(results["tasks"].values()))
+    first.update({"n_scored": 2, "n_missing": 2, "complete": False})
+    path.write_text(json.dumps(results))
+
+
+def test_figure_1_labels_do_not_overlap_and_undisclosed_sizes_have_their_own_strip(tmp_path: Path) -> None:
+    from harness.leaderboard.figures import draw_size_figure
+
+    _fake_run(tmp_path, "strong", "Strong", {"case_smcq": 100.0})
+    _fake_run(tmp_path, "partial", "Partial", {})
+    _mark_partial(tmp_path, "partial")
+    bench = BENCHMARKS["pceb"]
+    assert bench.figure is not None
+    rows = leaderboard_rows("pceb", tmp_path)
+    fig, labels = draw_size_figure(rows, bench.figure)
+    renderer = fig.canvas.get_renderer()
+    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in labels]
+    overlapping = [
+        (a, b) for i, (a, box) in enumerate(boxes) for b, other in boxes[i + 1 :] if box.overlaps(other)
+    ]
+    assert overlapping == []
+    main, strip = fig.axes[:2]
+    assert {t.get_text() for t in labels if t.axes is strip} == {
+        "Claude3.7-Sonnet",
+        "Gemini1.5-Pro",
+        "GPT-4o",
+    }
+    assert main.get_xlim()[1] < 1000  # no invented 2,013B position for the undisclosed sizes
+    assert strip.get_xlabel() == "size not disclosed"
+    legend = [text.get_text() for text in fig.legends[0].get_texts()]
+    assert legend == [
+        "General LLMs",
+        "Reasoning-Augmented LLMs",
+        "Closed-Source LLMs",
+        "Psychological LLMs",
+        "Candidate models",
+    ]
+    drawn = {t.get_text() for t in labels}
+    assert "Strong (ours)" in drawn and "Partial (ours)" not in drawn  # partial runs are left out...
+    _, with_partial = draw_size_figure(rows, bench.figure, include_unranked=True)
+    assert "Partial (ours)" in {t.get_text() for t in with_partial}  # ...unless asked for
+    bars = [child for child in main.containers if child.__class__.__name__ == "ErrorbarContainer"]
+    assert len(bars) == 1  # our run's 95% interval of the average
+
+
+def test_an_average_of_our_run_has_an_interval_from_its_tasks(tmp_path: Path) -> None:
+    _fake_run(tmp_path, "strong", "Strong", {"case_smcq": 100.0})
+    ours = next(row for row in leaderboard_rows("pceb", tmp_path) if not row.is_reference)
+    low, high = ours.intervals["avg"]
+    assert low <= float(ours.values["avg"] or 0) <= high

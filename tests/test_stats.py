@@ -9,7 +9,13 @@ import pytest
 from harness.judge.rubric import rubric_from_metadata
 from harness.judge.summary import summarize_judged
 from harness.sample import Sample
-from harness.stats import bootstrap_interval, clustered_bootstrap_interval, compare_paired, mcnemar_exact
+from harness.stats import (
+    bootstrap_interval,
+    clustered_bootstrap_interval,
+    compare_paired,
+    mcnemar_exact,
+    stratified_bootstrap_interval,
+)
 
 RUBRIC = rubric_from_metadata(
     "toy",
@@ -37,6 +43,16 @@ def test_bootstrap_interval_of_a_known_case() -> None:
     assert bootstrap_interval([1.0] * 20) == (1.0, 1.0)
     low, high = bootstrap_interval([1.0] * 50 + [0.0] * 50)
     assert 0.38 < low < 0.5 < high < 0.62
+
+
+def test_an_average_of_tasks_gets_an_interval_resampling_each_task_on_its_own() -> None:
+    small = [1.0] * 9 + [0.0]  # a 90% task of 10 items
+    large = [1.0] * 50 + [0.0] * 50  # a 50% task of 100 items
+    low, high = stratified_bootstrap_interval([small, large], [1, 1])  # macro: 70%
+    assert low < 0.70 < high and high - low < 0.4
+    micro_low, micro_high = stratified_bootstrap_interval([small, large], [10, 100])  # micro: 54/110
+    assert micro_low < 54 / 110 < micro_high and micro_high - micro_low < high - low
+    assert stratified_bootstrap_interval([[1.0, 1.0], [0.5]], [1, 1]) == (0.75, 0.75)  # no spread
 
 
 def test_mcnemar_exact_test_on_known_counts() -> None:

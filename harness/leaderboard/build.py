@@ -58,6 +58,7 @@ def build_leaderboards(
     out_dir: Path | None,
     include_paths: Sequence[Path] = (),
     protocol: str = "benchmark",
+    figure_unranked: bool = False,
 ) -> str:
     """With out_dir: write md, csv, tex and html for each benchmark plus its figure (and, for
     several, leaderboards.html and leaderboards.csv holding them all); else return
@@ -83,6 +84,7 @@ def build_leaderboards(
                 bench.figure,
                 png=out_dir / f"{bench.figure.file_stem}.png" if out_dir else None,
                 svg=out_dir / f"{bench.figure.file_stem}.svg" if out_dir else None,
+                include_unranked=figure_unranked,
             )
         if out_dir is not None:
             for extension, render in FORMATS.items():

@@ -1,12 +1,19 @@
-"""A value against parameter count (log scale), as the paper's Figure 1 draws PCEB's average."""
+"""A value against parameter count (log scale), as the paper's Figure 1 draws PCEB's average: one
+marker per category under the paper's category names, models whose size is not disclosed in a
+strip of their own beside the axis (never at an invented size), our runs with their 95% interval
+as an error bar, labels placed by adjustText so that none overlaps another, the legend below the
+plot where it covers nothing. Runs that are not ranked (partial, stale, a subset) are left out
+unless asked for."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
+from harness.leaderboard.headers import category_title
 from harness.leaderboard.layout import SizeFigure
-from harness.leaderboard.rows import Row
+from harness.leaderboard.rows import CATEGORY_ORDER, Row
 
 MARKERS = {
     "general": "o",
@@ -16,40 +23,37 @@ MARKERS = {
     "embedded": "D",
     "candidate": "P",
 }
+COLOURS = {
+    "general": "#1f77b4",
+    "reasoning": "#ff7f0e",
+    "closed-source": "#2ca02c",
+    "psychological": "#d62728",
+    "embedded": "#7f7f7f",
+    "candidate": "#9467bd",
+}
 
 
-def size_figure(rows: list[Row], figure: SizeFigure, png: Path | None = None, svg: Path | None = None) -> str:
+def figure_rows(rows: list[Row], figure: SizeFigure, include_unranked: bool = False) -> list[Row]:
+    """The rows the figure draws: those with the value, and (unless asked) only ranked ones."""
+    return [
+        row
+        for row in rows
+        if row.values.get(figure.value) is not None and (row.ranked or row.is_reference or include_unranked)
+    ]
+
+
+def size_figure(
+    rows: list[Row],
+    figure: SizeFigure,
+    png: Path | None = None,
+    svg: Path | None = None,
+    include_unranked: bool = False,
+) -> str:
     """Draw the figure; write PNG/SVG where asked; return the SVG text (for inlining in HTML)."""
+    fig, labels = draw_size_figure(rows, figure, include_unranked)
     import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    points = [row for row in rows if row.values.get(figure.value) is not None]
-    known = [row.params_b for row in points if row.params_b]
-    unknown_x = (max(known) if known else 100.0) * 3
-    fig, axis = plt.subplots(figsize=(9, 5.5))
-    for category, marker in MARKERS.items():
-        members = [row for row in points if row.category == category]
-        if not members:
-            continue
-        xs = [row.params_b or unknown_x for row in members]
-        ys = [float(row.values[figure.value] or 0.0) for row in members]
-        axis.scatter(xs, ys, marker=marker, s=90 if marker == "*" else 50, label=category)
-        for row, x, y in zip(members, xs, ys, strict=True):
-            label = row.label if row.is_reference else f"{row.label} (ours)"
-            axis.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    axis.set_xscale("log")
-    axis.axvline(unknown_x / 1.7, color="#bbbbbb", linestyle=":", linewidth=1)
-    axis.text(
-        unknown_x, axis.get_ylim()[1], "size unknown", ha="center", va="bottom", fontsize=8, color="#666666"
-    )
-    axis.set_xlabel("parameters (billions, log scale)")
-    axis.set_ylabel(figure.y_label)
-    axis.set_title(figure.title)
-    axis.legend(fontsize=8, loc="lower center")
-    axis.grid(alpha=0.3)
-    fig.tight_layout()
     if png:
         fig.savefig(png, dpi=150, metadata={"Software": None})
     buffer = io.StringIO()
@@ -61,3 +65,89 @@ def size_figure(rows: list[Row], figure: SizeFigure, png: Path | None = None, sv
     plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
+
+
+def draw_size_figure(
+    rows: list[Row], figure: SizeFigure, include_unranked: bool = False
+) -> tuple[Any, list[Any]]:
+    """The matplotlib figure and its label texts (tests read their boxes)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from adjustText import adjust_text
+
+    points = figure_rows(rows, figure, include_unranked)
+    sized = [row for row in points if row.params_b]
+    undisclosed = [row for row in points if not row.params_b]
+    fig = plt.figure(figsize=(10, 6.2), layout="constrained")
+    if undisclosed:
+        axis, strip = fig.subplots(1, 2, sharey=True, width_ratios=[5, 1])
+    else:
+        axis, strip = fig.subplots(1, 1), None
+    labels = _draw(axis, [(row, float(row.params_b or 0)) for row in sized], figure)
+    axis.set_xscale("log")
+    axis.set_xlabel("parameters (billions, log scale)")
+    axis.set_ylabel(figure.y_label)
+    axis.grid(alpha=0.3)
+    if strip is not None:
+        ordered = sorted(undisclosed, key=lambda row: float(row.values[figure.value] or 0), reverse=True)
+        labels += _draw(strip, [(row, float(index)) for index, row in enumerate(ordered)], figure)
+        strip.set_xlim(-0.8, len(ordered) - 0.2)
+        strip.set_xticks([])
+        strip.set_xlabel("size not disclosed")
+        strip.grid(alpha=0.3, axis="y")
+        strip.tick_params(axis="y", labelleft=False)
+    fig.suptitle(figure.title)
+    categories = [
+        c
+        for c in (*CATEGORY_ORDER, *sorted({r.category for r in points}))
+        if any(r.category == c for r in points)
+    ]
+    handles = [
+        plt.Line2D(
+            [], [], linestyle="", marker=MARKERS.get(c, "o"), color=COLOURS.get(c, "#333333"), markersize=8
+        )
+        for c in dict.fromkeys(categories)
+    ]
+    fig.legend(
+        handles,
+        [category_title(c) for c in dict.fromkeys(categories)],
+        loc="outside lower center",
+        ncol=min(len(handles), 6),
+        fontsize=8,
+        frameon=False,
+    )
+    fig.canvas.draw()  # the layout fixes the axes' sizes; labels are placed in them after
+    for target in (axis, strip):
+        own = [text for text in labels if text.axes is target]
+        if own:
+            xs = [text.xy[0] for text in own]
+            ys = [text.xy[1] for text in own]
+            adjust_text(own, x=xs, y=ys, ax=target, expand=(1.1, 1.3), ensure_inside_axes=True, iter_lim=500)
+    return fig, labels
+
+
+def _draw(axis: Any, placed: list[tuple[Row, float]], figure: SizeFigure) -> list[Any]:
+    texts = []
+    for row, x in placed:
+        y = float(row.values[figure.value] or 0.0)
+        category = row.category
+        marker, colour = MARKERS.get(category, "o"), COLOURS.get(category, "#333333")
+        interval = row.intervals.get(figure.value)
+        if interval and not row.is_reference:
+            axis.errorbar(
+                [x],
+                [y],
+                yerr=[[y - interval[0]], [interval[1] - y]],
+                fmt="none",
+                ecolor=colour,
+                capsize=3,
+                lw=1,
+            )
+        axis.scatter(
+            [x], [y], marker=marker, color=colour, s=110 if marker == "*" else 50, zorder=3, alpha=0.85
+        )
+        label = row.label if row.is_reference else f"{row.label} (ours)"
+        texts.append(axis.annotate(label, (x, y), fontsize=7, ha="center", va="bottom"))
+    return texts

@@ -15,7 +15,7 @@ from harness.errors import HarnessError
 from harness.leaderboard.layout import Benchmark
 from harness.results import find_runs, read_protocol_credits, read_results, read_sample_scores
 from harness.runs import stale_scoring
-from harness.stats import bootstrap_interval
+from harness.stats import bootstrap_interval, stratified_bootstrap_interval
 from harness.summary import incomplete_reason, mean_of, task_value
 
 CATEGORY_ORDER = ("general", "reasoning", "closed-source", "psychological", "embedded", "candidate")
@@ -190,8 +190,21 @@ def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: 
 
 def _intervals(bench: Benchmark, folder: Path, protocol: str) -> dict[str, tuple[float, float]]:
     """95% bootstrap intervals of each column whose metric declares one, from the run's per-sample
-    scores (in the column's unit; under the benchmark protocol, its credit over answered items)."""
-    intervals = {}
+    scores (in the column's unit; under the benchmark protocol, its credit over answered items),
+    and of each average whose parts all have them (each task resampled on its own)."""
+    scores = _column_scores(bench, folder, protocol)
+    intervals = {key: bootstrap_interval(values) for key, values in scores.items()}
+    for average in bench.averages:
+        if all(part in scores for part in average.parts):
+            groups = [scores[part] for part in average.parts]
+            weights = [len(group) if average.weighted else 1 for group in groups]
+            intervals[average.key] = stratified_bootstrap_interval(groups, weights)
+    return intervals
+
+
+def _column_scores(bench: Benchmark, folder: Path, protocol: str) -> dict[str, list[float]]:
+    """Per column with a bootstrap interval, the run's per-sample scores in the column's unit."""
+    found = {}
     for column in bench.columns:
         if column.spec is None or column.spec.interval != "bootstrap":
             continue
@@ -205,8 +218,8 @@ def _intervals(bench: Benchmark, folder: Path, protocol: str) -> dict[str, tuple
             credits = list(read_sample_scores(path, column.metric).values())
         scores = [factor * value for value in credits]
         if scores:
-            intervals[column.key] = bootstrap_interval(scores)
-    return intervals
+            found[column.key] = scores
+    return found
 
 
 def _judged_intervals(bench: Benchmark, tasks: dict[str, Any]) -> dict[str, tuple[float, float]]:
