@@ -352,18 +352,37 @@ def leaderboard_command(
 @app.command("compare")
 def compare_command(
     model_a: Annotated[str, typer.Argument(help="A run: MODEL (its latest run), MODEL/SPEC or a folder")],
-    model_b: Annotated[str, typer.Argument(help="A run: MODEL (its latest run), MODEL/SPEC or a folder")],
+    model_b: Annotated[
+        str | None, typer.Argument(help="A run: MODEL (its latest run), MODEL/SPEC or a folder")
+    ] = None,
     tasks: TasksOption = "pceb_mcq",
     results_dir: Annotated[Path, typer.Option("--results-dir")] = Path("results"),
     metric: Annotated[
         str, typer.Option("--metric", help="A declared metric: acc, acc_elastic, rouge1 ...")
     ] = "acc",
     include_path: IncludeOption = None,
+    paper: Annotated[
+        bool,
+        typer.Option(
+            "--paper",
+            help="Set the run against the paper's row for the same model (its models.yaml display name): "
+            "per column ours, the paper's, the difference, and whether the paper's value lies in our 95% interval",
+        ),
+    ] = False,
 ) -> None:
-    """Paired difference of two runs on their shared items: bootstrap interval and McNemar test."""
+    """Paired difference of two runs on their shared items (bootstrap interval, McNemar test), or
+    with --paper one reproduced run against the paper's numbers."""
     from rich.table import Table
 
     from harness.leaderboard.build import compare_runs
+
+    if paper:
+        if model_b is not None:
+            raise HarnessError("compare --paper takes one run (it is set against the paper's row)")
+        _print_against_paper(model_a, results_dir, tuple(include_path or ()))
+        return
+    if model_b is None:
+        raise HarnessError("compare needs two runs (or one with --paper)")
 
     table = Table(
         "tasks",
@@ -374,7 +393,7 @@ def compare_command(
         "95% interval",
         "only A right",
         "only B right",
-        "McNemar p",
+        "McNemar p (items)",
     )
     comparison = compare_runs(
         results_dir, model_a, model_b, _split_names(tasks), metric, tuple(include_path or ())
@@ -383,7 +402,7 @@ def compare_command(
         result, factor = item.result, item.metric.factor
         p_value = "< 0.0001" if result.p_value < 1e-4 else f"{result.p_value:.4f}"
         table.add_row(
-            item.name if item.pooled == 1 else f"{item.name} ({item.pooled} tasks, items pooled)",
+            _compared_name(item.name, item.tasks, item.aggregate),
             str(result.n),
             f"{factor * result.mean_a:.2f}",
             f"{factor * result.mean_b:.2f}",
@@ -394,8 +413,54 @@ def compare_command(
             p_value if item.metric.scale == "fraction" else "",
         )
     _console().print(table)
+    if any(item.tasks > 1 for item in comparison.compared):
+        _console().print(AGGREGATE_NOTE)
     if comparison.skipped:
         _console().print(f"left out: {'; '.join(comparison.skipped)}")
+
+
+def _print_against_paper(run: str, results_dir: Path, include_paths: tuple[Path, ...]) -> None:
+    from rich.table import Table
+
+    from harness.leaderboard.build import compare_with_paper
+    from harness.leaderboard.rows import shown
+
+    cells = compare_with_paper(results_dir, run, include_paths)
+    for name in dict.fromkeys(cell.benchmark for cell in cells):
+        table = Table(
+            "column",
+            "ours",
+            "our 95% interval",
+            "paper",
+            "ours - paper",
+            "paper within",
+            title=f"{run} vs the paper: {name}",
+        )
+        for cell in (c for c in cells if c.benchmark == name):
+            interval = f"[{cell.interval[0]:.2f}, {cell.interval[1]:.2f}]" if cell.interval else ""
+            difference = cell.difference
+            within = {True: "yes", False: "no", None: ""}[cell.paper_within]
+            table.add_row(
+                cell.column,
+                shown(cell.ours),
+                interval,
+                shown(cell.paper),
+                "" if difference is None else f"{float(difference):+.2f}",
+                within,
+            )
+        _console().print(table)
+
+
+AGGREGATE_WORDS = {"macro": "macro", "micro": "micro", "pooled": "items pooled"}
+AGGREGATE_NOTE = (
+    "groups: macro = mean of task means, micro = items weighted by task size (each the group's own "
+    "aggregate, as results.json and the leaderboard report it), items pooled where a group declares none; "
+    "McNemar's test pools the items"
+)
+
+
+def _compared_name(name: str, tasks: int, aggregate: str) -> str:
+    return name if tasks == 1 else f"{name} ({tasks} tasks, {AGGREGATE_WORDS[aggregate]})"
 
 
 def _judge_names(judges: str | None) -> tuple[str, ...]:

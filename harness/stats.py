@@ -126,6 +126,30 @@ def compare_paired(a: Sequence[float], b: Sequence[float], seed: int = SEED) -> 
     )
 
 
+def compare_paired_tasks(
+    tasks: Sequence[tuple[Sequence[float], Sequence[float]]], weights: Sequence[float], seed: int = SEED
+) -> PairedComparison:
+    """Paired difference of a weighted average of task means (a group's aggregate: equal weights
+    for a macro mean, task sizes for a micro one), with a bootstrap interval that resamples each
+    task's items on its own; McNemar's counts and test pool the items of every task."""
+    pooled = [compare_paired(a, b, seed) for a, b in tasks]
+    total = float(sum(weights))
+    shares = [float(weight) / total for weight in weights]
+    differences = [[x - y for x, y in zip(a, b, strict=True)] for a, b in tasks]
+    only_a = sum(result.only_a_right for result in pooled)
+    only_b = sum(result.only_b_right for result in pooled)
+    return PairedComparison(
+        n=sum(result.n for result in pooled),
+        mean_a=sum(share * result.mean_a for share, result in zip(shares, pooled, strict=True)),
+        mean_b=sum(share * result.mean_b for share, result in zip(shares, pooled, strict=True)),
+        difference=sum(share * result.difference for share, result in zip(shares, pooled, strict=True)),
+        interval=stratified_bootstrap_interval(differences, weights, seed=seed),
+        only_a_right=only_a,
+        only_b_right=only_b,
+        p_value=mcnemar_exact(only_a, only_b),
+    )
+
+
 def mcnemar_exact(b: int, c: int) -> float:
     """Two-sided exact McNemar p-value: binomial test of b successes in b + c trials at 1/2."""
     from scipy.stats import binomtest

@@ -13,7 +13,13 @@ import pytest
 from conftest import run_harness
 
 from harness.errors import HarnessError
-from harness.leaderboard.build import benchmark_names, build_leaderboards, compare_runs, leaderboard_rows
+from harness.leaderboard.build import (
+    benchmark_names,
+    build_leaderboards,
+    compare_runs,
+    compare_with_paper,
+    leaderboard_rows,
+)
 from harness.leaderboard.latex import to_latex
 from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.render import to_csv, to_markdown
@@ -208,17 +214,57 @@ def test_compare_pairs_two_runs_by_doc_id(tmp_path: Path) -> None:
     [compared] = compare_runs(tmp_path, "a", "b", ["pceb_mcq"], "acc").compared
     name, result = compared.name, compared.result
     assert name == "pceb_mcq" and result.n == 24 and result.difference == pytest.approx(0.75)
-    assert result.p_value < 0.001 and compared.pooled == 6
+    assert result.p_value < 0.001 and (compared.tasks, compared.aggregate) == (6, "macro")
     done = run_harness("compare", "a", "b", "--tasks", "pceb_mcq", "--results-dir", str(tmp_path))
     assert done.returncode == 0 and "+75.00" in done.stdout and "< 0.0001" in done.stdout
-    assert "pceb_mcq (6 tasks, items pooled)" in " ".join(done.stdout.split())
+    assert "pceb_mcq (6 tasks, macro)" in done.stdout and "macro = mean of task means" in done.stdout
+
+
+def _grow_task(results_dir: Path, name: str, task: str, right: int, wrong: int) -> None:
+    """Give one task of a fake run `right + wrong` items (results.json and samples alike)."""
+    folder = results_dir / name / "0123456789ab"
+    lines = [
+        {
+            "doc_id": f"d{i}",
+            "scores": {"acc": float(i < right), "acc_elastic": float(i < right)},
+            "benchmark": {"extracted": "A", "type": 0 if i < right else 2, "rate": float(i < right)},
+        }
+        for i in range(right + wrong)
+    ]
+    (folder / "samples" / f"{task}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    results = json.loads((folder / "results.json").read_text())
+    accuracy = 100 * right / (right + wrong)
+    entry = results["tasks"][task]
+    entry.update({"n": right + wrong, "n_expected": right + wrong, "n_scored": right + wrong})
+    entry.update({"acc": accuracy, "acc_elastic": accuracy})
+    entry["benchmark"].update({"acc": accuracy, "acc_elastic": accuracy, "n_answered": right + wrong})
+    (folder / "results.json").write_text(json.dumps(results))
+
+
+def test_compare_reports_the_aggregate_the_leaderboard_reports(tmp_path: Path) -> None:
+    _fake_run(tmp_path, "a", "A", {})  # 50% on every task, 4 items each
+    _fake_run(tmp_path, "b", "B", {})
+    _grow_task(tmp_path, "a", "pceb_case_smcq", right=40, wrong=0)  # one large task all right
+    _grow_task(tmp_path, "b", "pceb_case_smcq", right=0, wrong=40)
+    [compared] = compare_runs(tmp_path, "a", "b", ["pceb_mcq"], "acc").compared
+    rows = {row.label: row for row in leaderboard_rows("pceb", tmp_path, protocol="strict")}
+    assert 100 * compared.result.mean_a == pytest.approx(float(rows["A"].values["avg"]))  # (100 + 5 x 50) / 6
+    assert 100 * compared.result.mean_b == pytest.approx(float(rows["B"].values["avg"]))  # (0 + 5 x 50) / 6
+    pooled_a = (40 + 5 * 2) / 60
+    assert compared.result.mean_a != pytest.approx(pooled_a)  # not the items pooled
+    low, high = compared.result.interval
+    assert low <= compared.result.difference <= high
 
 
 def test_compare_expands_a_group_of_groups_and_leaves_out_tasks_without_the_metric(tmp_path: Path) -> None:
     _fake_run(tmp_path, "a", "A", {c.key: 100.0 for c in BENCHMARKS["pceb"].columns})
     _fake_run(tmp_path, "b", "B", {c.key: 25.0 for c in BENCHMARKS["pceb"].columns})
     comparison = compare_runs(tmp_path, "a", "b", ["pceb"], "acc")
-    assert [c.name for c in comparison.compared] == ["pceb"] and comparison.compared[0].pooled == 6
+    assert [c.name for c in comparison.compared] == ["pceb"]
+    assert (comparison.compared[0].tasks, comparison.compared[0].aggregate) == (
+        6,
+        "pooled",
+    )  # pceb declares none
     assert [note.split(" (")[0] for note in comparison.skipped] == ["pceb_case_qa"]
     done = run_harness("compare", "a", "b", "--tasks", "pceb_case_qa", "--results-dir", str(tmp_path))
     assert done.returncode == 2 and done.stderr.startswith(
@@ -470,3 +516,28 @@ def test_an_average_of_our_run_has_an_interval_from_its_tasks(tmp_path: Path) ->
     ours = next(row for row in leaderboard_rows("pceb", tmp_path) if not row.is_reference)
     low, high = ours.intervals["avg"]
     assert low <= float(ours.values["avg"] or 0) <= high
+
+
+def test_compare_paper_sets_a_reproduced_run_against_the_papers_row(tmp_path: Path) -> None:
+    # A reproduction of Qwen2.5-7B: case SMCQ as printed (47.57), case MMCQ all right (paper: 31.64).
+    _fake_run(
+        tmp_path,
+        "qwen2.5-7b",
+        "Qwen2.5-7B",
+        {"case_smcq": 47.57, "case_mmcq": 100.0, "case_mmcq_elastic": 100.0},
+    )
+    cells = {(c.benchmark, c.column): c for c in compare_with_paper(tmp_path, "qwen2.5-7b")}
+    smcq, mmcq = cells[("pceb", "Case SMCQ")], cells[("pceb", "Case MMCQ")]
+    assert (smcq.ours, smcq.paper, smcq.difference) == (Fraction("47.57"), Fraction("47.57"), 0)
+    assert smcq.interval is not None and smcq.paper_within  # 2 of 4 right: a wide interval holds 47.57
+    assert (
+        mmcq.difference == Fraction("68.36")
+        and mmcq.interval == (100.0, 100.0)
+        and mmcq.paper_within is False
+    )
+    assert cells[("pceb", "Avg.")].paper == Fraction("57.91")
+    done = run_harness("compare", "qwen2.5-7b", "--paper", "--results-dir", str(tmp_path))
+    assert done.returncode == 0 and "+68.36" in done.stdout and "vs the paper: pceb" in done.stdout
+    _fake_run(tmp_path, "mine", "My model", {})
+    done = run_harness("compare", "mine", "--paper", "--results-dir", str(tmp_path))
+    assert done.returncode == 2 and "has no row in the paper's tables" in done.stderr

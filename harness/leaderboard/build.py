@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
 from harness.leaderboard.figures import size_figure
+from harness.leaderboard.headers import shown_columns
 from harness.leaderboard.html_page import to_html, to_html_page
 from harness.leaderboard.latex import to_latex
 from harness.leaderboard.layout import Benchmark, benchmark, benchmarks
 from harness.leaderboard.render import to_csv, to_long_csv, to_markdown
-from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
+from harness.leaderboard.rows import Row, reference_rows, run_row, run_rows, sort_rows
 from harness.metric_registry import MetricSpec
-from harness.results import read_sample_scores, resolve_run
-from harness.stats import PairedComparison, compare_paired
-from harness.task_index import index_tasks
+from harness.results import read_results, read_sample_scores, resolve_run
+from harness.stats import PairedComparison, compare_paired, compare_paired_tasks
+from harness.task_index import TaskIndex, index_tasks
 
 
 def benchmark_names(include_paths: Sequence[Path] = ()) -> list[str]:
@@ -105,13 +107,16 @@ def build_leaderboards(
 
 @dataclass(frozen=True)
 class Compared:
-    """One task's (or group's) paired comparison, with the metric it compared; a group pools the
-    items of its leaf tasks (`pooled` of them), which weighs tasks by their size."""
+    """One task's (or group's) paired comparison, with the metric it compared. A group compares
+    the aggregate the leaderboard and results.json report for it (`aggregate`: "macro" mean of its
+    tasks, "micro" weighted by their sizes, or "pooled" items where the group declares none for
+    the metric) over its `tasks` leaf tasks."""
 
     name: str
     metric: MetricSpec
     result: PairedComparison
-    pooled: int = 1
+    tasks: int = 1
+    aggregate: str = "items"
 
 
 @dataclass(frozen=True)
@@ -147,20 +152,99 @@ def compare_runs(
                 )
         if not leaves:
             continue
-        scores: list[dict[tuple[str, str], float]] = []
-        for folder in folders:
-            found: dict[tuple[str, str], float] = {}
-            for leaf in leaves:
-                path = folder / "samples" / f"{leaf}.jsonl"
-                if not path.exists():
-                    raise HarnessError(f"{path}: no samples for task {leaf} in run {folder.name}")
-                found |= {(leaf, doc_id): value for doc_id, value in read_sample_scores(path, metric).items()}
-            scores.append(found)
-        shared = sorted(set(scores[0]) & set(scores[1]))
-        if not shared:
+        per_task: list[tuple[list[float], list[float]]] = []
+        for leaf in leaves:
+            first, second = (_sample_scores(folder, leaf, metric) for folder in folders)
+            shared = sorted(set(first) & set(second))
+            if shared:
+                per_task.append(([first[k] for k in shared], [second[k] for k in shared]))
+        if not per_task:
             raise HarnessError(f"runs {model_a} and {model_b} share no scored items on {name}")
-        result = compare_paired([scores[0][k] for k in shared], [scores[1][k] for k in shared])
-        compared.append(Compared(name, spec, result, len(leaves)))
+        aggregate = _group_aggregate(index, name, metric)
+        if aggregate in ("macro", "micro") and len(per_task) == len(leaves):
+            weights = [1 if aggregate == "macro" else len(a) for a, _ in per_task]
+            result = compare_paired_tasks(per_task, weights)
+        else:
+            aggregate = "items" if len(leaves) == 1 else "pooled"
+            result = compare_paired([x for a, _ in per_task for x in a], [y for _, b in per_task for y in b])
+        compared.append(Compared(name, spec, result, len(leaves), aggregate))
     if not compared:
         raise HarnessError(f"no task among {', '.join(tasks)} reports {metric}: {'; '.join(skipped)}")
     return Comparison(compared, skipped)
+
+
+def _sample_scores(folder: Path, task: str, metric: str) -> dict[str, float]:
+    path = folder / "samples" / f"{task}.jsonl"
+    if not path.exists():
+        raise HarnessError(f"{path}: no samples for task {task} in run {folder.name}")
+    return read_sample_scores(path, metric)
+
+
+def _group_aggregate(index: TaskIndex, name: str, metric: str) -> str | None:
+    """How a group aggregates the metric (its aggregate_metric_list, as lm-eval, results.json and
+    the leaderboard read it): "macro", "micro", or None for a leaf task or a group without one."""
+    entry = index.entry(name)
+    if not entry.is_group:
+        return None
+    for item in entry.config.get("aggregate_metric_list") or []:
+        if item.get("metric") == metric:
+            return "micro" if item.get("weight_by_size", True) else "macro"
+    return None
+
+
+@dataclass(frozen=True)
+class AgainstPaper:
+    """One column of a reproduced run beside the paper's row for the same model."""
+
+    benchmark: str
+    column: str  # its header, group levels included
+    ours: Fraction | None
+    paper: Fraction | None
+    interval: tuple[float, float] | None  # our 95% bootstrap interval
+
+    @property
+    def difference(self) -> Fraction | None:
+        return None if self.ours is None or self.paper is None else self.ours - self.paper
+
+    @property
+    def paper_within(self) -> bool | None:
+        """Whether the paper's value lies within our interval (None without both)."""
+        if self.paper is None or self.interval is None:
+            return None
+        return self.interval[0] <= float(self.paper) <= self.interval[1]
+
+
+def compare_with_paper(
+    results_dir: Path, run: str, include_paths: Sequence[Path] = (), protocol: str = "benchmark"
+) -> list[AgainstPaper]:
+    """A run of a model the paper reports (its display name is a paper row's name, as models.yaml
+    gives it) against that row, column by column, in every benchmark that has the row and that the
+    run touched. Our values follow `protocol` (the benchmark's own, as the paper's, by default)."""
+    folder = resolve_run(results_dir, run)
+    results = read_results(folder / "results.json")
+    model = results.get("model", {})
+    label = str(model.get("display_name") or model.get("name", ""))
+    index = index_tasks(include_paths)
+    found: list[AgainstPaper] = []
+    for name in benchmark_names(include_paths):
+        bench = benchmark(index, name)
+        paper = next((row for row in reference_rows(bench) if row.label.lower() == label.lower()), None)
+        if paper is None or not {c.task for c in bench.columns} & set(results.get("tasks", {})):
+            continue
+        ours = run_row(bench, folder, results, protocol)
+        for column in shown_columns(bench):
+            found.append(
+                AgainstPaper(
+                    bench.name,
+                    column.flat_header,
+                    ours.values.get(column.key),
+                    paper.values.get(column.key),
+                    ours.intervals.get(column.key),
+                )
+            )
+    if not found:
+        raise HarnessError(
+            f"run {run}: its model {label!r} has no row in the paper's tables of the benchmarks it ran "
+            "(the models.yaml display_name must be the paper's name, e.g. Qwen2.5-7B)"
+        )
+    return found

@@ -114,11 +114,12 @@ def run_rows(bench: Benchmark, results_dir: Path, protocol: str = "benchmark") -
         needed = {c.task for c in bench.columns}
         if not needed & set(tasks):
             continue
-        rows.append(_run_row(bench, folder, results, protocol))
+        rows.append(run_row(bench, folder, results, protocol))
     return rows
 
 
-def _run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: str) -> Row:
+def run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: str = "benchmark") -> Row:
+    """One run folder's row of a benchmark's table."""
     model = results.get("model", {})
     tasks = results.get("tasks", {})
     values: dict[str, Fraction | None] = {}
