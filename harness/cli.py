@@ -136,6 +136,14 @@ def score_command(
     sample: SampleOption = None,
     models_file: Annotated[Path | None, typer.Option("--models-file", help="Instead of models.yaml")] = None,
     include_path: IncludeOption = None,
+    decoding: Annotated[
+        str | None,
+        typer.Option(
+            "--decoding",
+            help='How the predictions were generated, recorded as given (e.g. "temperature 0.7, top-p 0.8, '
+            'vLLM 0.9"); "unknown" when not given',
+        ),
+    ] = None,
 ) -> None:
     """Score responses produced elsewhere (--predictions), or re-score a run (--run), and write the
     same results files."""
@@ -163,7 +171,7 @@ def score_command(
         raise HarnessError("harness score needs --tasks and --predictions, or --run to re-score a run")
     rows = read_predictions(predictions)
     with ProgressDisplay() as progress:
-        results = score_predictions(model_name, _split_names(tasks), rows, options, progress)
+        results = score_predictions(model_name, _split_names(tasks), rows, options, progress, decoding)
     _print_table(results, model_name, options.include_paths)
 
 

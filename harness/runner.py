@@ -187,10 +187,12 @@ def score_predictions(
     predictions: list[dict[str, Any]],
     options: RunOptions,
     progress: ProgressFactory | None = None,
+    decoding: str | None = None,
 ) -> dict[str, Any]:
     """Score responses produced elsewhere ({"doc_id", "response", "task"?} rows) into a run folder.
     The predictions are checked against the docs (unknown and repeated doc_ids stop it) before
-    anything is written."""
+    anything is written. The run records the decoding that produced them as `decoding` says (the
+    user's note) or "unknown": the harness did not produce them and invents no settings."""
     started, clock = _now(), PhaseClock()
     leaves, groups = load_tasks(task_names, options.metadata(), options.include_paths)
     spec = _predictions_model(model_name, options)
@@ -201,7 +203,8 @@ def score_predictions(
     ]
     matched = match_predictions(planned, predictions)
     digest = hashlib.sha256(json.dumps(predictions, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    run_spec = _run_spec(model_name, None, settings, options, f"predictions:{digest[:16]}")
+    recorded = {"decoding": decoding.strip() if decoding and decoding.strip() else "unknown"}
+    run_spec = _run_spec(model_name, None, recorded, options, f"predictions:{digest[:16]}")
     folder = run_dir(options.output_dir, model_name, run_spec.digest)
     check_writable(folder)
     judges = _judges_for(leaves, options)
@@ -328,7 +331,8 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     if not results.get("model") or not spec_record:
         raise HarnessError(f"{folder}/results.json: written by an older harness without a spec; run it again")
     spec = ModelSpec.model_validate(results["model"])
-    settings = dict(results.get("generation") or _generation_settings(spec, rerun))
+    # the recorded decoding; a predictions run records none the harness used ({"decoding": ...})
+    settings = _generation_settings(spec, rerun) | dict(results.get("generation") or {})
     subset = _recorded_subset(folder, spec_record.get("subset"), leaves)
     planned = [
         _plan(task, rerun.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings, subset)

@@ -10,7 +10,7 @@ from conftest import harness_in_process, read_jsonl, run_harness
 
 from harness.models import resolve_model
 from harness.results import read_results
-from harness.runner import RunOptions, evaluate, score_predictions
+from harness.runner import RunOptions, evaluate, rescore_run, score_predictions
 
 
 def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, models_file: Path) -> None:
@@ -158,11 +158,18 @@ def test_score_rescores_predictions_without_a_model(tmp_path: Path) -> None:
     )
     assert results["tasks"]["pceb_moral_smcq"]["acc"] == 100.0
     assert results["model"]["category"] == "candidate" and results["model"]["params_b"] is None
+    assert results["generation"] == {"decoding": "unknown"}  # not settings the harness never used
     named = score_predictions(
         "qwen2.5-7b",
         ["pceb_moral_smcq"],
         [json.loads(x) for x in predictions.read_text().splitlines()],
         RunOptions(output_dir=tmp_path),
+        decoding="temperature 0.7, top-p 0.8 (vLLM 0.9)",
+    )
+    assert named["generation"] == {"decoding": "temperature 0.7, top-p 0.8 (vLLM 0.9)"}
+    rescored = rescore_run(tmp_path / "qwen2.5-7b" / "latest", RunOptions())
+    assert (
+        rescored["generation"] == named["generation"] and rescored["tasks"]["pceb_moral_smcq"]["acc"] == 100.0
     )
     # A models.yaml name lends the row its label, category and size; the backend stays "from a file".
     model = named["model"]
