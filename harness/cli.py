@@ -343,10 +343,27 @@ def leaderboard_command(
             help="Draw partial and other unranked runs in Figure 1 too (left out by default)",
         ),
     ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Break our runs down: level (PCEB exam levels), subject (CPsyExam subjects) or topic "
+            "(CPsyCounE topics x dimensions, per judge); md or csv",
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the paper's Tables 1 (PCEB), 2 (CPsyExam) and 5 (PsyDT), and any benchmark whose task
     file declares a leaderboard, with our runs beside them."""
     from harness.leaderboard.build import benchmark_names, build_leaderboards
+
+    if by is not None:
+        from harness.leaderboard import breakdown
+
+        if output_format not in ("md", "csv"):
+            raise HarnessError(f"--by prints md or csv, not {output_format}")
+        tables = breakdown.breakdowns(by, results_dir, tuple(include_path or ()), protocol)
+        sys.stdout.write((breakdown.to_markdown if output_format == "md" else breakdown.to_csv)(tables))
+        return
 
     includes = tuple(include_path or ())
     names = benchmark_names(includes) if benchmark == "all" else [benchmark]

@@ -186,3 +186,13 @@ def _json_files(folder: Path) -> list[Path]:
 
 def _relative(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+PCEB_LEVELS = ("second", "third", "simulation")  # the exam levels PCEB's folders hold
+
+
+def pceb_level(doc_id: str) -> str:
+    """A PCEB doc's exam level, read from its id (the file's path under PCEB/benchmark, e.g.
+    theory/single/second/14 理论单选.json#0): second, third or simulation ("other" if none)."""
+    parts = doc_id.split("#")[0].split("/")
+    return next((part for part in parts if part in PCEB_LEVELS), "other")

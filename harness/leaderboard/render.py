@@ -71,6 +71,9 @@ def abbreviations(bench: Benchmark, rows: list[Row]) -> list[str]:
         lines.append(ELASTIC_NOTE)
     if any(word in headers for word in ("R-1", "R-L", "B-4", "ROUGE", "BLEU")):
         lines.append("R-1 / R-L: ROUGE-1 / ROUGE-L F1; B-4: BLEU-4 (case QA, in percent).")
+    judged = [c for c in bench.columns if c.spec is None and c.header != c.metric]
+    if judged:
+        lines.append("; ".join(f"{c.header}: {c.metric.replace('_', ' ')}" for c in judged) + " (LLM judge).")
     if any(row.params_b is None for row in rows):
         lines.append("UNK: parameter count not disclosed.")
     return lines
