@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.generation import ProgressFactory
-from harness.models import ModelSpec, default_models_file, resolve_model
+from harness.models import ModelSpec, default_models_file, load_models, resolve_model
 from synth.calls import CallLayer
 from synth.config import SynthConfig
 from synth.inputs import bank_questions, qa_pairs, source_texts, subfields
@@ -52,8 +52,10 @@ class PipelineResult:
 
 
 def model_resolver(config: SynthConfig) -> Callable[[str], ModelSpec]:
+    """Model names to their entries, the models files read once per run (stages resolve per batch)."""
     paths = [default_models_file(), config.resolve(config.models_file)] if config.models_file else None
-    return lambda name: resolve_model(name, paths)
+    known = load_models(paths)
+    return lambda name: known[name] if name in known else resolve_model(name, paths)
 
 
 def open_context(config: SynthConfig, progress: ProgressFactory | None) -> StageContext:

@@ -44,6 +44,15 @@ class StageContext:
     calls: CallLayer
     prompts: PromptSet
     resolve: Any  # name -> ModelSpec
+    built: dict[Any, Any] = field(default_factory=dict, repr=False)  # what stages of one run share
+
+    def once(self, key: Any, build: Callable[[], Value]) -> Value:
+        """What `build` makes, made once per run for each key (e.g. the benchmark index the two
+        decontamination stages both check against)."""
+        if key not in self.built:
+            self.built[key] = build()
+        value: Value = self.built[key]
+        return value
 
     def call(
         self, stage: Named, model: str, templates: tuple[str, ...], decoding: Decoding | None = None

@@ -258,11 +258,21 @@ def test_benchmark_items_are_found_exact_lightly_edited_or_sharing_a_long_run() 
 # --- the whole pipeline against a scripted server -----------------------------------------------
 
 
-def test_the_pipeline_produces_the_expected_funnel_and_training_files(tmp_path: Path) -> None:
+def test_the_pipeline_produces_the_expected_funnel_and_training_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synth.stages import decontaminate
+
+    indexes: list[object] = []
+    build_index = decontaminate.BenchmarkIndex
+    monkeypatch.setattr(
+        decontaminate, "BenchmarkIndex", lambda *args: indexes.append(build_index(*args)) or indexes[-1]
+    )
     story = script()
     with FakeOpenAI(reply_by_model=story) as server:
         config_path = write_inputs(tmp_path, server.base_url)
         result = run(config_path)
+    assert len(indexes) == 1  # both decontamination stages check against one index, built once
     funnel = {
         name: (len(output.kept), dict(Counter(d.reason.split(" (")[0] for d in output.dropped)))
         for name, output in result.outputs.items()

@@ -25,16 +25,25 @@ class Decontaminate:
         }
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
-        settings = context.config.decontamination
-        items, missing = benchmark_texts(resolve_data_dir(context.config.data_dir), list(settings.benchmarks))
-        index = BenchmarkIndex(
-            items,
+        settings, dedup = context.config.decontamination, context.config.dedup
+        data_dir = resolve_data_dir(context.config.data_dir)
+
+        def build() -> tuple[BenchmarkIndex, list[str]]:
+            items, missing = benchmark_texts(data_dir, list(settings.benchmarks))
+            index = BenchmarkIndex(
+                items, settings.threshold, settings.overlap_chars, dedup.num_perm, dedup.ngram, dedup.seed
+            )
+            return index, missing
+
+        key = (
+            "benchmark index",
+            str(data_dir),
+            tuple(settings.benchmarks),
             settings.threshold,
             settings.overlap_chars,
-            context.config.dedup.num_perm,
-            context.config.dedup.ngram,
-            context.config.dedup.seed,
         )
+        index, missing = context.once(key + (dedup.num_perm, dedup.ngram, dedup.seed), build)
+        items = index.items
         kept: list[Record] = []
         dropped: list[Drop] = []
         for record, hit in zip(inputs, index.hits([record_text(r) for r in inputs]), strict=True):
