@@ -4,7 +4,7 @@ read these declarations; a task file may declare more under `metadata.metrics`.
 
 The per-item values come from the task's scorer (harness/scoring.py); this module says what they
 mean. How a *group* combines its subtasks (micro or macro) is the group file's choice, in lm-eval's
-`aggregate_metric_list`; `over_subtasks` is the default for groups that do not say."""
+`aggregate_metric_list`; a group that declares none reports no aggregate of its own."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ class MetricSpec:
     header: str
     scale: Scale
     over_items: Literal["mean", "sum"] = "mean"
-    over_subtasks: Literal["macro", "micro"] = "macro"
     higher_is_better: bool = True
     interval: Literal["bootstrap", "none"] = "bootstrap"
     exact: bool = False  # item values are small fractions (k/m): aggregates are kept exactly
