@@ -228,7 +228,10 @@ def _load_through_lm_eval(
         manager = TaskManager(
             include_path=[str(folder) for folder in index.folders], include_defaults=False, metadata=metadata
         )
-        loaded = manager.load(names)
+        try:
+            loaded = manager.load(names)
+        except (AttributeError, ImportError, OSError) as error:  # a task file naming what is not there
+            raise HarnessError(f"lm-eval could not build {', '.join(names)}: {error}") from None
     leaves = []
     for name, task in loaded["tasks"].items():
         config = task.config

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.task_index import FunctionTag, TaskEntry
 
 # The settings a directly built task may use; any other key sends the task to lm-eval.
@@ -82,13 +83,15 @@ def imported_function(tag: FunctionTag) -> Callable[..., Any]:
     module = sys.modules.get(key)
     if module is None:
         spec = importlib.util.spec_from_file_location(key, path)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot import {path}")
+        if not path.is_file() or spec is None or spec.loader is None:
+            raise HarnessError(f"{tag}: no module {path} to import it from")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         sys.modules[key] = module
-    function: Callable[..., Any] = getattr(module, function_name)
-    return function
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise HarnessError(f"{tag}: {path} defines no function {function_name!r}")
+    return function  # type: ignore[no-any-return]
 
 
 def jinja_environment() -> Any:

@@ -11,6 +11,7 @@ import pytest
 from conftest import REAL_DATA
 
 from harness.catalog import lmeval_messages, load_tasks
+from harness.errors import HarnessError
 from harness.resources import builtin_tasks_dir
 from harness.runner import RunOptions
 
@@ -119,3 +120,21 @@ def test_tasks_built_from_their_files_equal_lm_evals_on_the_real_data(
     metadata = RunOptions(data_dir=str(REAL_DATA), split="test").metadata()
     # every doc is compared; the messages of a seventh of them keep it to seconds (all pass, checked once)
     assert assert_built_directly_as_lm_eval_builds([*QUESTION_TASKS, "cpsycoune"], metadata, every=7) > 500
+
+
+def test_a_custom_dataset_naming_a_missing_function_is_one_line_naming_it(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(
+        "include: " + str(builtin_tasks_dir() / "pceb" / "_mcq_template_yaml") + "\n"
+        "task: mine\ncustom_dataset: !function utils.no_such_loader\n"
+        'doc_to_text: "{{ question }}"\n',
+        encoding="utf-8",
+    )
+    (folder / "utils.py").write_text(
+        "from harness.lmeval_tasks import process_mcq, total\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        HarnessError, match="utils.no_such_loader: .*utils.py defines no function 'no_such_loader'"
+    ):
+        load_tasks(["mine"], {}, [folder])
