@@ -186,10 +186,7 @@ def load_tasks(
             GroupSpec(
                 name=entry.name,
                 subtasks=tuple(dict.fromkeys(leaf.name for leaf in index.leaves(entry.name))),
-                metrics=tuple(
-                    (index.registry[str(agg["metric"])], bool(agg.get("weight_by_size", True)))
-                    for agg in entry.config.get("aggregate_metric_list") or []
-                ),
+                metrics=tuple((index.registry[metric], weighted) for metric, weighted in entry.aggregates),
             )
             for entry in group_entries
         ]

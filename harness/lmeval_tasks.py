@@ -32,7 +32,7 @@ def dataset_loader(rows: Callable[..., Rows]) -> Callable[..., Any]:
 
 @dataset_loader
 def pceb_dataset(subset: str, kind: str = "", data_dir: str | None = None, **_: Any) -> Rows:
-    """PCEB docs of one subset (case/moral/theory x single/multi, or case_qa) (the task file's custom_dataset: {"test": Dataset} for lm-eval)."""
+    """PCEB docs of one subset (case/moral/theory x single/multi, or case_qa)."""
     from harness.data.pceb import load_pceb_case_qa, load_pceb_mcq
 
     root = resolve_data_dir(data_dir)
@@ -93,7 +93,7 @@ def cpsycoune_dataset(data_dir: str | None = None, **_: Any) -> Rows:
 @dataset_loader
 def mcq_dataset(path: str | Path, **_: Any) -> Rows:
     """A new MCQ benchmark's docs from a .jsonl or .json file of records (question, options, answer,
-    optional context, subject, id; see harness/data/mcq_records.py), (the task file's custom_dataset: {"test": Dataset} for lm-eval). A task
+    optional context, subject, id; see harness/data/mcq_records.py). A task
     file's small module calls it with a path beside the file."""
     from harness.data.mcq_records import read_mcq_file
 

@@ -112,8 +112,7 @@ def compare_paired(a: Sequence[float], b: Sequence[float], seed: int = SEED) -> 
     if len(a) != len(b) or not a:
         raise ValueError("paired comparison needs two equally long, non-empty score lists")
     differences = [x - y for x, y in zip(a, b, strict=True)]
-    only_a = sum(1 for x, y in zip(a, b, strict=True) if x >= 0.5 > y)
-    only_b = sum(1 for x, y in zip(a, b, strict=True) if y >= 0.5 > x)
+    only_a, only_b = _discordant(a, b)
     return PairedComparison(
         n=len(a),
         mean_a=sum(a) / len(a),
@@ -132,22 +131,32 @@ def compare_paired_tasks(
     """Paired difference of a weighted average of task means (a group's aggregate: equal weights
     for a macro mean, task sizes for a micro one), with a bootstrap interval that resamples each
     task's items on its own; McNemar's counts and test pool the items of every task."""
-    pooled = [compare_paired(a, b, seed) for a, b in tasks]
+    if not tasks or any(len(a) != len(b) or not a for a, b in tasks):
+        raise ValueError("paired comparison needs two equally long, non-empty score lists per task")
     total = float(sum(weights))
     shares = [float(weight) / total for weight in weights]
+    mean_a = sum(share * sum(a) / len(a) for share, (a, _) in zip(shares, tasks, strict=True))
+    mean_b = sum(share * sum(b) / len(b) for share, (_, b) in zip(shares, tasks, strict=True))
     differences = [[x - y for x, y in zip(a, b, strict=True)] for a, b in tasks]
-    only_a = sum(result.only_a_right for result in pooled)
-    only_b = sum(result.only_b_right for result in pooled)
+    counts = [_discordant(a, b) for a, b in tasks]
+    only_a, only_b = sum(c[0] for c in counts), sum(c[1] for c in counts)
     return PairedComparison(
-        n=sum(result.n for result in pooled),
-        mean_a=sum(share * result.mean_a for share, result in zip(shares, pooled, strict=True)),
-        mean_b=sum(share * result.mean_b for share, result in zip(shares, pooled, strict=True)),
-        difference=sum(share * result.difference for share, result in zip(shares, pooled, strict=True)),
+        n=sum(len(a) for a, _ in tasks),
+        mean_a=mean_a,
+        mean_b=mean_b,
+        difference=sum(share * sum(d) / len(d) for share, d in zip(shares, differences, strict=True)),
         interval=stratified_bootstrap_interval(differences, weights, seed=seed),
         only_a_right=only_a,
         only_b_right=only_b,
         p_value=mcnemar_exact(only_a, only_b),
     )
+
+
+def _discordant(a: Sequence[float], b: Sequence[float]) -> tuple[int, int]:
+    """McNemar's discordant counts of binary correctness: (only a right, only b right)."""
+    only_a = sum(1 for x, y in zip(a, b, strict=True) if x >= 0.5 > y)
+    only_b = sum(1 for x, y in zip(a, b, strict=True) if y >= 0.5 > x)
+    return only_a, only_b
 
 
 def mcnemar_exact(b: int, c: int) -> float:

@@ -67,6 +67,14 @@ class TaskEntry:
     config_hash: str = ""  # of the resolved config: changes when the file or a template does
     config: Mapping[str, Any] = field(default_factory=dict, repr=False)  # resolved, includes merged
 
+    @property
+    def aggregates(self) -> tuple[tuple[str, bool], ...]:
+        """A group's aggregate_metric_list as (metric, weight_by_size), lm-eval's default True."""
+        return tuple(
+            (str(item["metric"]), bool(item.get("weight_by_size", True)))
+            for item in self.config.get("aggregate_metric_list") or []
+        )
+
 
 @dataclass(frozen=True)
 class TaskIndex:

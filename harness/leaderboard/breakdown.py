@@ -38,7 +38,7 @@ def breakdowns(
 ) -> list[Breakdown]:
     if by not in BREAKDOWNS:
         raise HarnessError(f"--by {by!r}: use {', '.join(BREAKDOWNS)}")
-    index = index_tasks(include_paths)
+    layout = benchmark(index_tasks(include_paths), BREAKDOWNS[by]) if by != "topic" else None
     found = []
     for folder in find_runs(results_dir):
         results = read_results(folder / "results.json")
@@ -46,10 +46,10 @@ def breakdowns(
             results.get("model", {}).get("display_name") or results.get("model", {}).get("name", folder.name)
         )
         tasks = results.get("tasks", {})
-        if by == "level":
-            found += _levels(benchmark(index, "pceb"), folder, tasks, label, protocol)
-        elif by == "subject":
-            found += _subjects(benchmark(index, "cpsyexam"), tasks, label, protocol)
+        if by == "level" and layout is not None:
+            found += _levels(layout, folder, tasks, label, protocol)
+        elif by == "subject" and layout is not None:
+            found += _subjects(layout, tasks, label, protocol)
         else:
             found += _topics(tasks, label, folder)
     return found

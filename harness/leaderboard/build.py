@@ -25,8 +25,11 @@ from harness.task_index import TaskIndex, index_tasks
 def benchmark_names(include_paths: Sequence[Path] = ()) -> list[str]:
     """The benchmarks whose task files declare a leaderboard layout, in the order of their files'
     stems (the paper's table order: table1_pceb, table2_cpsyexam, ...)."""
-    found = benchmarks(index_tasks(include_paths))
-    return sorted(found, key=lambda name: found[name].file_stem)
+    return [bench.name for bench in _in_table_order(benchmarks(index_tasks(include_paths)))]
+
+
+def _in_table_order(found: dict[str, Benchmark]) -> list[Benchmark]:
+    return sorted(found.values(), key=lambda bench: bench.file_stem)
 
 
 def leaderboard_rows(
@@ -186,10 +189,8 @@ def _group_aggregate(index: TaskIndex, name: str, metric: str) -> str | None:
     entry = index.entry(name)
     if not entry.is_group:
         return None
-    for item in entry.config.get("aggregate_metric_list") or []:
-        if item.get("metric") == metric:
-            return "micro" if item.get("weight_by_size", True) else "macro"
-    return None
+    weighted = dict(entry.aggregates).get(metric)
+    return None if weighted is None else "micro" if weighted else "macro"
 
 
 @dataclass(frozen=True)
@@ -224,10 +225,8 @@ def compare_with_paper(
     results = read_results(folder / "results.json")
     model = results.get("model", {})
     label = str(model.get("display_name") or model.get("name", ""))
-    index = index_tasks(include_paths)
     found: list[AgainstPaper] = []
-    for name in benchmark_names(include_paths):
-        bench = benchmark(index, name)
+    for bench in _in_table_order(benchmarks(index_tasks(include_paths))):
         paper = next((row for row in reference_rows(bench) if row.label.lower() == label.lower()), None)
         if paper is None or not {c.task for c in bench.columns} & set(results.get("tasks", {})):
             continue

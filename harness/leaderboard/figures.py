@@ -36,9 +36,7 @@ COLOURS = {
 def figure_rows(rows: list[Row], figure: SizeFigure, include_unranked: bool = False) -> list[Row]:
     """The rows the figure draws: those with the value, and (unless asked) only ranked ones."""
     return [
-        row
-        for row in rows
-        if row.values.get(figure.value) is not None and (row.ranked or row.is_reference or include_unranked)
+        row for row in rows if row.values.get(figure.value) is not None and (row.ranked or include_unranked)
     ]
 
 
@@ -99,20 +97,17 @@ def draw_size_figure(
         strip.grid(alpha=0.3, axis="y")
         strip.tick_params(axis="y", labelleft=False)
     fig.suptitle(figure.title)
-    categories = [
-        c
-        for c in (*CATEGORY_ORDER, *sorted({r.category for r in points}))
-        if any(r.category == c for r in points)
-    ]
+    drawn = {row.category for row in points}
+    categories = [c for c in dict.fromkeys((*CATEGORY_ORDER, *sorted(drawn))) if c in drawn]
     handles = [
         plt.Line2D(
             [], [], linestyle="", marker=MARKERS.get(c, "o"), color=COLOURS.get(c, "#333333"), markersize=8
         )
-        for c in dict.fromkeys(categories)
+        for c in categories
     ]
     fig.legend(
         handles,
-        [category_title(c) for c in dict.fromkeys(categories)],
+        [category_title(c) for c in categories],
         loc="outside lower center",
         ncol=min(len(handles), 6),
         fontsize=8,

@@ -54,7 +54,7 @@ def header_levels(columns: list[Shown]) -> list[list[tuple[str, int, int]]]:
     for level in range(depth):
         runs: list[tuple[str, int, int]] = []
         for index, column in enumerate(columns):
-            path = column.levels[: level + 1] if len(column.levels) > level else None
+            path = _path(column, level)
             text = column.levels[level] if path else ""
             if runs and path and runs[-1][0] == text and _path(columns[runs[-1][1]], level) == path:
                 runs[-1] = (text, runs[-1][1], runs[-1][2] + 1)
