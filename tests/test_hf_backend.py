@@ -69,12 +69,12 @@ def test_responses_reach_the_cache_as_they_arrive_and_survive_a_crash(
 def test_prompts_are_rendered_without_the_model_exactly_as_hflm_renders_them(tiny_model_dir: Path) -> None:
     from lm_eval.models.huggingface import HFLM
 
-    from harness.backends.lmeval_lm import _hf_tokenizer, render_like_hflm
+    from harness.backends.lmeval_lm import hf_tokenizer, render_like_hflm
     from harness.models import ModelSpec
 
     spec = ModelSpec(name="tiny", backend="hf", weights=str(tiny_model_dir), category="candidate")
     hflm = HFLM(pretrained=str(tiny_model_dir), batch_size=1, device="cpu")
-    tokenizer = _hf_tokenizer(spec)
+    tokenizer = hf_tokenizer(spec)
     conversations = [
         [{"role": "user", "content": "以下是心理学单项选择题。\n问题：……\nA. 甲\nB. 乙"}],
         [{"role": "system", "content": "你是心理学专家。"}, {"role": "user", "content": "答案是什么？"}],

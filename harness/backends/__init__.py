@@ -11,10 +11,14 @@ if TYPE_CHECKING:
 
 def make_backend(spec: ModelSpec) -> Backend:
     """The backend named by a models.yaml entry."""
-    if spec.backend in ("hf", "vllm"):
+    if spec.backend == "hf":
         from harness.backends.lmeval_lm import LmEvalBackend
 
         return LmEvalBackend(spec)
+    if spec.backend == "vllm":
+        from harness.backends.vllm_engine import VllmBackend
+
+        return VllmBackend(spec)
     if spec.backend == "openai":
         from harness.backends.openai_chat import OpenAIChatBackend
 

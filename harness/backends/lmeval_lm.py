@@ -1,5 +1,5 @@
-"""hf and vllm backends: lm-eval's own model classes (HFLM, VLLM), so prompts, batching and
-decoding match stock lm-eval exactly. Each response reaches the cache as it is produced (through
+"""The hf backend: lm-eval's own model class (HFLM), so prompts, batching and decoding match stock
+lm-eval exactly. Each response reaches the cache as it is produced (through
 lm-eval's cache hook), and requests go in chunks so that a crash loses at most one chunk.
 
 The hf backend renders prompts with the model's tokenizer alone, exactly as HFLM does, and loads
@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.backends.base import GenerationRequest, Message, OnFailure, OnResponse
-from harness.backends.embedded import embedded_checkpoint
+from harness.backends.weights import weights_path
 from harness.errors import HarnessError
-from harness.models import EMBEDDED_SMOLLM2, ModelSpec
+from harness.models import ModelSpec
 
 CHUNK_REQUESTS = 64
 
@@ -44,10 +44,7 @@ class LmEvalBackend:
         self.spec = spec
         self.hook = _ResponseHook()
         self._lm: Any = None
-        # vLLM renders with its own tokenizer wrapper, so its model loads now; hf renders without one.
-        self._tokenizer: Any = _hf_tokenizer(spec) if spec.backend == "hf" else None
-        if self._tokenizer is None:
-            self._load()
+        self._tokenizer: Any = hf_tokenizer(spec)
 
     @property
     def lm(self) -> Any:
@@ -57,16 +54,13 @@ class LmEvalBackend:
         return self._lm
 
     def _load(self) -> None:
-        self._lm = _load_hf(self.spec) if self.spec.backend == "hf" else _load_vllm(self.spec)
+        self._lm = _load_hf(self.spec)
         self._lm.set_cache_hook(self.hook)
 
     def render(self, messages: list[Message]) -> str:
         if not self.spec.chat_template:
             return "".join(message["content"] + "\n\n" for message in messages)
-        if self._tokenizer is not None:
-            return render_like_hflm(self._tokenizer, messages, dict(self.spec.chat_template_kwargs))
-        rendered: str = self.lm.apply_chat_template(messages, add_generation_prompt=True)
-        return rendered
+        return render_like_hflm(self._tokenizer, messages, dict(self.spec.chat_template_kwargs))
 
     def generate(
         self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure
@@ -83,12 +77,7 @@ class LmEvalBackend:
                 # Keyed by prompt alone: lm-eval may change the kwargs dict it is given (stop strings).
                 self.hook.waiting.setdefault(request.prompt, []).append(request)
                 lm_requests.append(_Request(request.prompt, gen_kwargs))
-            outputs = self.lm.generate_until(lm_requests, disable_tqdm=True)
-            # Backends that skip the hook (vllm) still return every output in order.
-            for request, output in zip(chunk, outputs, strict=True):
-                if request.prompt in self.hook.waiting:
-                    for waiting in self.hook.waiting.pop(request.prompt):
-                        whole(waiting, output)
+            self.lm.generate_until(lm_requests, disable_tqdm=True)
 
     def describe(self) -> dict[str, object]:
         if self._lm is None:
@@ -121,21 +110,12 @@ def lm_eval_gen_kwargs(request: GenerationRequest) -> dict[str, Any]:
     return kwargs
 
 
-def _weights(spec: ModelSpec) -> str:
-    """Where the weights are: a hub id or folder; the embedded model's de-quantised checkpoint."""
-    if spec.weights == EMBEDDED_SMOLLM2:
-        return str(embedded_checkpoint())
-    if not spec.weights:
-        raise HarnessError(f"model {spec.name!r}: the {spec.backend} backend needs 'weights' in models.yaml")
-    return spec.weights
-
-
-def _hf_tokenizer(spec: ModelSpec) -> Any:
+def hf_tokenizer(spec: ModelSpec) -> Any:
     """The tokenizer HFLM would make for this model (same loading arguments, same pad token)."""
     import transformers
     from lm_eval.models.utils import configure_pad_token
 
-    pretrained = _weights(spec)
+    pretrained = weights_path(spec)
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(
             pretrained, revision="main", trust_remote_code=False, use_fast=True
@@ -171,7 +151,7 @@ def _load_hf(spec: ModelSpec) -> Any:
     import torch
     from lm_eval.models.huggingface import HFLM
 
-    pretrained = _weights(spec)
+    pretrained = weights_path(spec)
     device = spec.device or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
         return HFLM(
@@ -183,16 +163,3 @@ def _load_hf(spec: ModelSpec) -> Any:
         )
     except OSError as error:
         raise HarnessError(f"model {spec.name!r}: cannot load weights {pretrained!r} ({error})") from None
-
-
-def _load_vllm(spec: ModelSpec) -> Any:
-    try:
-        from lm_eval.models.vllm_causallms import VLLM
-    except ImportError:
-        raise HarnessError(
-            f"model {spec.name!r} uses the vllm backend: pip install -e '.[vllm]' on a GPU machine"
-        ) from None
-    kwargs: dict[str, Any] = {"pretrained": _weights(spec), "dtype": spec.dtype, "batch_size": "auto"}
-    if spec.chat_template_kwargs:
-        kwargs["chat_template_args"] = dict(spec.chat_template_kwargs)
-    return VLLM(**kwargs)
