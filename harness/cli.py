@@ -175,6 +175,30 @@ def score_command(
     _print_table(results, model_name, options.include_paths)
 
 
+@app.command("serve", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def serve_command(
+    context: typer.Context,
+    model: Annotated[str, typer.Option("--model", help="A models.yaml entry (hf or vllm) or a model folder")],
+    host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 8000,
+) -> None:
+    """Serve a model with vLLM's OpenAI-compatible server (its weights, dtype and engine_args), to
+    evaluate, judge or synthesise through the openai backend; arguments after the options go to vLLM."""
+    import os
+
+    from harness.models import resolve_model
+    from harness.serve import served_entry, server_command
+
+    spec = resolve_model(model)
+    command = server_command(spec, host, port, list(context.args))
+    sys.stderr.write(
+        f"serving {spec.name} at http://{host}:{port}/v1 (vLLM starts in a minute or more); "
+        f"use it through an entry such as:\n{served_entry(spec, host, port)}"
+    )
+    sys.stderr.flush()
+    os.execv(command[0], command)
+
+
 @app.command("runs")
 def runs_command(
     results_dir: Annotated[Path, typer.Option("--results-dir", help="Where run folders are")] = Path(

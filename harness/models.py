@@ -44,7 +44,7 @@ class ModelSpec(BaseModel):
     # More endpoints serving the same model (e.g. several vLLM servers): requests are shared out
     # among all of them as each frees up, `concurrency` at a time on each.
     extra_base_urls: tuple[str, ...] = ()
-    api_key_env: str = "OPENAI_API_KEY"
+    api_key_env: str | None = "OPENAI_API_KEY"  # null: an endpoint that takes no key (a local vLLM server)
     params_b: float | None = None  # parameters in billions; None when undisclosed
     category: Literal["general", "reasoning", "closed-source", "psychological", "candidate", "embedded"]
     chat_template: bool = True

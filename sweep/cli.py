@@ -87,11 +87,17 @@ def status_command(sweep_file: SweepArgument) -> None:
     """Each variant's steps: done, running, failed or pending."""
     from sweep.execute import state
     from sweep.plan import plan_sweep
+    from sweep.scheduler import job_states, recorded_job
+    from sweep.steps import step_folder
 
     sweep = _load(sweep_file)
     plan = plan_sweep(sweep)
+    jobs = [recorded_job(step_folder(sweep.output_path, step)) for step in plan.steps.values()]
+    scheduler = job_states(job for job in jobs if job)  # asked once for every step
     for name, chain in plan.chains.items():
-        steps = ", ".join(f"{plan.steps[d].label} {state(sweep.output_path, plan.steps[d])}" for d in chain)
+        steps = ", ".join(
+            f"{plan.steps[d].label} {state(sweep.output_path, plan.steps[d], scheduler)}" for d in chain
+        )
         sys.stdout.write(f"{name}: {steps}\n")
 
 

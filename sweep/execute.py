@@ -14,13 +14,23 @@ from harness.errors import HarnessError
 from harness.files import write_text_atomically
 from sweep.config import SweepFile
 from sweep.plan import Plan, Step, plan_sweep
+from sweep.scheduler import ACTIVE_STATES, recorded_job
 from sweep.steps import done_record, run_step, step_folder
 
 
-def state(output: Path, step: Step) -> str:
+def state(output: Path, step: Step, scheduler: dict[str, str] | None = None) -> str:
+    """done / running / failed / pending; for a step submitted to Slurm, its job's state as the
+    scheduler gives it (`scheduler`: job id -> Slurm state), with the job's log where it failed."""
     if done_record(output, step) is not None:
         return "done"
     folder = step_folder(output, step)
+    job = recorded_job(folder)
+    if job is not None and job in (scheduler or {}):
+        slurm_state = (scheduler or {})[job]
+        if slurm_state in ACTIVE_STATES:
+            return f"{'queued' if slurm_state == 'PENDING' else 'running'} (job {job})"
+        if slurm_state != "COMPLETED":
+            return f"{slurm_state.lower()} (job {job}, log {folder / 'slurm' / f'{job}_0_log.err'})"
     running = folder / "running.json"
     if running.exists():
         try:
@@ -28,7 +38,9 @@ def state(output: Path, step: Step) -> str:
             return "running"
         except (OSError, ValueError, KeyError):
             pass  # its process is gone: killed mid-step
-    return "failed" if (folder / "failed.json").exists() else "pending"
+    if (folder / "failed.json").exists():
+        return f"failed (job {job}, log {folder / 'slurm' / f'{job}_0_log.err'})" if job else "failed"
+    return "pending"
 
 
 def run_sweep(sweep: SweepFile, say: Callable[[str], None], dry_run: bool = False) -> Plan:

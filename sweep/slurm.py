@@ -1,6 +1,9 @@
 """The Slurm executor (submitit): one job per step not yet done, each depending (afterok) on the jobs
 of the steps it reads, logs in the step's folder; a job preempted or timed out is requeued
-(submitit's checkpointing), and a requeued step starts again (an eval step resumes from its cache)."""
+(submitit's checkpointing), and a requeued step starts again (an eval step resumes from its cache).
+A step whose job is still queued or running is not submitted again (the job id is kept in the step's
+folder and its state asked of Slurm); a job whose dependency failed is removed by Slurm
+(kill-on-invalid-dep), and a re-run submits what failed, was cancelled or was removed."""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.errors import HarnessError
 from sweep.config import SweepFile
 from sweep.plan import Plan, plan_sweep
-from sweep.steps import done_record, run_step, step_folder
+from sweep.scheduler import ACTIVE_STATES, job_states, record_job, recorded_job
+from sweep.steps import done_record, step_folder
 
 
 class SlurmSettings(BaseModel):
@@ -36,8 +40,10 @@ class StepJob:
         self.output, self.plan, self.digest = output, plan, digest
 
     def __call__(self) -> dict[str, Any]:
+        from sweep.execute import run_marked
+
         step = self.plan.steps[self.digest]
-        return done_record(self.output, step) or run_step(self.output, self.plan, step)
+        return done_record(self.output, step) or run_marked(self.output, self.plan, step)
 
     def checkpoint(self) -> Any:
         import submitit
@@ -53,11 +59,18 @@ def submit_sweep(sweep: SweepFile, settings: SlurmSettings, say: Callable[[str],
         raise HarnessError("the slurm executor needs submitit: pip install -e '.[sweep]'") from None
     plan = plan_sweep(sweep)
     output = sweep.output_path
+    recorded = {digest: recorded_job(step_folder(output, step)) for digest, step in plan.steps.items()}
+    states = job_states(job for job in recorded.values() if job)
     jobs: dict[str, str] = {}
     submitted: dict[str, str] = {}
     for step in plan.steps.values():
         if done_record(output, step) is not None:
             say(f"{step.label}: done")
+            continue
+        earlier = recorded[step.digest]
+        if earlier is not None and states.get(earlier) in ACTIVE_STATES:
+            jobs[step.digest] = earlier
+            say(f"{step.label}: already {states[earlier].lower()} as job {earlier}")
             continue
         try:
             executor = submitit.AutoExecutor(folder=step_folder(output, step) / "slurm", cluster="slurm")
@@ -79,9 +92,11 @@ def submit_sweep(sweep: SweepFile, settings: SlurmSettings, say: Callable[[str],
             gpus_per_node=gpus,
             slurm_partition=settings.partition,
             slurm_dependency=f"afterok:{':'.join(after)}" if after else None,
-            slurm_additional_parameters=dict(settings.additional),
+            # A job whose dependency failed is removed, not left pending forever.
+            slurm_additional_parameters={"kill-on-invalid-dep": "yes"} | dict(settings.additional),
         )
         job = executor.submit(StepJob(output, plan, step.digest))
+        record_job(step_folder(output, step), str(job.job_id))
         jobs[step.digest] = str(job.job_id)
         submitted[step.label] = str(job.job_id)
         say(f"{step.label}: submitted as job {job.job_id}" + (f" after {', '.join(after)}" if after else ""))

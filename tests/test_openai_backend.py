@@ -192,3 +192,26 @@ def test_an_answer_that_is_not_json_is_a_recorded_failure_not_a_crash(tmp_path: 
             evaluate(api_spec(server.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
     samples = read_jsonl(tmp_path / "fake-api" / "latest" / "samples" / "pceb_moral_smcq.jsonl")
     assert sorted(s["response"] is None for s in samples) == [False, True]
+
+
+def test_a_request_that_keeps_timing_out_is_sent_twice_then_fails_with_one_line(tmp_path: Path) -> None:
+    with FakeOpenAI(faults=lambda prompt, attempt: "stall", stall_s=1.0) as server:
+        with pytest.raises(HarnessError, match="failed after retries") as raised:
+            evaluate(
+                api_spec(server.base_url, max_retries=6), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path)
+            )
+    assert server.outcomes["stall"] == 2 * 2  # two prompts, each sent twice: not max_retries + 1 times
+    assert "no answer within timeout_s=0.5 s, 2 time(s)" in str(raised.value)
+    samples = read_jsonl(tmp_path / "fake-api" / "latest" / "samples" / "pceb_moral_smcq.jsonl")
+    assert [s["response"] for s in samples] == [None, None]
+
+
+def test_an_endpoint_that_takes_no_key_is_asked_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with FakeOpenAI() as server:
+        evaluate(
+            api_spec(server.base_url, api_key_env=None), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path)
+        )
+    assert server.headers_seen and not any("Authorization" in headers for headers in server.headers_seen)

