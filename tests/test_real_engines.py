@@ -96,7 +96,20 @@ def served(engine_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
     port = free_port()
     log = (folder / "server.log").open("w", encoding="utf-8")
     server = subprocess.Popen(
-        [sys.executable, "-m", "harness", "serve", "--model", "smollm2-135m-vllm", "--port", str(port)],
+        # Room for a judge's prompt with its correction turns (SmolLM2 takes 8,192 tokens); extra
+        # arguments go to vLLM as they are.
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "serve",
+            "--model",
+            "smollm2-135m-vllm",
+            "--port",
+            str(port),
+            "--max-model-len",
+            "8192",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=engine_env,
