@@ -58,9 +58,7 @@ class LmEvalBackend:
         self._lm.set_cache_hook(self.hook)
 
     def render(self, messages: list[Message]) -> str:
-        if not self.spec.chat_template:
-            return "".join(message["content"] + "\n\n" for message in messages)
-        return render_like_hflm(self._tokenizer, messages, dict(self.spec.chat_template_kwargs))
+        return render_prompt(self._tokenizer, self.spec, messages)
 
     def generate(
         self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure
@@ -124,6 +122,14 @@ def hf_tokenizer(spec: ModelSpec) -> Any:
     except (OSError, ValueError) as error:
         raise HarnessError(f"model {spec.name!r}: cannot load weights {pretrained!r} ({error})") from None
     return configure_pad_token(tokenizer, model_config=config)
+
+
+def render_prompt(tokenizer: Any, spec: ModelSpec, messages: list[Message]) -> str:
+    """The text a local model sees (hf and vllm alike, as lm-eval renders it): the chat template
+    applied, or the messages' texts one after another for an entry with `chat_template: false`."""
+    if not spec.chat_template:
+        return "".join(message["content"] + "\n\n" for message in messages)
+    return render_like_hflm(tokenizer, messages, dict(spec.chat_template_kwargs))
 
 
 def render_like_hflm(tokenizer: Any, messages: list[Message], chat_template_args: dict[str, Any]) -> str:

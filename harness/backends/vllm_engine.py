@@ -21,7 +21,7 @@ from harness.backends.base import GenerationRequest, Message, OnFailure, OnRespo
 from harness.backends.lmeval_lm import (
     hf_tokenizer,
     lm_eval_gen_kwargs,
-    render_like_hflm,
+    render_prompt,
     without_cut_character,
 )
 from harness.backends.weights import weights_path
@@ -45,9 +45,7 @@ class VllmBackend:
         return self._llm
 
     def render(self, messages: list[Message]) -> str:
-        if not self.spec.chat_template:
-            return "".join(message["content"] + "\n\n" for message in messages)
-        return render_like_hflm(self._tokenizer, messages, dict(self.spec.chat_template_kwargs))
+        return render_prompt(self._tokenizer, self.spec, messages)
 
     def generate(
         self, requests: Sequence[GenerationRequest], on_response: OnResponse, on_failure: OnFailure
