@@ -68,7 +68,9 @@ def raw_side(backend: Any, requests: list[Any]) -> tuple[float, list[str]]:
         stops.append(until)
     started = time.perf_counter()
     outputs = backend.llm.generate([r.prompt for r in requests], params, use_tqdm=False)
-    texts = [finished_text(output.outputs[0].text, until) for output, until in zip(outputs, stops, strict=True)]
+    texts = [
+        finished_text(output.outputs[0].text, until) for output, until in zip(outputs, stops, strict=True)
+    ]
     return time.perf_counter() - started, texts
 
 
