@@ -25,8 +25,8 @@ def state(output: Path, step: Step, scheduler: dict[str, str] | None = None) -> 
         return "done"
     folder = step_folder(output, step)
     job = recorded_job(folder)
-    if job is not None and job in (scheduler or {}):
-        slurm_state = (scheduler or {})[job]
+    if job is not None and job in (scheduler := scheduler or {}):
+        slurm_state = scheduler[job]
         if slurm_state in ACTIVE_STATES:
             return f"{'queued' if slurm_state == 'PENDING' else 'running'} (job {job})"
         if slurm_state != "COMPLETED":
