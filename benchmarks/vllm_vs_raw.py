@@ -2,7 +2,8 @@
 the same sampling settings, on one engine started before the timed region (both sides share it).
 The harness side is the backend's `generate` (tokenizing as lm-eval does, every request queued at
 once, each response handed on as it finishes). Rounds are interleaved and alternate which side
-goes first; a round's ratio is printed with the count of identical responses.
+goes first, vLLM's prefix cache emptied before each side; a round's ratio is printed with the
+count of identical responses.
 
     PSYCHE_DATA_DIR=../shared/data python benchmarks/vllm_vs_raw.py [--model smollm2-135m-vllm]
         [--prompts 64] [--max-new-tokens 64] [--rounds 3]
@@ -97,7 +98,10 @@ def main() -> None:
         sides = [("harness", harness_side), ("raw", raw_side)]
         if round_number % 2:
             sides.reverse()
-        timed = {name: side(backend, requests) for name, side in sides}
+        timed = {}
+        for name, side in sides:
+            backend.llm.reset_prefix_cache()  # neither side reuses the other's prefill
+            timed[name] = side(backend, requests)
         (harness_s, harness_texts), (raw_s, raw_texts) = timed["harness"], timed["raw"]
         same = sum(a == b for a, b in zip(harness_texts, raw_texts, strict=True))
         ratios.append(harness_s / raw_s)

@@ -150,6 +150,8 @@ def evaluate(
     backend = make_backend(spec)
     judges = _judges_for(leaves, options, (spec, backend), early)
     planned = [_plan(task, options.limit, backend.render, spec, settings, subset) for task in leaves]
+    # What this spec's folder already holds: an item answered before is never replaced by a failure.
+    answered_before = stored_answers(folder, planned)
     _open_run(folder, run_spec)
     cache = ResponseCache(model_dir(options.output_dir, spec.name) / "cache.sqlite")
     try:
@@ -160,6 +162,13 @@ def evaluate(
                 backend, every, cache, options.use_cache, progress, "generating"
             )
             clock.lap("generation")
+            kept = {key: failures.pop(key) for key in list(failures) if key in answered_before}
+            responses |= {key: answered_before[key] for key in kept}
+            if kept:
+                log.warning(
+                    f"{len(kept)} request(s) failed this time (first: {next(iter(kept.values()))}); "
+                    f"the answers {folder} already held for them were kept"
+                )
 
             def response_for(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
                 return responses.get(request.key)
@@ -465,6 +474,25 @@ def _judge(
     if not judges or not judged:
         return {}
     return judge_tasks(judges, judged, response_for, cache, options.use_cache, progress)
+
+
+def stored_answers(folder: Path, planned: list[PlannedTask]) -> dict[str, str]:
+    """Request key -> the response the run folder already holds for it (same spec, same prompt),
+    read before anything is written; samples that cannot be read lend nothing."""
+    answers: dict[str, str] = {}
+    for plan in planned:
+        path = folder / "samples" / f"{plan.task.name}.jsonl"
+        if not path.exists():
+            continue
+        try:
+            stored = {sample.doc_id: sample for sample in read_samples(path)}
+        except HarnessError:
+            continue
+        for doc, request in zip(plan.docs, plan.requests, strict=True):
+            sample = stored.get(str(doc["doc_id"]))
+            if sample is not None and sample.response is not None and sample.prompt == request.prompt:
+                answers[request.key] = sample.response
+    return answers
 
 
 def _raise_for_failures(folder: Path, generation: list[str], judging: list[str]) -> None:

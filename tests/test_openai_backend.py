@@ -215,3 +215,18 @@ def test_an_endpoint_that_takes_no_key_is_asked_without_one(
             api_spec(server.base_url, api_key_env=None), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path)
         )
     assert server.headers_seen and not any("Authorization" in headers for headers in server.headers_seen)
+
+
+def test_a_rerun_whose_requests_fail_keeps_the_answers_the_run_already_held(tmp_path: Path) -> None:
+    with FakeOpenAI() as server:
+        first = evaluate(api_spec(server.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+        run = tmp_path / "fake-api" / "latest"
+        samples_before = (run / "samples" / "pceb_moral_smcq.jsonl").read_text(encoding="utf-8")
+        server.faults = lambda prompt, attempt: "garbled"  # now it answers HTML to everything
+        again = evaluate(
+            api_spec(server.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path, use_cache=False)
+        )
+    assert server.outcomes["garbled"] == 2  # it did ask again...
+    assert (run / "samples" / "pceb_moral_smcq.jsonl").read_text(encoding="utf-8") == samples_before
+    task_before, task_after = first["tasks"]["pceb_moral_smcq"], again["tasks"]["pceb_moral_smcq"]
+    assert task_after["n_failed"] == 0 and task_after["acc"] == task_before["acc"]
