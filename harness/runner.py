@@ -331,7 +331,10 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     responses: dict[tuple[str, str], str] = {}
     prompts: dict[tuple[str, str], str] = {}  # as the model saw them (rendered by its backend)
     for leaf in leaves:
-        for sample in read_samples(folder / "samples" / f"{leaf.name}.jsonl"):
+        path = folder / "samples" / f"{leaf.name}.jsonl"
+        samples = read_samples(path)
+        check_stored_samples(path, samples, leaf, results["tasks"][leaf.name])
+        for sample in samples:
             key = (leaf.name, sample.doc_id)
             if sample.response is not None:
                 responses[key] = sample.response
@@ -361,6 +364,24 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     return _score_and_write(
         folder, planned, groups, lookup, spec, run_spec, _now(), rerun, {}, extra, status_if_absent=FAILED
     )
+
+
+def check_stored_samples(path: Path, samples: list[Sample], task: LeafTask, recorded: dict[str, Any]) -> None:
+    """Before a re-score rewrites anything: the stored samples must be the ones results.json
+    counted, each for a doc of the task as the data stands (else one line, nothing rewritten)."""
+    known = {str(doc["doc_id"]) for doc in task.docs}
+    strangers = [sample.doc_id for sample in samples if sample.doc_id not in known]
+    if strangers:
+        raise HarnessError(
+            f"{path}: {len(strangers)} sample(s) for docs the task {task.name} does not have (first: "
+            f"{strangers[0]!r}): the samples do not match the data; nothing was re-scored or rewritten"
+        )
+    counted = recorded.get("n")
+    if isinstance(counted, int) and len(samples) != counted:
+        raise HarnessError(
+            f"{path}: holds {len(samples)} samples where results.json counted {counted} (cut short or "
+            "edited?); nothing was re-scored or rewritten"
+        )
 
 
 def _predictions_model(model_name: str, options: RunOptions) -> ModelSpec:

@@ -203,6 +203,26 @@ def test_rescoring_keeps_the_prompts_and_responses_the_model_saw(tmp_path: Path,
     assert [(s["prompt"], s["response"]) for s in after] == [(s["prompt"], s["response"]) for s in before]
 
 
+@pytest.mark.parametrize("damage", ["doc_ids of another task", "cut at a line"])
+def test_rescoring_damaged_samples_stops_in_one_line_and_rewrites_nothing(
+    tmp_path: Path, models_file: Path, damage: str
+) -> None:
+    evaluate(resolve_model("always-b", [models_file]), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    run = tmp_path / "always-b" / "latest"
+    samples = run / "samples" / "pceb_moral_smcq.jsonl"
+    rows = read_jsonl(samples)
+    if damage == "cut at a line":
+        rows = rows[:-1]
+    else:
+        rows = [row | {"doc_id": f"elsewhere#{i}"} for i, row in enumerate(rows)]
+    samples.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    before = {path.name: path.read_bytes() for path in run.rglob("*") if path.is_file()}
+    done = run_harness("score", "--run", "always-b", "--output-dir", str(tmp_path))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "nothing was re-scored or rewritten" in done.stderr and "pceb_moral_smcq.jsonl" in done.stderr
+    assert {path.name: path.read_bytes() for path in run.rglob("*") if path.is_file()} == before
+
+
 # --- predictions are validated before anything is written -------------------------------------------
 
 
