@@ -72,6 +72,11 @@ class BenchmarkCredit:
         return float(self.type == 0) if metric == "acc" else self.rate
 
 
+# An item whose request failed or was never made: wrong, and in the denominator (never "unanswered",
+# which the benchmarks reserve for a response they could not read).
+NO_RESPONSE = BenchmarkCredit("", 2, 0.0)
+
+
 def pceb_extract(response: str, extraction: Literal["single", "multiple", "case"]) -> str:
     """The letters PCEB's code reads from a response ('E' when it has no letter A-D)."""
     last = max((response.rfind(letter) for letter in "ABCD"), default=-1)
@@ -145,11 +150,15 @@ def summarize_protocol(
     credits: Sequence[BenchmarkCredit | None],
     name: str,
     keys: Sequence[tuple[str, str]] | None = None,
+    n_absent: int = 0,
+    has_gold: bool = True,
 ) -> dict[str, Any]:
     """The task's `benchmark` block: accuracy and elastic accuracy over answered items (percent,
-    with exact fractions). An item without a response (failed, missing) counts as unanswered.
-    With `keys` ((subject, question id) per item, CPsyExam), an id repeated within a subject counts
-    once (its last entry) and `by_subject` gives [right, answered] per subject."""
+    with exact fractions). Only what the model answered unreadably is left out: an item without a
+    response (None: its request failed; `n_absent` items never asked) counts as answered and wrong,
+    so a failure never raises a score. With `keys` ((subject, question id) per item, CPsyExam), an
+    id repeated within a subject counts once (its last entry) and `by_subject` gives [right,
+    answered] per subject. Without gold answers (`has_gold` false) there is no accuracy to give."""
     repeated = 0
     if keys is not None:
         last: dict[tuple[str, str], BenchmarkCredit | None] = {}
@@ -157,16 +166,22 @@ def summarize_protocol(
             repeated += key in last
             last[key] = credit
         credits = list(last.values())
-    answered = [credit for credit in credits if credit is not None and credit.answered]
+    without_response = sum(credit is None for credit in credits) + n_absent
+    read = [credit if credit is not None else NO_RESPONSE for credit in credits] + [NO_RESPONSE] * n_absent
+    answered = [credit for credit in read if credit.answered]
     block: dict[str, Any] = {
         "protocol": f"{name} v{PROTOCOL_VERSION}",
         "n_answered": len(answered),
-        "n_unanswered": len(credits) - len(answered),
+        "n_unanswered": len(read) - len(answered),
+        "n_without_response": without_response,
     }
+    if not has_gold:
+        return block | {"acc": None, "acc_elastic": None}
     if keys is not None:
         by_subject: dict[str, list[int]] = {}
         for (subject, _), credit in last.items():
-            if credit is not None and credit.answered:
+            credit = credit if credit is not None else NO_RESPONSE
+            if credit.answered:
                 counts = by_subject.setdefault(subject, [0, 0])
                 counts[0] += credit.type == 0
                 counts[1] += 1

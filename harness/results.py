@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
-from harness.protocols import BenchmarkCredit
+from harness.protocols import NO_RESPONSE, BenchmarkCredit
 from harness.results_schema import validate_results
 from harness.sample import Sample
 
@@ -206,9 +206,12 @@ def read_sample_scores(path: Path, metric: str) -> dict[str, float]:
 
 def read_protocol_credits(path: Path, metric: str) -> list[float]:
     """Per answered sample of a samples/<task>.jsonl, the benchmark protocol's credit: 1/0 for
-    acc (its standard credit), the elastic credit for acc_elastic."""
+    acc (its standard credit), the elastic credit for acc_elastic; a sample without a response
+    (its request failed) counts 0, as the task's benchmark block counts it."""
     readings = [
-        BenchmarkCredit.from_json(sample.benchmark) for sample in read_samples(path) if sample.benchmark
+        BenchmarkCredit.from_json(sample.benchmark) if sample.benchmark else NO_RESPONSE
+        for sample in read_samples(path)
+        if sample.benchmark or sample.response is None
     ]
     return [reading.credit(metric) for reading in readings if reading.answered]
 

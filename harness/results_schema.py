@@ -55,6 +55,9 @@ class BenchmarkBlock(BaseModel):
     acc_elastic: float | None
     n_answered: int
     n_unanswered: int
+    n_without_response: int = Field(
+        0, description="items whose request failed or was never made: answered and wrong, never unanswered"
+    )
     exact: dict[str, tuple[int, int]] = Field(default_factory=dict)
     by_subject: dict[str, tuple[int, int]] | None = Field(None, description="[right, answered] per subject")
     n_repeated_ids: int | None = None

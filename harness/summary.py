@@ -71,7 +71,13 @@ def summarize_task(
             BenchmarkCredit.from_json(sample.benchmark) if sample.benchmark is not None else None
             for sample in samples
         ]
-        summary["benchmark"] = summarize_protocol(credits, str(protocol["name"]), keys)
+        summary["benchmark"] = summarize_protocol(
+            credits,
+            str(protocol["name"]),
+            keys,
+            n_absent=max(0, n_expected - len(samples)),
+            has_gold=bool(with_gold),
+        )
     return summary
 
 

@@ -230,3 +230,41 @@ def test_a_rerun_whose_requests_fail_keeps_the_answers_the_run_already_held(tmp_
     assert (run / "samples" / "pceb_moral_smcq.jsonl").read_text(encoding="utf-8") == samples_before
     task_before, task_after = first["tasks"]["pceb_moral_smcq"], again["tasks"]["pceb_moral_smcq"]
     assert task_after["n_failed"] == 0 and task_after["acc"] == task_before["acc"]
+
+
+@pytest.mark.parametrize("protocol", ["benchmark", "strict"])
+def test_a_failed_request_never_raises_a_shown_accuracy_and_every_interval_holds_its_value(
+    tmp_path: Path, protocol: str
+) -> None:
+    from harness.leaderboard.build import leaderboard_rows
+
+    with FakeOpenAI(reply=lambda messages: "答案：A") as server:  # the golds: D, A; the first (wrong) fails
+        complete = evaluate(
+            api_spec(server.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path / "a")
+        )
+        server.faults = one_prompt_always_fails()
+        with pytest.raises(HarnessError, match="failed after retries"):
+            evaluate(
+                api_spec(server.base_url, max_retries=0),
+                ["pceb_moral_smcq"],
+                RunOptions(output_dir=tmp_path / "b"),
+            )
+    assert complete["tasks"]["pceb_moral_smcq"]["benchmark"]["acc"] == 50.0
+    failed = read_jsonl(
+        tmp_path
+        / "b"
+        / "fake-api"
+        / "latest"
+        / "results.json".replace("results.json", "samples/pceb_moral_smcq.jsonl")
+    )
+    assert sum(sample["response"] is None for sample in failed) == 1
+    for folder in ("a", "b"):
+        row = next(
+            row
+            for row in leaderboard_rows("pceb", tmp_path / folder, protocol=protocol)
+            if not row.is_reference
+        )
+        value = float(row.values["moral_smcq"] or 0)
+        assert value <= 50.0  # a failure is wrong, never left out of the denominator
+        low, high = row.intervals["moral_smcq"]
+        assert low <= value <= high

@@ -206,3 +206,28 @@ def test_the_submission_scores_as_cpsyexams_evaluate_submission_does(tmp_path: P
         == (100, 0, 50)
     )
     assert official["by_subject"] == accuracy
+
+
+def test_a_failed_or_missing_request_counts_wrong_and_never_raises_the_benchmark_accuracy() -> None:
+    from harness.protocols import BenchmarkCredit, summarize_protocol
+
+    right, wrong, unread = (
+        BenchmarkCredit("A", 0, 1.0),
+        BenchmarkCredit("B", 2, 0.0),
+        BenchmarkCredit("E", 2, 0.0, False),
+    )
+    complete = summarize_protocol([right, wrong, unread, right], "pceb")
+    assert complete["acc"] == pytest.approx(100 * 2 / 3)  # the unreadable answer leaves the denominator
+    failed = summarize_protocol([right, wrong, unread, None], "pceb")  # the last request failed
+    assert failed["acc"] == pytest.approx(100 * 1 / 3) and failed["n_without_response"] == 1
+    assert failed["acc"] <= complete["acc"]
+    missing = summarize_protocol([right, wrong, unread], "pceb", n_absent=1)  # one item never asked
+    assert missing["acc"] == failed["acc"] and (missing["n_answered"], missing["n_unanswered"]) == (3, 1)
+
+
+def test_without_gold_answers_the_benchmark_gives_no_accuracy() -> None:
+    from harness.protocols import BenchmarkCredit, summarize_protocol
+
+    keys = [("KG-心理学-单项选择题", "1"), ("KG-心理学-单项选择题", "2")]
+    block = summarize_protocol([BenchmarkCredit("A", 2, 0.0)] * 2, "cpsyexam", keys, has_gold=False)
+    assert block["acc"] is None and block["acc_elastic"] is None and "official" not in block

@@ -36,6 +36,7 @@ def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, m
         "acc_elastic": pytest.approx(100 * (1 + 1 / 3) / 3),
         "n_answered": 3,
         "n_unanswered": 0,
+        "n_without_response": 0,
         "exact": None,
     }
     six = [
@@ -101,6 +102,15 @@ def test_test_split_writes_a_submission_in_the_official_format(tmp_path: Path, m
         resolve_model("always-b", [models_file]), ["cpsyexam"], RunOptions(output_dir=tmp_path, split="test")
     )
     assert results["tasks"]["cpsyexam_case_single"]["acc"] is None
+    # no gold, so no accuracy by the benchmark's protocol either (never 0.00), and nothing ranked
+    for task in results["tasks"].values():
+        assert task["benchmark"]["acc"] is None and "official" not in task["benchmark"]
+    assert results["groups"]["cpsyexam"]["benchmark"]["acc"] is None
+    from harness.leaderboard.build import leaderboard_rows
+
+    row = next(row for row in leaderboard_rows("cpsyexam", tmp_path) if not row.is_reference)
+    assert not row.ranked and all(value is None for value in row.values.values())
+    assert any("no gold answers" in note for note in row.notes)
     submission = json.loads(
         (tmp_path / "always-b" / "latest" / "cpsyexam_submission.json").read_text(encoding="utf-8")
     )

@@ -143,7 +143,20 @@ def run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: s
             if task.get("limit"):
                 limits.add(task["limit"])
     present = sorted({c.task for c in bench.columns if c.task in tasks})
-    missing = sorted({c.task for c in bench.columns if values[c.key] is None} - unscored)
+    # Scored tasks with no number at all: their split withholds the gold answers (CPsyExam test
+    # without --answer-key): nothing to show or rank, never 0.00.
+    withheld = {
+        name
+        for name in present
+        if isinstance(tasks[name], dict)
+        and tasks[name].get("n_scored")
+        and all(values[c.key] is None for c in bench.columns if c.task == name)
+    } - unscored
+    if withheld:
+        notes.append(
+            f"no gold answers for {', '.join(sorted(withheld))} (test split without --answer-key): no accuracy, not ranked"
+        )
+    missing = sorted({c.task for c in bench.columns if values[c.key] is None} - unscored - withheld)
     if unscored:
         notes.append(
             f"no benchmark-protocol numbers for {', '.join(sorted(unscored))}: "
@@ -181,19 +194,21 @@ def run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: s
         values=values,
         sizes=sizes,
         notes=notes,
-        ranked=not partial and not stale and not unscored and not subsets,
+        ranked=not partial and not stale and not unscored and not subsets and not withheld,
         protocol=protocol,
     )
-    row.intervals = _intervals(bench, folder, protocol) | _judged_intervals(bench, tasks)
+    row.intervals = _intervals(bench, folder, protocol, tasks) | _judged_intervals(bench, tasks)
     compute_averages(bench, row)
     return row
 
 
-def _intervals(bench: Benchmark, folder: Path, protocol: str) -> dict[str, tuple[float, float]]:
+def _intervals(
+    bench: Benchmark, folder: Path, protocol: str, tasks: dict[str, Any]
+) -> dict[str, tuple[float, float]]:
     """95% bootstrap intervals of each column whose metric declares one, from the run's per-sample
     scores (in the column's unit; under the benchmark protocol, its credit over answered items),
     and of each average whose parts all have them (each task resampled on its own)."""
-    scores = _column_scores(bench, folder, protocol)
+    scores = _column_scores(bench, folder, protocol, tasks)
     intervals = {key: bootstrap_interval(values) for key, values in scores.items()}
     for average in bench.averages:
         if all(part in scores for part in average.parts):
@@ -203,8 +218,11 @@ def _intervals(bench: Benchmark, folder: Path, protocol: str) -> dict[str, tuple
     return intervals
 
 
-def _column_scores(bench: Benchmark, folder: Path, protocol: str) -> dict[str, list[float]]:
-    """Per column with a bootstrap interval, the run's per-sample scores in the column's unit."""
+def _column_scores(
+    bench: Benchmark, folder: Path, protocol: str, tasks: dict[str, Any]
+) -> dict[str, list[float]]:
+    """Per column with a bootstrap interval, the run's per-sample scores in the column's unit; items
+    the run holds no sample for count 0, as in the task's value (an interval holds its value)."""
     found = {}
     for column in bench.columns:
         if column.spec is None or column.spec.interval != "bootstrap":
@@ -218,6 +236,13 @@ def _column_scores(bench: Benchmark, folder: Path, protocol: str) -> dict[str, l
         else:
             credits = list(read_sample_scores(path, column.metric).values())
         scores = [factor * value for value in credits]
+        recorded = tasks.get(column.task)
+        task: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
+        if protocol == "benchmark" and column.has_protocol:
+            absent = int(task.get("n_expected", 0)) - int(task.get("n", 0))
+        else:  # strict: every item without a score (failed, missing) counts 0
+            absent = int(task.get("n_expected", 0)) - len(scores)
+        scores += [0.0] * max(0, absent)
         if scores:
             found[column.key] = scores
     return found
