@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
-# Query parameters that carry credentials (api-key, api_key, key, token, access_token, sig, ...).
-_SECRET_PARAMETER = re.compile(r"(key|token|secret|password|passwd|pwd|auth|sig|signature|credential)", re.I)
+_PATH_PARAMETER = re.compile(r";([^;/=]*)=[^;/]*")  # ;name=value in a path segment
 
 
 def redact_url(url: str) -> str:
-    """The URL with any user:password@ and credential-like query values replaced by REDACTED."""
+    """The URL with user:password@, every query value, every path parameter's value (`;name=value`)
+    and the fragment replaced by REDACTED: only names are kept, whatever they are called (a list of
+    secret-looking names always misses one: jwt=, code=, sas=...)."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -23,10 +24,7 @@ def redact_url(url: str) -> str:
         netloc = f"{REDACTED}@{host}" + (f":{port}" if port else "")
         if ":" in host:  # IPv6 literal
             netloc = f"{REDACTED}@[{host}]" + (f":{port}" if port else "")
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(name, REDACTED if _SECRET_PARAMETER.search(name) else value) for name, value in pairs]
-        )
-    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, parts.fragment))
+    path = _PATH_PARAMETER.sub(lambda found: f";{found.group(1)}={REDACTED}", parts.path)
+    query = "&".join(f"{name}={REDACTED}" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    fragment = REDACTED if parts.fragment else ""
+    return urlunsplit(SplitResult(parts.scheme, netloc, path, query, fragment))

@@ -522,10 +522,26 @@ def test_no_written_file_holds_a_key_from_the_environment_the_url_or_its_query(
         assert canary.encode() not in path.read_bytes(), path
     recorded = read_results(tmp_path / "in-url" / "latest" / "results.json")
     assert recorded["backend"]["base_url"].startswith("http://REDACTED@127.0.0.1:")
-    assert (
-        "api-key=REDACTED" in recorded["model"]["base_url"]
-        and "deployment=x" in recorded["model"]["base_url"]
-    )
+    assert recorded["model"]["base_url"].endswith("/v1?api-key=REDACTED&deployment=REDACTED")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://h/v1;token={canary}/x",
+        "http://h/v1#frag={canary}",
+        "http://h/v1?jwt={canary}",
+        "http://h/v1?code={canary}&x=1",
+        "http://h/v1?sas={canary}",
+        "http://u:{canary}@h:8/v1",
+    ],
+)
+def test_a_recorded_url_keeps_no_value_of_any_parameter_or_fragment(url: str) -> None:
+    from harness.redaction import redact_url
+
+    canary = "c4n4ry-77"
+    recorded = redact_url(url.format(canary=canary))
+    assert canary not in recorded and recorded.startswith("http://")
 
 
 def test_results_record_the_sha256_of_each_data_file_a_task_read(tmp_path: Path) -> None:
