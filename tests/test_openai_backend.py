@@ -268,3 +268,10 @@ def test_a_failed_request_never_raises_a_shown_accuracy_and_every_interval_holds
         assert value <= 50.0  # a failure is wrong, never left out of the denominator
         low, high = row.intervals["moral_smcq"]
         assert low <= value <= high
+
+
+def test_a_malformed_answer_is_sent_again_like_a_dropped_connection(tmp_path: Path) -> None:
+    with FakeOpenAI(faults=lambda prompt, attempt: "garbled" if attempt == 1 else "ok") as server:
+        results = evaluate(api_spec(server.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    assert server.outcomes["garbled"] == 2 and server.outcomes["ok"] == 2  # each prompt: HTML, then an answer
+    assert results["tasks"]["pceb_moral_smcq"]["n_failed"] == 0

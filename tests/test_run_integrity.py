@@ -583,3 +583,19 @@ def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path: Path) -> Non
             Path(path).parent.mkdir()
             errors = pool.starmap(_open_cache_at, [(path, start)] * 6)
             assert errors == [""] * 6, errors
+
+
+def test_temporary_files_a_killed_writer_left_are_swept_at_the_next_write(tmp_path: Path) -> None:
+    from harness.files import write_text_atomically
+
+    target = tmp_path / "results.json"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    orphan = tmp_path / f".results.json.{dead.stdout.strip()}.abc123.tmp"  # its writer was killed
+    live = tmp_path / f".results.json.{os.getpid()}.def456.tmp"  # a writer still at work
+    orphan.write_text("half", encoding="utf-8")
+    live.write_text("busy", encoding="utf-8")
+    write_text_atomically(target, "{}")
+    assert target.read_text(encoding="utf-8") == "{}"
+    assert not orphan.exists() and live.exists()

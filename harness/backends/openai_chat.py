@@ -33,14 +33,22 @@ TIMEOUT_RETRIES = 1
 class EndpointError(Exception):
     """An answer the endpoint gave that is not a completion (an HTTP error or a malformed body)."""
 
-    def __init__(self, message: str, status_code: int | None = None, retry_after_s: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        status_code: int | None = None,
+        retry_after_s: float | None = None,
+        malformed: bool = False,
+    ):
         super().__init__(message)
-        self.status_code, self.retry_after_s = status_code, retry_after_s
+        self.status_code, self.retry_after_s, self.malformed = status_code, retry_after_s, malformed
 
     @property
     def retried(self) -> bool:
+        """Retried statuses, and a 200 whose body is not a JSON object (a proxy's error page, a body
+        cut short): sent again as the SDK sends again after a dropped connection."""
         status = self.status_code
-        return status is not None and (status in RETRIED_STATUSES or status >= 500)
+        return self.malformed or (status is not None and (status in RETRIED_STATUSES or status >= 500))
 
 
 class OpenAIChatBackend:
@@ -174,9 +182,9 @@ class OpenAIChatBackend:
                         try:
                             answer = json.loads(text)
                         except ValueError:
-                            raise EndpointError(f"not JSON: {text[:120]!r}") from None
+                            raise EndpointError(f"not JSON: {text[:120]!r}", malformed=True) from None
                         if not isinstance(answer, dict):
-                            raise EndpointError(f"not a JSON object: {text[:120]!r}")
+                            raise EndpointError(f"not a JSON object: {text[:120]!r}", malformed=True)
                         return answer
                     raise EndpointError(
                         _error_message(text), response.status, _retry_after_s(response.headers)
