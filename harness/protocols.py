@@ -150,13 +150,12 @@ def summarize_protocol(
     credits: Sequence[BenchmarkCredit | None],
     name: str,
     keys: Sequence[tuple[str, str]] | None = None,
-    n_absent: int = 0,
     has_gold: bool = True,
 ) -> dict[str, Any]:
     """The task's `benchmark` block: accuracy and elastic accuracy over answered items (percent,
     with exact fractions). Only what the model answered unreadably is left out: an item without a
-    response (None: its request failed; `n_absent` items never asked) counts as answered and wrong,
-    so a failure never raises a score. With `keys` ((subject, question id) per item, CPsyExam), an
+    response (None: its request failed, or a predictions file had none for it) counts as answered
+    and wrong, so a failure never raises a score. With `keys` ((subject, question id) per item, CPsyExam), an
     id repeated within a subject counts once (its last entry) and `by_subject` gives [right,
     answered] per subject. Without gold answers (`has_gold` false) there is no accuracy to give."""
     repeated = 0
@@ -166,8 +165,8 @@ def summarize_protocol(
             repeated += key in last
             last[key] = credit
         credits = list(last.values())
-    without_response = sum(credit is None for credit in credits) + n_absent
-    read = [credit if credit is not None else NO_RESPONSE for credit in credits] + [NO_RESPONSE] * n_absent
+    without_response = sum(credit is None for credit in credits)
+    read = [credit if credit is not None else NO_RESPONSE for credit in credits]
     answered = [credit for credit in read if credit.answered]
     block: dict[str, Any] = {
         "protocol": f"{name} v{PROTOCOL_VERSION}",

@@ -53,14 +53,19 @@ def stratified_bootstrap_interval(
     total = float(sum(weights))
     shares = [float(weight) / total for weight in weights]
 
-    def average(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
-        return sum(share * np.mean(sample, axis=axis) for share, sample in zip(shares, samples, strict=True))  # type: ignore[return-value]
+    # A group without spread (one item, or all alike) resamples to itself: a constant share.
+    varying = [i for i, group in enumerate(data) if not np.all(group == group[0])]
+    fixed = sum(shares[i] * float(np.mean(group)) for i, group in enumerate(data) if i not in varying)
+    if not varying:  # no spread anywhere
+        return fixed, fixed
 
-    if all(np.all(group == group[0]) for group in data):  # no spread anywhere
-        point = float(average(*data))
-        return point, point
+    def average(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
+        return fixed + sum(  # type: ignore[return-value]
+            shares[i] * np.mean(sample, axis=axis) for i, sample in zip(varying, samples, strict=True)
+        )
+
     result = bootstrap(
-        tuple(data),
+        tuple(data[i] for i in varying),
         average,
         n_resamples=resamples,
         confidence_level=level,

@@ -72,11 +72,7 @@ def summarize_task(
             for sample in samples
         ]
         summary["benchmark"] = summarize_protocol(
-            credits,
-            str(protocol["name"]),
-            keys,
-            n_absent=max(0, n_expected - len(samples)),
-            has_gold=bool(with_gold),
+            credits, str(protocol["name"]), keys, has_gold=bool(with_gold)
         )
     return summary
 

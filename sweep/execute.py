@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
+from sweep.children import dies_with_this_process
 from sweep.config import SweepFile
 from sweep.plan import Plan, Step, plan_sweep
 from sweep.scheduler import ACTIVE_STATES, recorded_job
@@ -66,6 +67,12 @@ def run_marked(output: Path, plan: Plan, step: Step) -> dict[str, Any]:
     """Run a step with running.json while it runs and failed.json if it fails."""
     folder = step_folder(output, step)
     folder.mkdir(parents=True, exist_ok=True)
+    other = _running_elsewhere(folder)
+    if other is not None:
+        raise HarnessError(
+            f"step {step.label} is already running in process {other} (another `harness sweep run`?); "
+            "it is not started twice: wait for it, or stop it and re-run"
+        )
     (folder / "failed.json").unlink(missing_ok=True)
     write_text_atomically(folder / "running.json", json.dumps({"pid": os.getpid()}))
     try:
@@ -82,6 +89,16 @@ def run_marked(output: Path, plan: Plan, step: Step) -> dict[str, Any]:
         (folder / "running.json").unlink(missing_ok=True)
 
 
+def _running_elsewhere(folder: Path) -> int | None:
+    """The pid of another live process that is running the step in `folder`, if any."""
+    try:
+        pid = int(json.loads((folder / "running.json").read_text(encoding="utf-8"))["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid if pid != os.getpid() else None
+
+
 def _api_evals_at_once(sweep: SweepFile, plan: Plan, say: Callable[[str], None]) -> None:
     """Eval steps of untrained API models need nothing but the endpoint: they run together, each
     in a process of its own (`harness sweep step`), before the rest."""
@@ -96,13 +113,17 @@ def _api_evals_at_once(sweep: SweepFile, plan: Plan, say: Callable[[str], None])
         if step.kind == "eval"
         and not step.needs
         and done_record(sweep.output_path, step) is None
+        and _running_elsewhere(step_folder(sweep.output_path, step)) is None
         and resolve_model(step.settings["model"]["base"]).backend == "openai"
     ]
     if len(ready) < 2:
         return
     say(f"{len(ready)} API eval steps at once: {', '.join(step.label for step in ready)}")
     command = [sys.executable, "-m", "harness", "sweep", "step", sweep.path]
-    running = [(step, subprocess.Popen([*command, step.digest])) for step in ready]
+    running = [
+        (step, subprocess.Popen([*command, step.digest], preexec_fn=dies_with_this_process()))  # noqa: PLW1509
+        for step in ready
+    ]
     for step, process in running:
         process.wait()
         state = "done" if done_record(sweep.output_path, step) else f"failed (exit {process.returncode})"

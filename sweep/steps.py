@@ -182,7 +182,13 @@ def _launch(step: Step, accelerate_config: str, config: Path, model: Path) -> di
         "--config_file",
         accelerate_config,
     ]
-    done = subprocess.run([*command, "-m", "train", step.kind, "--config", str(config)], cwd=config.parent)
+    from sweep.children import dies_with_this_process
+
+    done = subprocess.run(
+        [*command, "-m", "train", step.kind, "--config", str(config)],
+        cwd=config.parent,
+        preexec_fn=dies_with_this_process(),  # noqa: PLW1509 - it only makes one system call
+    )
     if done.returncode != 0 or not (model / "config.json").exists():
         raise HarnessError(
             f"step {step.label}: accelerate launch exited {done.returncode} without a model in {model}"

@@ -226,7 +226,7 @@ def test_a_rerun_whose_requests_fail_keeps_the_answers_the_run_already_held(tmp_
         again = evaluate(
             api_spec(server.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path, use_cache=False)
         )
-    assert server.outcomes["garbled"] == 2  # it did ask again...
+    assert server.outcomes["garbled"] >= 2  # it did ask again (each prompt, with its retries)...
     assert (run / "samples" / "pceb_moral_smcq.jsonl").read_text(encoding="utf-8") == samples_before
     task_before, task_after = first["tasks"]["pceb_moral_smcq"], again["tasks"]["pceb_moral_smcq"]
     assert task_after["n_failed"] == 0 and task_after["acc"] == task_before["acc"]

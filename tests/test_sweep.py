@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -540,3 +541,55 @@ def test_a_sweep_with_a_synthesis_recipe_trains_on_the_parts_each_variant_asks_f
     assert (
         counts["D_pc"] == 1 and len(grpo_rows) == counts["D_pc"] + counts["D_cp"]
     )  # the challenging one + D_cp
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_a_sweep_stops_its_step_processes_and_a_rerun_asks_nothing_twice(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    from fake_openai import FakeOpenAI
+
+    with FakeOpenAI(latency_s=0.3) as server:
+        entries = "".join(
+            f"  {name}: {{backend: openai, api_model: {name}, base_url: '{server.base_url}', category: general, concurrency: 2}}\n"
+            for name in ("api-a", "api-b")
+        )
+        (tmp_path / "models.local.yaml").write_text("models:\n" + entries, encoding="utf-8")
+        (tmp_path / "sweep.yaml").write_text(
+            "name: apis\noutput_dir: out\nbase:\n  model: api-a\n  eval: {tasks: [pceb]}\n"
+            "variants:\n  A: {}\n  B: {model: api-b}\n",
+            encoding="utf-8",
+        )
+        env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA), "OPENAI_API_KEY": "k"}
+        command = [sys.executable, "-m", "harness", "sweep", "run", "sweep.yaml"]
+        sweep = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while len(server.requests_seen) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        steps = [int(json.loads(p.read_text())["pid"]) for p in (tmp_path / "out").rglob("running.json")]
+        assert steps, "no step was running"
+        sweep.send_signal(stop)
+        sweep.wait(timeout=30)
+        time.sleep(2.0)
+        for pid in steps:  # the step processes went with the sweep
+            try:
+                os.kill(pid, 0)
+                os.waitpid(pid, os.WNOHANG)
+                alive = (
+                    Path(f"/proc/{pid}").exists()
+                    and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+                )
+            except (ProcessLookupError, ChildProcessError):
+                alive = False
+            assert not alive, f"step process {pid} outlived the sweep"
+        asked_at_stop = len(server.requests_seen)
+        time.sleep(1.0)
+        assert len(server.requests_seen) == asked_at_stop  # nothing goes on asking
+        again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert again.returncode == 0, again.stderr[-2000:]
+    sent = Counter(json.dumps(body["messages"]) + body["model"] for _, body in server.requests_seen)
+    # Only what was in flight when it stopped (at most `concurrency` per step) is asked again.
+    assert sum(count - 1 for count in sent.values()) <= 2 * 2
+    assert max(sent.values()) <= 2

@@ -221,8 +221,8 @@ def _intervals(
 def _column_scores(
     bench: Benchmark, folder: Path, protocol: str, tasks: dict[str, Any]
 ) -> dict[str, list[float]]:
-    """Per column with a bootstrap interval, the run's per-sample scores in the column's unit; items
-    the run holds no sample for count 0, as in the task's value (an interval holds its value)."""
+    """Per column with a bootstrap interval, the run's per-sample scores in the column's unit; a
+    sample without a response counts 0, as in the task's value (an interval holds its value)."""
     found = {}
     for column in bench.columns:
         if column.spec is None or column.spec.interval != "bootstrap":
@@ -238,11 +238,10 @@ def _column_scores(
         scores = [factor * value for value in credits]
         recorded = tasks.get(column.task)
         task: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
-        if protocol == "benchmark" and column.has_protocol:
-            absent = int(task.get("n_expected", 0)) - int(task.get("n", 0))
-        else:  # strict: every item without a score (failed, missing) counts 0
-            absent = int(task.get("n_expected", 0)) - len(scores)
-        scores += [0.0] * max(0, absent)
+        if not (protocol == "benchmark" and column.has_protocol):
+            # strict: a sample without a score (its request failed) counts 0, as in the value;
+            # the benchmark protocol's credits already count it
+            scores += [0.0] * max(0, int(task.get("n", 0)) - len(scores))
         if scores:
             found[column.key] = scores
     return found
