@@ -653,7 +653,13 @@ def main() -> None:
     if not _names_a_builtin_command(sys.argv[1:]):
         _add_plugins()
     try:
-        app()
+        try:
+            app()
+        except SystemExit as stop:
+            # typer turns a KeyboardInterrupt (Ctrl-C, or SIGTERM below) into a silent exit 130
+            if stop.code == RunInterrupted.exit_code and _interrupted(stop):
+                raise KeyboardInterrupt from None
+            raise
     except RunInterrupted as error:
         sys.stderr.write(f"{error}\n")
         sys.exit(RunInterrupted.exit_code)
@@ -661,8 +667,21 @@ def main() -> None:
         sys.stderr.write(f"error: {error}\n")
         sys.exit(2)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted: every file on disk is whole (written completely or not at all)\n")
+        sys.stderr.write(
+            f"interrupted: `{' '.join(['harness', *sys.argv[1:]])}` stopped; every file on disk is whole "
+            "(written completely or not at all): run the same command again to go on\n"
+        )
         sys.exit(RunInterrupted.exit_code)
+
+
+def _interrupted(stop: BaseException) -> bool:
+    """Whether an exit was caused by a KeyboardInterrupt somewhere down its chain of causes."""
+    seen: BaseException | None = stop
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, RunInterrupted
 from harness.files import write_text_atomically
 from sweep.children import dies_with_this_process
 from sweep.config import SweepFile
@@ -77,6 +77,8 @@ def run_marked(output: Path, plan: Plan, step: Step) -> dict[str, Any]:
     write_text_atomically(folder / "running.json", json.dumps({"pid": os.getpid()}))
     try:
         return run_step(output, plan, step)
+    except RunInterrupted:
+        raise  # stopped, not failed: a re-run goes on from what it kept
     except (HarnessError, Exception) as error:
         write_text_atomically(
             folder / "failed.json", json.dumps({"error": str(error)[:2000]}, ensure_ascii=False)

@@ -562,9 +562,8 @@ def test_killing_a_sweep_stops_its_step_processes_and_a_rerun_asks_nothing_twice
         )
         env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA), "OPENAI_API_KEY": "k"}
         command = [sys.executable, "-m", "harness", "sweep", "run", "sweep.yaml"]
-        sweep = subprocess.Popen(
-            command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        errors = (tmp_path / "stderr.txt").open("w", encoding="utf-8")
+        sweep = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         deadline = time.monotonic() + 60
         while len(server.requests_seen) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -572,7 +571,15 @@ def test_killing_a_sweep_stops_its_step_processes_and_a_rerun_asks_nothing_twice
         assert steps, "no step was running"
         sweep.send_signal(stop)
         sweep.wait(timeout=30)
+        errors.close()
         time.sleep(2.0)
+        if stop == signal.SIGTERM:  # each stop says where it stopped, in one line, no traceback
+            said = (tmp_path / "stderr.txt").read_text(encoding="utf-8").strip().splitlines()
+            assert sweep.returncode == 130
+            assert any(
+                line.startswith("interrupted: `harness sweep run sweep.yaml` stopped") for line in said
+            )
+            assert not any("Traceback" in line or "failed" in line for line in said), said
         for pid in steps:  # the step processes went with the sweep
             try:
                 os.kill(pid, 0)
