@@ -28,12 +28,27 @@ class ResponseCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+            self._check_schema()
             self._prepare()
         except sqlite3.DatabaseError as error:
             raise HarnessError(
                 f"{path}: not a usable response cache ({error}); move it away and re-run "
                 "(its responses are then generated again)"
             ) from None
+
+    def _check_schema(self) -> None:
+        """Another program's SQLite file is refused before anything in it is changed: the cache
+        holds one table, `responses (key, response, created)`, or nothing yet."""
+        tables = {
+            row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        columns = [row[1] for row in self.connection.execute("PRAGMA table_info(responses)")]
+        if (tables - {"responses"}) or (tables and columns != ["key", "response", "created"]):
+            self.connection.close()
+            raise HarnessError(
+                f"{self.path}: an SQLite file that is not a response cache (tables: {', '.join(sorted(tables))}); "
+                "it was left as it is: move it away or name another --output-dir"
+            )
 
     def _prepare(self) -> None:
         """WAL mode and the table. Switching a new file to WAL while another process does the same

@@ -642,6 +642,7 @@ def main() -> None:
     import logging
     import os
     import signal
+    import sqlite3
 
     from harness.errors import RunInterrupted
 
@@ -665,6 +666,17 @@ def main() -> None:
         sys.exit(RunInterrupted.exit_code)
     except HarnessError as error:
         sys.stderr.write(f"error: {error}\n")
+        sys.exit(2)
+    except BrokenPipeError:  # the reader of our output went away (`| head`): nothing to say
+        sys.exit(1)
+    except OSError as error:  # a folder that is a file, read-only, a full disk: the system's words, one line
+        where = f"{error.filename}: " if error.filename else ""
+        sys.stderr.write(f"error: {where}{error.strerror or error}; files already written are whole\n")
+        sys.exit(2)
+    except sqlite3.DatabaseError as error:
+        sys.stderr.write(
+            f"error: a response cache (cache.sqlite) is damaged ({error}): move it away and re-run\n"
+        )
         sys.exit(2)
     except KeyboardInterrupt:
         sys.stderr.write(

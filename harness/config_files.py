@@ -20,6 +20,8 @@ def read_yaml_config(path: Path, kind: type[Config]) -> Config:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise HarnessError(f"{path}: cannot read the config ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise HarnessError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -61,12 +61,20 @@ def direct_docs(entry: TaskEntry, run_metadata: dict[str, Any]) -> list[dict[str
     dataset_kwargs = dict(config.get("dataset_kwargs") or {})
     split = str(config.get("test_split", "test"))
     rows_of = getattr(loader, "rows", None)
-    if rows_of is not None and split == "test":
-        rows: list[dict[str, Any]] = rows_of(**metadata, **dataset_kwargs)
-        if _uniform(rows):
-            return rows
-    dataset = loader(**metadata, **dataset_kwargs)
-    return [dict(row) for row in dataset[split]]
+    what = f"{entry.path}: {config['custom_dataset'].reference}"
+    try:
+        if rows_of is not None and split == "test":
+            rows = rows_of(**metadata, **dataset_kwargs)
+            if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+                raise HarnessError(f"{what} returned {type(rows).__name__}, not a list of docs (dicts)")
+            if _uniform(rows):
+                return rows
+        dataset = loader(**metadata, **dataset_kwargs)
+        return [dict(row) for row in dataset[split]]
+    except HarnessError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a task module's own failure, named in one line
+        raise HarnessError(f"{what} failed ({type(error).__name__}: {str(error)[:200]})") from None
 
 
 def _uniform(rows: list[dict[str, Any]]) -> bool:
@@ -86,7 +94,14 @@ def imported_function(tag: FunctionTag) -> Callable[..., Any]:
         if not path.is_file() or spec is None or spec.loader is None:
             raise HarnessError(f"{tag}: no module {path} to import it from")
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except HarnessError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a syntax error or a failing import in a task's module
+            raise HarnessError(
+                f"{path}: importing it failed ({type(error).__name__}: {str(error)[:200]})"
+            ) from None
         sys.modules[key] = module
     function = getattr(module, function_name, None)
     if not callable(function):

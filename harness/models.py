@@ -166,6 +166,8 @@ def _read_models_file(path: Path) -> dict[str, ModelSpec]:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
         raise HarnessError(f"{path}: cannot read the models file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise HarnessError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     except yaml.YAMLError as error:
         raise HarnessError(f"{path}: invalid YAML ({str(error).splitlines()[0]})") from None
     try:
@@ -173,12 +175,19 @@ def _read_models_file(path: Path) -> dict[str, ModelSpec]:
     except ValidationError as error:
         raise HarnessError(f"{path}: {describe_validation_error(error)}") from None
     specs = {}
+    default_generation = parsed.defaults.get("generation", {})
+    if not isinstance(default_generation, dict):
+        raise HarnessError(
+            f"{path}: defaults.generation must be a mapping (temperature, top_p, max_new_tokens)"
+        )
     for name, entry in parsed.models.items():
-        merged = {**parsed.defaults, **(entry or {})}
-        merged["generation"] = {
-            **parsed.defaults.get("generation", {}),
-            **(entry or {}).get("generation", {}),
-        }
+        entry = entry or {}
+        if not isinstance(entry.get("generation", {}), dict):
+            raise HarnessError(
+                f"{path}, model {name!r}: generation must be a mapping (temperature, top_p, max_new_tokens)"
+            )
+        merged = {**parsed.defaults, **entry}
+        merged["generation"] = {**default_generation, **entry.get("generation", {})}
         try:
             specs[name] = ModelSpec.model_validate({"name": name, **merged})
         except ValidationError as error:

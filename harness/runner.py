@@ -152,8 +152,10 @@ def evaluate(
     planned = [_plan(task, options.limit, backend.render, spec, settings, subset) for task in leaves]
     # What this spec's folder already holds: an item answered before is never replaced by a failure.
     answered_before = stored_answers(folder, planned)
+    cache = ResponseCache(
+        model_dir(options.output_dir, spec.name) / "cache.sqlite"
+    )  # checked before any write
     _open_run(folder, run_spec)
-    cache = ResponseCache(model_dir(options.output_dir, spec.name) / "cache.sqlite")
     try:
         every = [request for plan in planned for request in plan.requests]
         clock.lap("setup")

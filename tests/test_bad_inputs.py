@@ -1,0 +1,153 @@
+"""Bad input, as a user can give it: one line naming the file or setting, a non-zero exit, no
+traceback, and every file that was there before left byte for byte as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import harness_in_process
+from test_extending import MODULE, QUESTIONS, TASK_FILE
+
+MOCK = "models:\n  always-b:\n    backend: mock\n    mock_response: '答案：B'\n    category: candidate\n"
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def models_in_gbk(tmp: Path) -> list[str]:
+    (tmp / "models.yaml").write_bytes(
+        ("models:\n  模型:\n    backend: mock\n    category: candidate\n").encode("gbk")
+    )
+    return [
+        "eval",
+        "--model",
+        "模型",
+        "--tasks",
+        "pceb_moral_smcq",
+        "--models-file",
+        str(tmp / "models.yaml"),
+    ]
+
+
+def generation_not_a_mapping(tmp: Path) -> list[str]:
+    (tmp / "models.yaml").write_text(MOCK + "    generation: fast\n", encoding="utf-8")
+    return [
+        "eval",
+        "--model",
+        "always-b",
+        "--tasks",
+        "pceb_moral_smcq",
+        "--models-file",
+        str(tmp / "models.yaml"),
+    ]
+
+
+def default_generation_a_list(tmp: Path) -> list[str]:
+    (tmp / "models.yaml").write_text("defaults: {generation: [1]}\n" + MOCK, encoding="utf-8")
+    return [
+        "eval",
+        "--model",
+        "always-b",
+        "--tasks",
+        "pceb_moral_smcq",
+        "--models-file",
+        str(tmp / "models.yaml"),
+    ]
+
+
+def cache_of_another_program(tmp: Path) -> list[str]:
+    (tmp / "models.yaml").write_text(MOCK, encoding="utf-8")
+    (tmp / "out" / "always-b").mkdir(parents=True)
+    with sqlite3.connect(tmp / "out" / "always-b" / "cache.sqlite") as other:
+        other.execute("CREATE TABLE notes (id INTEGER, text TEXT)")
+        other.execute("INSERT INTO notes VALUES (1, 'mine')")
+    return ["eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--models-file", str(tmp / "models.yaml"),
+            "--output-dir", str(tmp / "out")]  # fmt: skip
+
+
+def output_dir_is_a_file(tmp: Path) -> list[str]:
+    (tmp / "models.yaml").write_text(MOCK, encoding="utf-8")
+    (tmp / "out").write_text("not a folder", encoding="utf-8")
+    return ["eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--models-file", str(tmp / "models.yaml"),
+            "--output-dir", str(tmp / "out")]  # fmt: skip
+
+
+def leaderboard_out_dir_is_a_file(tmp: Path) -> list[str]:
+    (tmp / "tables").write_text("not a folder", encoding="utf-8")
+    return ["leaderboard", "--benchmark", "pceb", "--results-dir", str(tmp), "--out-dir", str(tmp / "tables")]
+
+
+def synth_config_in_gbk(tmp: Path) -> list[str]:
+    (tmp / "synth.yaml").write_bytes("output_dir: 输出\n".encode("gbk"))
+    return ["synth", "run", "--config", str(tmp / "synth.yaml")]
+
+
+def include_path_whose_module_fails(kind: str) -> Callable[[Path], list[str]]:
+    def make(tmp: Path) -> list[str]:
+        folder = tmp / "toy"
+        folder.mkdir()
+        (folder / "toy.yaml").write_text(TASK_FILE, encoding="utf-8")
+        (folder / "questions.jsonl").write_text(
+            "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in QUESTIONS), encoding="utf-8"
+        )
+        module = {
+            "raises": MODULE.replace(
+                "    return mcq_dataset(", "    raise RuntimeError('boom')\n    return mcq_dataset("
+            ),
+            "syntax": MODULE + "\ndef broken(:\n",
+            "returns an int": MODULE.replace(
+                '    return mcq_dataset(Path(__file__).with_name("questions.jsonl"))', "    return 7"
+            ),
+        }[kind]
+        (folder / "utils.py").write_text(module, encoding="utf-8")
+        (tmp / "models.yaml").write_text(MOCK, encoding="utf-8")
+        return ["eval", "--model", "always-b", "--tasks", "toy_mcq", "--include-path", str(folder),
+                "--models-file", str(tmp / "models.yaml"), "--output-dir", str(tmp / "out")]  # fmt: skip
+
+    return make
+
+
+CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
+    "a models file in GBK": (models_in_gbk, "models.yaml: not UTF-8 text"),
+    "generation: fast": (generation_not_a_mapping, "generation must be a mapping"),
+    "defaults: {generation: [1]}": (default_generation_a_list, "defaults.generation must be a mapping"),
+    "cache.sqlite of another program": (cache_of_another_program, "not a response cache"),
+    "--output-dir a file": (output_dir_is_a_file, "out"),
+    "leaderboard --out-dir a file": (leaderboard_out_dir_is_a_file, "tables"),
+    "a synth config in GBK": (synth_config_in_gbk, "synth.yaml: not UTF-8 text"),
+    "a task module that raises": (
+        include_path_whose_module_fails("raises"),
+        "utils.toy_dataset failed (RuntimeError: boom)",
+    ),
+    "a task module with a syntax error": (
+        include_path_whose_module_fails("syntax"),
+        "utils.py: importing it failed (SyntaxError",
+    ),
+    "a task module whose dataset is an int": (
+        include_path_whose_module_fails("returns an int"),
+        "toy_dataset",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_one_line_a_non_zero_exit_and_nothing_changed(tmp_path: Path, case: str) -> None:
+    make, named = CASES[case]
+    command = make(tmp_path)
+    before = fingerprint(tmp_path)
+    done = harness_in_process(*command)
+    lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("warning:")]
+    assert done.returncode != 0, done.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert fingerprint(tmp_path) == before
