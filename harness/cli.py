@@ -23,7 +23,9 @@ DataDirOption = Annotated[
     typer.Option("--data-dir", help="Folder holding PCEB/ and CPsyExam/ (default: $PSYCHE_DATA_DIR)"),
 ]
 OutputOption = Annotated[Path, typer.Option("--output-dir", help="Where run folders are written")]
-LimitOption = Annotated[int | None, typer.Option("--limit", help="Only the first N docs of each task")]
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", min=1, max=10_000_000, help="Only the first N docs of each task")
+]
 SplitOption = Annotated[
     str | None,
     typer.Option("--split", help="CPsyExam split: dev (default, scored), test (answers withheld) or train"),
@@ -201,15 +203,16 @@ def serve_command(
 
 @app.command("runs")
 def runs_command(
-    results_dir: Annotated[Path, typer.Option("--results-dir", help="Where run folders are")] = Path(
-        "results"
-    ),
+    results_dir: Annotated[
+        Path | None, typer.Option("--results-dir", help="Where run folders are (default: results)")
+    ] = None,
 ) -> None:
     """List the runs: model, spec, tasks, split, coverage (complete or not), scoring, date."""
     from rich.table import Table
 
     from harness.runs import list_runs
 
+    results_dir = _results_folder(results_dir)
     table = Table("model", "run", "tasks", "split", "limit", "coverage", "scoring", "finished")
     for run in list_runs(results_dir):
         table.add_row(
@@ -345,9 +348,9 @@ def leaderboard_command(
             "--benchmark", help="A benchmark with a leaderboard layout (pceb, cpsyexam, psydt ...) or all"
         ),
     ] = "all",
-    results_dir: Annotated[Path, typer.Option("--results-dir", help="Run folders to add as rows")] = Path(
-        "results"
-    ),
+    results_dir: Annotated[
+        Path | None, typer.Option("--results-dir", help="Run folders to add as rows (default: results)")
+    ] = None,
     output_format: Annotated[str, typer.Option("--format", help="md, csv, tex or html (printed)")] = "md",
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Write every format and the figures here")
@@ -380,6 +383,7 @@ def leaderboard_command(
     file declares a leaderboard, with our runs beside them."""
     from harness.leaderboard.build import benchmark_names, build_leaderboards
 
+    results_dir = _results_folder(results_dir)
     if by is not None:
         from harness.leaderboard import breakdown
 
@@ -603,6 +607,18 @@ def _print_judged(task: str, values: dict[str, Any], name: str) -> None:
                 *("" if stats[s] is None else f"{stats[s]:.3f}" for s in ("spearman", "qwk")),
             )
         _console().print(agreement)
+
+
+def _results_folder(given: Path | None) -> Path:
+    """The folder of run folders: `results` when none is named (it may not exist yet); a named one
+    must be a folder that exists, or nothing would be shown as if there were no runs."""
+    if given is None:
+        return Path("results")
+    if not given.exists():
+        raise HarnessError(f"--results-dir {given}: no such folder (name the --output-dir of harness eval)")
+    if not given.is_dir():
+        raise HarnessError(f"--results-dir {given}: a file, not a folder of run folders")
+    return given
 
 
 def _console() -> Any:

@@ -42,7 +42,7 @@ def _load(config: Path, max_cost: float | None = None):  # type: ignore[no-untyp
 def run_command(
     config: ConfigOption,
     max_cost: Annotated[
-        float | None, typer.Option("--max-cost", help="Stop cleanly once this many USD are spent")
+        float | None, typer.Option("--max-cost", min=0.0, help="Stop cleanly once this many USD are spent")
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count inputs and estimate calls and cost; call nothing")

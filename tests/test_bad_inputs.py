@@ -151,3 +151,30 @@ def test_bad_input_is_one_line_a_non_zero_exit_and_nothing_changed(tmp_path: Pat
     assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], done.stderr
     assert "Traceback" not in done.stderr
     assert fingerprint(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        (
+            ["leaderboard", "--benchmark", "pceb", "--results-dir", "nope"],
+            "--results-dir nope: no such folder",
+        ),
+        (["runs", "--results-dir", "nope"], "--results-dir nope: no such folder"),
+        (["runs", "--results-dir", "FILE"], "a file, not a folder of run folders"),
+        (["eval", "--model", "always-b", "--tasks", "pceb", "--limit", "0"], "--limit"),
+        (
+            ["eval", "--model", "always-b", "--tasks", "pceb", "--limit", "100000000000000000000000"],
+            "--limit",
+        ),
+        (["synth", "run", "--config", "synth.yaml", "--max-cost", "-5"], "--max-cost"),
+    ],
+)
+def test_settings_that_would_show_nothing_or_mean_nothing_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], named: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "FILE").write_text("x", encoding="utf-8")
+    done = harness_in_process(*command)
+    assert done.returncode == 2 and named in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
