@@ -455,8 +455,17 @@ def _open_run(folder: Path, run_spec: RunSpec) -> None:
     prepare_folder(folder)
     check_existing_files(folder)
     spec_path = folder / "spec.json"
+    expected = json.dumps(run_spec.to_json(), ensure_ascii=False, indent=2) + "\n"
     if not spec_path.exists():
-        write_text_atomically(spec_path, json.dumps(run_spec.to_json(), ensure_ascii=False, indent=2) + "\n")
+        write_text_atomically(spec_path, expected)
+        return
+    try:
+        intact = json.loads(spec_path.read_text(encoding="utf-8")) == json.loads(expected)
+    except (ValueError, UnicodeDecodeError):
+        intact = False
+    if not intact:  # the folder is named by this spec's hash: what spec.json must say is known
+        log.warning(f"{spec_path}: damaged or edited; written again from the run's spec")
+        write_text_atomically(spec_path, expected)
 
 
 def _interrupted(cache: ResponseCache, requests: list[GenerationRequest], folder: Path) -> RunInterrupted:

@@ -599,3 +599,13 @@ def test_temporary_files_a_killed_writer_left_are_swept_at_the_next_write(tmp_pa
     write_text_atomically(target, "{}")
     assert target.read_text(encoding="utf-8") == "{}"
     assert not orphan.exists() and live.exists()
+
+
+def test_a_damaged_spec_json_is_written_again_from_the_runs_spec(tmp_path: Path, models_file: Path) -> None:
+    spec = resolve_model("always-b", [models_file])
+    evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    path = tmp_path / "always-b" / "latest" / "spec.json"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good[: len(good) // 2], encoding="utf-8")  # cut in half
+    evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    assert path.read_text(encoding="utf-8") == good
