@@ -541,3 +541,12 @@ def test_compare_paper_sets_a_reproduced_run_against_the_papers_row(tmp_path: Pa
     _fake_run(tmp_path, "mine", "My model", {})
     done = run_harness("compare", "mine", "--paper", "--results-dir", str(tmp_path))
     assert done.returncode == 2 and "has no row in the paper's tables" in done.stderr
+
+
+def test_a_run_without_its_samples_says_so_on_its_row(tmp_path: Path) -> None:
+    _fake_run(tmp_path, "strong", "Strong", {"case_smcq": 100.0})
+    for samples in tmp_path.rglob("samples"):
+        shutil.rmtree(samples)
+    ours = next(row for row in leaderboard_rows("pceb", tmp_path) if not row.is_reference)
+    assert any(note.startswith("no samples for pceb_case_mmcq") for note in ours.notes), ours.notes
+    assert not ours.intervals

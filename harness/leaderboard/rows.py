@@ -157,6 +157,11 @@ def run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: s
             f"no gold answers for {', '.join(sorted(withheld))} (test split without --answer-key): no accuracy, not ranked"
         )
     missing = sorted({c.task for c in bench.columns if values[c.key] is None} - unscored - withheld)
+    without_samples = [name for name in present if not (folder / "samples" / f"{name}.jsonl").exists()]
+    if without_samples:
+        notes.append(
+            f"no samples for {', '.join(without_samples)}: no intervals, nothing to re-score or compare"
+        )
     if unscored:
         notes.append(
             f"no benchmark-protocol numbers for {', '.join(sorted(unscored))}: "
