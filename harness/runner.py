@@ -56,7 +56,7 @@ from harness.results_schema import SCHEMA_VERSION
 from harness.sample import Sample
 from harness.scoring import SCORERS, SCORING_VERSIONS
 from harness.spec import RunSpec, model_settings
-from harness.submissions import submission_writer
+from harness.submissions import READERS, submission_writer
 from harness.subsets import Subset, load_subset
 from harness.summary import FAILED, MISSING, SCORED, coverage, summarize_group, summarize_task
 
@@ -628,6 +628,9 @@ def _score_and_write(
         }
         task_summaries[plan.task.name] = summary
     clock.lap("scoring")
+    for plan in planned:  # a submission file already there is checked before anything is written
+        if plan.task.submission and plan.task.split == "test" and plan.task.submission in READERS:
+            READERS[plan.task.submission](folder)
     for name, samples in scored_samples.items():
         write_samples(folder, name, samples)
     with locked(folder):

@@ -22,12 +22,8 @@ def write_cpsyexam_submission(
     [{question_id, question, options, prediction, n_shot}]}}, the prediction read by CPsyExam's own
     protocol; unanswered questions are left out (as its code leaves them out); an id repeated within
     a subject keeps its last entry. Merged with what the run's other tasks wrote there."""
-    from harness.results import read_json_file
-
     path = folder / "cpsyexam_submission.json"
-    submission: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    if path.exists():
-        submission = read_json_file(path, "the submission")
+    submission = read_cpsyexam_submission(path)
     subjects = submission.setdefault("five_shot" if shots else "zero_shot", {})
     for doc, sample in zip(docs, samples, strict=True):
         reading = sample.benchmark or {}
@@ -46,7 +42,35 @@ def write_cpsyexam_submission(
     write_text_atomically(path, json.dumps(submission, ensure_ascii=False, indent=1))
 
 
+def read_cpsyexam_submission(path: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The submission a run folder holds ({} when none), checked to be one: {"zero_shot"|"five_shot":
+    {subject: [{question_id, ...}]}}; anything else stops in one line before it is written over."""
+    from harness.results import read_json_file
+
+    if not path.exists():
+        return {}
+    submission = read_json_file(path, "the submission")
+    if not isinstance(submission, dict) or not all(
+        key in ("zero_shot", "five_shot")
+        and isinstance(subjects, dict)
+        and all(
+            isinstance(entries, list) and all(isinstance(e, dict) and "question_id" in e for e in entries)
+            for entries in subjects.values()
+        )
+        for key, subjects in submission.items()
+    ):
+        raise HarnessError(
+            f"{path}: not a CPsyExam submission (zero_shot/five_shot must map subjects to lists of "
+            "{question_id, prediction, ...}); nothing was written: move it away and re-run"
+        )
+    return submission
+
+
 WRITERS: dict[str, SubmissionWriter] = {"cpsyexam": write_cpsyexam_submission}
+# What a writer reads back from a run folder before the run writes anything (checked first).
+READERS: dict[str, Callable[[Path], object]] = {
+    "cpsyexam": lambda folder: read_cpsyexam_submission(folder / "cpsyexam_submission.json")
+}
 
 
 def submission_writer(name: str, task: str) -> SubmissionWriter:

@@ -178,3 +178,17 @@ def test_settings_that_would_show_nothing_or_mean_nothing_are_refused(
     done = harness_in_process(*command)
     assert done.returncode == 2 and named in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_submission_file_that_is_not_one_stops_the_run_before_anything_is_written(tmp_path: Path) -> None:
+    (tmp_path / "models.yaml").write_text(MOCK, encoding="utf-8")
+    command = ["eval", "--model", "always-b", "--tasks", "cpsyexam", "--split", "test",
+               "--models-file", str(tmp_path / "models.yaml"), "--output-dir", str(tmp_path / "out")]  # fmt: skip
+    assert harness_in_process(*command).returncode == 0
+    submission = tmp_path / "out" / "always-b" / "latest" / "cpsyexam_submission.json"
+    submission.write_text('{"zero_shot": [1, 2]}', encoding="utf-8")
+    before = fingerprint(tmp_path)
+    done = harness_in_process(*command)
+    lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("warning:")]
+    assert done.returncode == 2 and len(lines) == 1 and "not a CPsyExam submission" in lines[0], done.stderr
+    assert fingerprint(tmp_path) == before
