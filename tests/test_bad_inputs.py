@@ -192,3 +192,48 @@ def test_a_submission_file_that_is_not_one_stops_the_run_before_anything_is_writ
     lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("warning:")]
     assert done.returncode == 2 and len(lines) == 1 and "not a CPsyExam submission" in lines[0], done.stderr
     assert fingerprint(tmp_path) == before
+
+
+def _after_one_run(tmp_path: Path) -> list[str]:
+    (tmp_path / "models.yaml").write_text(MOCK, encoding="utf-8")
+    command = ["eval", "--model", "always-b", "--tasks", "pceb_moral_smcq", "--models-file",
+               str(tmp_path / "models.yaml"), "--output-dir", str(tmp_path / "out")]  # fmt: skip
+    assert harness_in_process(*command).returncode == 0
+    return command
+
+
+def test_a_run_lock_that_is_a_folder_is_one_line(tmp_path: Path) -> None:
+    command = _after_one_run(tmp_path)
+    lock = tmp_path / "out" / "always-b" / "latest" / ".lock"
+    lock.unlink(missing_ok=True)
+    lock.mkdir()
+    done = harness_in_process(*command, "--no-cache")
+    lines = [line for line in done.stderr.strip().splitlines() if line.startswith("error:")]
+    assert "Traceback" not in done.stderr and done.returncode == 2
+    assert len(lines) == 1 and ".lock" in lines[0] and "Is a directory" in lines[0], lines
+
+
+def test_a_damaged_cache_page_is_one_line(tmp_path: Path) -> None:
+    command = _after_one_run(tmp_path)
+    cache = tmp_path / "out" / "always-b" / "cache.sqlite"
+    data = bytearray(cache.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the schema page overwritten
+    cache.write_bytes(bytes(data))
+    for stale in cache.parent.glob("cache.sqlite-*"):
+        stale.unlink()
+    done = harness_in_process(*command)
+    lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("warning:")]
+    assert done.returncode == 2 and len(lines) == 1 and "cache.sqlite" in lines[0], lines
+
+
+def test_a_sweep_whose_output_dir_is_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("a file", encoding="utf-8")
+    (tmp_path / "sweep.yaml").write_text(
+        "name: s\noutput_dir: out\nbase:\n  model: smollm2-135m\n  eval: {tasks: [pceb_moral_smcq], limit: 1}\n"
+        "variants:\n  Base: {}\n",
+        encoding="utf-8",
+    )
+    done = harness_in_process("sweep", "run", str(tmp_path / "sweep.yaml"))
+    lines = [line for line in done.stderr.strip().splitlines() if not line.startswith("warning:")]
+    assert done.returncode == 2 and len(lines) == 1 and "out" in lines[0], lines
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "a file"
