@@ -21,6 +21,7 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
     prefix = f".{path.name}.{os.getpid()}."
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     try:
+        os.fchmod(handle, 0o666 & ~_umask())  # as open() would make it (mkstemp makes 0600)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -29,6 +30,19 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask: from /proc on Linux (nothing changed), else read by setting it back."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def sweep_orphaned_temporaries(path: Path) -> None:

@@ -609,3 +609,17 @@ def test_a_damaged_spec_json_is_written_again_from_the_runs_spec(tmp_path: Path,
     path.write_text(good[: len(good) // 2], encoding="utf-8")  # cut in half
     evaluate(spec, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
     assert path.read_text(encoding="utf-8") == good
+
+
+def test_files_are_written_with_the_mode_open_would_give_them(tmp_path: Path) -> None:
+    from harness.files import write_text_atomically
+
+    previous = os.umask(0o022)
+    try:
+        write_text_atomically(tmp_path / "a.json", "{}")
+        os.umask(0o077)
+        write_text_atomically(tmp_path / "b.json", "{}")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.json").stat().st_mode & 0o777 == 0o600
