@@ -18,7 +18,8 @@ CPsyExam (CAS-SIAT-XinHai/CPsyExam at 2cb3af8, evaluations/evaluate_api.py, merg
 evaluate_submission.py), restated:
 - a JSON object {"ans": ...} is read first: for single-answer questions its upper-cased value if it
   is one of the record's option letters, for multiple-answer ones its letters that are options,
-  sorted; otherwise, in the upper-cased response, single: the first capital letter (optionally in
+  sorted; an "ans" that is not a string (a list, number, null, object) makes its code fail on
+  .upper(), ask again and stop the run: nothing is read (unanswered); otherwise, in the upper-cased response, single: the first capital letter (optionally in
   parentheses) if it is an option letter; multiple: every capital letter that is an option letter,
   in order (repeats kept);
 - nothing read: unanswered, left out of the submission and of the denominator (its code asks the
@@ -106,6 +107,10 @@ def cpsyexam_extract(response: str, choices: str, multi: bool) -> str:
         parsed = json.loads(response)
     except (json.JSONDecodeError, RecursionError):
         parsed = None
+    if isinstance(parsed, dict) and "ans" in parsed and not isinstance(parsed["ans"], str):
+        # Its code calls .upper() on the value: a list, number, null or object raises, it asks again
+        # (the same prompt, greedy) and stops the run after five tries. Nothing is read.
+        return ""
     if isinstance(parsed, dict) and isinstance(parsed.get("ans"), str):
         answer = parsed["ans"].upper()
         if not multi and answer in choices and len(answer) == 1:

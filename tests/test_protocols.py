@@ -104,6 +104,11 @@ def test_the_benchmark_protocol_equals_the_pceb_codes_on_every_reference_respons
         ("The answer is B", False, ""),  # ... which is T here: not an option, so unanswered
         ("我选(B)和(C)，A不对", True, "BCA"),  # multiple: every option letter, in order
         ("无法判断", False, ""),
+        ('{"ans": "F"}', False, "A"),  # a string that is no option: its regex then reads the A of "ANS"
+        ('{"ans": ["B"]}', False, ""),  # not a string: its .upper() fails and it stops; never a letter
+        ('{"ans": null}', False, ""),
+        ('{"ans": 2}', True, ""),
+        ('{"ans": {"x": "B"}}', True, ""),
     ],
 )
 def test_cpsyexam_reads_answers_as_its_code_does(response: str, multi: bool, read: str) -> None:
