@@ -550,3 +550,27 @@ def test_a_run_without_its_samples_says_so_on_its_row(tmp_path: Path) -> None:
     ours = next(row for row in leaderboard_rows("pceb", tmp_path) if not row.is_reference)
     assert any(note.startswith("no samples for pceb_case_mmcq") for note in ours.notes), ours.notes
     assert not ours.intervals
+
+
+def test_table_2s_average_of_our_run_is_the_groups_own_number_and_inside_its_interval(tmp_path: Path) -> None:
+    from harness.runner import RunOptions, score_predictions
+
+    docs = [json.loads(line) for line in run_harness("docs", "--tasks", "cpsyexam").stdout.splitlines()]
+    # Answered unevenly: knowledge_single all unreadable but one, the others all answered (B).
+    predictions = [
+        {
+            "task": doc["task"],
+            "doc_id": doc["doc_id"],
+            "response": "无法判断"
+            if doc["task"] == "cpsyexam_knowledge_single" and i % 3
+            else '{"ans": "B"}',
+        }
+        for i, doc in enumerate(docs)
+    ]
+    results = score_predictions("mine", ["cpsyexam"], predictions, RunOptions(output_dir=tmp_path))
+    group = results["groups"]["cpsyexam"]["benchmark"]["acc"]
+    ours = next(row for row in leaderboard_rows("cpsyexam", tmp_path) if not row.is_reference)
+    value = float(ours.values["avg"] or 0)  # Table 2's Avg. over the four zero-shot columns
+    assert value == pytest.approx(group)  # one definition: the group's micro accuracy over answered items
+    low, high = ours.intervals["avg"]
+    assert low <= value <= high

@@ -138,7 +138,10 @@ def run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: s
                 unscored.add(column.task)
         values[column.key] = task_value(scored, column.metric, factor) if isinstance(scored, dict) else None
         if isinstance(task, dict):
-            sizes[column.key] = int(task.get("n", 0))
+            # What the column's value is a mean over, so averages weigh it as the group does:
+            # answered items under the benchmark protocol, every item under the strict one.
+            over_answered = scored is not task and isinstance(scored, dict)
+            sizes[column.key] = int(scored.get("n_answered", 0)) if over_answered else int(task.get("n", 0))
             splits.add(task.get("split", "test"))
             if task.get("limit"):
                 limits.add(task["limit"])
