@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REAL_DATA, read_jsonl
+from conftest import FIXTURE_DATA, REAL_DATA, read_jsonl, run_harness
 
 from harness.catalog import load_tasks
 from harness.protocols import (
@@ -235,3 +235,24 @@ def test_without_gold_answers_the_benchmark_gives_no_accuracy() -> None:
     keys = [("KG-心理学-单项选择题", "1"), ("KG-心理学-单项选择题", "2")]
     block = summarize_protocol([BenchmarkCredit("A", 2, 0.0)] * 2, "cpsyexam", keys, has_gold=False)
     assert block["acc"] is None and block["acc_elastic"] is None and "official" not in block
+
+
+def test_five_shot_exemplar_answers_are_shown_as_the_train_file_writes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    train = data / "CPsyExam" / "cpsyexam" / "train" / "KG-GEE-发展心理学-多项选择题.json"
+    records = json.loads(train.read_text(encoding="utf-8"))
+    for record in records:
+        if record["id"] == "发展心理学-multi-003":
+            record["answer"] = "B,D"  # as some of CPsyExam's files write a multiple answer
+    train.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("PSYCHE_DATA_DIR", str(data))
+    done = run_harness("docs", "--tasks", "cpsyexam_5shot_knowledge_multi")
+    assert done.returncode == 0, done.stderr
+    first = json.loads(done.stdout.splitlines()[0])
+    answers = [m["content"] for m in first["messages"] if m["role"] == "assistant"]
+    assert "答案：B,D" in answers  # evaluate_api.py: f"答案：{example['answer']}", not normalised to BD

@@ -227,7 +227,7 @@ def attach_exemplars(
                 Exemplar(
                     question=found.question,
                     options=found.options,
-                    answer=found.answer,
+                    answer=found.answer_as_written or found.answer,  # as evaluate_api.py shows it
                     options_text=found.options_text,
                 )
             )
