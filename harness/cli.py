@@ -23,9 +23,7 @@ DataDirOption = Annotated[
     typer.Option("--data-dir", help="Folder holding PCEB/ and CPsyExam/ (default: $PSYCHE_DATA_DIR)"),
 ]
 OutputOption = Annotated[Path, typer.Option("--output-dir", help="Where run folders are written")]
-LimitOption = Annotated[
-    int | None, typer.Option("--limit", min=1, max=10_000_000, help="Only the first N docs of each task")
-]
+LimitOption = Annotated[int | None, typer.Option("--limit", help="Only the first N docs of each task")]
 SplitOption = Annotated[
     str | None,
     typer.Option("--split", help="CPsyExam split: dev (default, scored), test (answers withheld) or train"),
@@ -309,6 +307,8 @@ def docs_command(
         {
             "task": leaf.name,
             "doc_id": doc["doc_id"],
+            # a doc_id can repeat across subjects (CPsyExam test): a prediction may name its subject
+            **({"subject": doc["subject"]} if doc.get("subject") else {}),
             "messages": leaf.messages(doc),
             "gold": doc.get("answer") or doc.get("reference") or None,
         }

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -62,6 +61,7 @@ from harness.summary import FAILED, MISSING, SCORED, coverage, summarize_group, 
 
 SPLITS = ("dev", "test", "train")
 SPLIT_ENV = "PSYCHE_CPSYEXAM_SPLIT"
+MAX_COUNT = 10_000_000  # beyond any benchmark's size: a larger --limit is a typo
 log = logging.getLogger("harness")
 
 
@@ -89,8 +89,10 @@ class RunOptions:
             ("--max-new-tokens", self.max_new_tokens),
             ("--sample", self.sample),
         ):
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise HarnessError(f"{name} must be a positive whole number, got {value!r}")
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_COUNT
+            ):
+                raise HarnessError(f"{name} must be a whole number from 1 to {MAX_COUNT:,}, got {value!r}")
         if self.split is not None and self.split not in SPLITS:
             raise HarnessError(f"--split {self.split!r}: use one of {', '.join(SPLITS)}")
         if (self.subset is None) != (self.labels is None):
@@ -222,7 +224,7 @@ def score_predictions(
     _open_run(folder, run_spec)
 
     def lookup(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
-        return matched.get((task, doc["doc_id"]))
+        return matched.get((task, str(doc["doc_id"]), str(doc.get("subject") or "")))
 
     cache = ResponseCache(model_dir(options.output_dir, model_name) / "cache.sqlite")
     clock.lap("setup")
@@ -255,43 +257,59 @@ def score_predictions(
     return results
 
 
+PredictionKey = tuple[str, str, str]  # (task, doc_id, subject or "")
+
+
 def match_predictions(
     planned: list[PlannedTask], predictions: list[dict[str, Any]]
-) -> dict[tuple[str, str], str]:
-    """(task, doc_id) -> response for the planned docs, checked before anything is written: doc_ids
-    that come twice, or predictions matching no doc at all, stop with counts; unknown doc_ids and
-    rows of tasks not asked for are reported and left out; docs without a prediction are reported
-    and count as missing (wrong)."""
+) -> dict[PredictionKey, str]:
+    """(task, doc_id, subject) -> response for the planned docs, checked before anything is written:
+    a row names its doc by doc_id, and by task and subject where it gives them (a CPsyExam question
+    id can sit in two subjects, each copy with its own answer). A doc given two different responses,
+    or predictions matching no doc at all, stop with counts; the same response given twice (a
+    question repeated within its subject, as `harness docs` lists it) is kept once. Unknown doc_ids
+    and rows of tasks not asked for are reported and left out; docs without a prediction are
+    reported and count as missing (wrong)."""
     task_names = {plan.task.name for plan in planned}
-    tasks_of_doc: dict[str, list[str]] = {}
+    docs_of: dict[str, list[PredictionKey]] = {}
     for plan in planned:
         for doc in plan.task.docs:
-            tasks_of_doc.setdefault(str(doc["doc_id"]), []).append(plan.task.name)
-    matched: dict[tuple[str, str], str] = {}
-    seen: Counter[tuple[str, str]] = Counter()
+            key = (plan.task.name, str(doc["doc_id"]), str(doc.get("subject") or ""))
+            if key not in docs_of.setdefault(key[1], []):
+                docs_of[key[1]].append(key)
+    matched: dict[PredictionKey, str] = {}
+    clashing: list[PredictionKey] = []
     unknown: list[str] = []
     other_tasks = 0
     for row in predictions:
         doc_id = str(row["doc_id"])
-        if row.get("task"):
-            if str(row["task"]) not in task_names:
-                other_tasks += 1
-                continue
-            keys = [(str(row["task"]), doc_id)] if str(row["task"]) in tasks_of_doc.get(doc_id, []) else []
-        else:
-            keys = [(task, doc_id) for task in tasks_of_doc.get(doc_id, [])]
+        if row.get("task") and str(row["task"]) not in task_names:
+            other_tasks += 1
+            continue
+        keys = [
+            key
+            for key in docs_of.get(doc_id, [])
+            if (not row.get("task") or key[0] == str(row["task"]))
+            and (not row.get("subject") or key[2] == str(row["subject"]))
+        ]
         if not keys:
             unknown.append(doc_id)
         for key in keys:
-            seen[key] += 1
+            if key in matched and matched[key] != row["response"]:
+                clashing.append(key)
             matched[key] = row["response"]
-    repeated = [key for key, count in seen.items() if count > 1]
-    if repeated:
+    if clashing:
+        task, doc_id, subject = clashing[0]
         raise HarnessError(
-            f"predictions: {len(repeated)} doc_id(s) appear more than once (first: {repeated[0][1]!r} in "
-            f"{repeated[0][0]}); nothing was written: keep one response per doc"
+            f"predictions: {len(clashing)} doc(s) given two different responses (first: {doc_id!r} in {task}"
+            + (f", subject {subject}" if subject else "")
+            + "); nothing was written: keep one response per doc (name the subject where a doc_id repeats)"
         )
-    selected = {(plan.task.name, str(doc["doc_id"])) for plan in planned for doc in plan.docs}
+    selected = {
+        (plan.task.name, str(doc["doc_id"]), str(doc.get("subject") or ""))
+        for plan in planned
+        for doc in plan.docs
+    }
     matched = {key: value for key, value in matched.items() if key in selected}
     if not matched:
         raise HarnessError(

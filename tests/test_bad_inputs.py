@@ -162,10 +162,33 @@ def test_bad_input_is_one_line_a_non_zero_exit_and_nothing_changed(tmp_path: Pat
         ),
         (["runs", "--results-dir", "nope"], "--results-dir nope: no such folder"),
         (["runs", "--results-dir", "FILE"], "a file, not a folder of run folders"),
-        (["eval", "--model", "always-b", "--tasks", "pceb", "--limit", "0"], "--limit"),
         (
-            ["eval", "--model", "always-b", "--tasks", "pceb", "--limit", "100000000000000000000000"],
+            [
+                "eval",
+                "--model",
+                "always-b",
+                "--models-file",
+                "models.yaml",
+                "--tasks",
+                "pceb",
+                "--limit",
+                "0",
+            ],
             "--limit",
+        ),
+        (
+            [
+                "eval",
+                "--model",
+                "always-b",
+                "--models-file",
+                "models.yaml",
+                "--tasks",
+                "pceb",
+                "--limit",
+                "100000000000000000000000",
+            ],
+            "--limit must be a whole number from 1 to 10,000,000",
         ),
         (["synth", "run", "--config", "synth.yaml", "--max-cost", "-5"], "--max-cost"),
     ],
@@ -175,6 +198,7 @@ def test_settings_that_would_show_nothing_or_mean_nothing_are_refused(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "FILE").write_text("x", encoding="utf-8")
+    (tmp_path / "models.yaml").write_text(MOCK, encoding="utf-8")
     done = harness_in_process(*command)
     assert done.returncode == 2 and named in done.stderr, done.stderr
     assert "Traceback" not in done.stderr

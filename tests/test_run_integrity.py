@@ -259,7 +259,7 @@ def test_repeated_doc_ids_in_predictions_stop_with_a_count(tmp_path: Path) -> No
     done = run_harness(
         "score", "--tasks", "pceb_moral_smcq", "--predictions", str(path), "--output-dir", str(tmp_path / "o")
     )
-    _one_line_error(done, "1 doc_id(s) appear more than once")
+    _one_line_error(done, "1 doc(s) given two different responses")
     assert not (tmp_path / "o").exists()
 
 
@@ -623,3 +623,60 @@ def test_files_are_written_with_the_mode_open_would_give_them(tmp_path: Path) ->
         os.umask(previous)
     assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "b.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_question_id_in_two_subjects_is_answered_and_scored_per_subject(tmp_path: Path) -> None:
+    """CPsyExam's test split has ids that sit in two subjects with their options in another order:
+    each copy has its own answer in the key and its own prediction (named by subject)."""
+    data = _copy_data(tmp_path)
+    test = data / "CPsyExam" / "cpsyexam" / "test"
+    first, second = sorted(test.glob("*单项选择题.json"))[:2]
+    shared = json.loads(first.read_text(encoding="utf-8"))[0]
+    copies = json.loads(second.read_text(encoding="utf-8"))
+    copies[0] = dict(copies[0], id=shared["id"])  # the same id, another subject
+    second.write_text(json.dumps(copies, ensure_ascii=False), encoding="utf-8")
+    key = tmp_path / "key.json"
+    key.write_text(
+        json.dumps(
+            {
+                first.stem: [{"question_id": shared["id"], "answer": "A"}],
+                second.stem: [{"question_id": shared["id"], "answer": "C"}],
+            },
+            ensure_ascii=False,
+        ),  # fmt: skip
+        encoding="utf-8",
+    )
+    options = ["--data-dir", str(data), "--split", "test"]
+    docs = [
+        json.loads(line) for line in run_harness("docs", "--tasks", "cpsyexam", *options).stdout.splitlines()
+    ]
+    both = [doc for doc in docs if doc["doc_id"] == shared["id"]]
+    assert sorted(doc["subject"] for doc in both) == sorted([first.stem, second.stem])
+    answer = {first.stem: '{"ans": "A"}', second.stem: '{"ans": "C"}'}
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "task": d["task"],
+                    "doc_id": d["doc_id"],
+                    "subject": d["subject"],
+                    "response": answer.get(d["subject"], "x") if d["doc_id"] == shared["id"] else "x",
+                },
+                ensure_ascii=False,
+            )
+            + "\n"  # fmt: skip
+            for d in docs
+        ),
+        encoding="utf-8",
+    )
+    done = run_harness("score", "--tasks", "cpsyexam", "--predictions", str(predictions), *options,
+                       "--answer-key", str(key), "--output-dir", str(tmp_path / "o"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    results = read_results(tmp_path / "o" / "external" / "latest" / "results.json")
+    by_subject = {
+        subject: counts
+        for task in results["tasks"].values()
+        for subject, counts in (task["benchmark"].get("by_subject") or {}).items()
+    }
+    assert by_subject[first.stem] == [1, 1] and by_subject[second.stem] == [1, 1]  # each copy right

@@ -60,10 +60,11 @@ def load_cpsyexam(
     split: str,
     category: Category,
     kind: Kind,
-    answer_key: dict[str, str] | None = None,
+    answer_key: AnswerKey | None = None,
     strict: bool = True,
 ) -> LoadReport:
-    """Load one category x type of a split; `answer_key` (question id -> letters) fills withheld answers.
+    """Load one category x type of a split; `answer_key` ((subject, question id) -> letters) fills
+    withheld answers.
 
     With strict=False a malformed record is skipped and counted instead of stopping the load.
     """
@@ -91,7 +92,7 @@ def _parse_record(
     record: dict[str, Any],
     kind: Kind,
     report: LoadReport,
-    answer_key: dict[str, str] | None,
+    answer_key: AnswerKey | None,
 ) -> Doc | None:
     doc_id = str(record.get("id", "")) or f"{path.stem}#{index}"
     where = f"{path}, record {doc_id}"
@@ -100,8 +101,8 @@ def _parse_record(
     withheld = False
     if "answer" in record:
         answer = _normalise_answer(require(record, "answer", where), where, report)
-    elif answer_key is not None and doc_id in answer_key:
-        answer = answer_key[doc_id]
+    elif answer_key is not None and (path.stem, doc_id) in answer_key:
+        answer = answer_key[(path.stem, doc_id)]
     elif path.parent.name == "test":
         answer, withheld = "", True  # withheld by the benchmark's authors
     else:
@@ -152,20 +153,25 @@ def _normalise_answer(raw: str, where: str, report: LoadReport) -> str:
     return re.sub(r"[^A-Z]", "", match.group(1))
 
 
-def read_answer_key(path: Path) -> dict[str, str]:
-    """An answer key in the official format {subject: [{"question_id", "answer"}]} -> id -> letters."""
+AnswerKey = dict[tuple[str, str], str]  # (subject file name, question id) -> letters
+
+
+def read_answer_key(path: Path) -> AnswerKey:
+    """An answer key in the official format {subject: [{"question_id", "answer"}]}, keyed by
+    (subject, question id) as the benchmark's files are: a question id can sit in two subjects with
+    its options in another order (two test ids do), and each copy has its own answer."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
         raise HarnessError(f"{path}: cannot read the answer key ({error})") from None
     if not isinstance(data, dict):
         raise HarnessError(f"{path}: expected {{subject: [{{question_id, answer}}]}}")
-    key: dict[str, str] = {}
+    key: AnswerKey = {}
     for subject, entries in data.items():
         for entry in entries if isinstance(entries, list) else []:
             if not isinstance(entry, dict) or "question_id" not in entry or "answer" not in entry:
                 raise HarnessError(f"{path}, subject {subject}: every entry needs question_id and answer")
-            key[str(entry["question_id"])] = str(entry["answer"]).strip()
+            key[(str(subject), str(entry["question_id"]))] = str(entry["answer"]).strip()
     return key
 
 
