@@ -32,6 +32,8 @@ def _load(config: Path, max_cost: float | None = None):  # type: ignore[no-untyp
         )
     from synth.config import load_synth_config
 
+    if max_cost is not None and not max_cost >= 0:
+        raise HarnessError(f"--max-cost must be an amount of USD, 0 or more; got {max_cost}")
     loaded = load_synth_config(config)
     if max_cost is not None:
         loaded.max_cost = max_cost
@@ -42,7 +44,7 @@ def _load(config: Path, max_cost: float | None = None):  # type: ignore[no-untyp
 def run_command(
     config: ConfigOption,
     max_cost: Annotated[
-        float | None, typer.Option("--max-cost", min=0.0, help="Stop cleanly once this many USD are spent")
+        float | None, typer.Option("--max-cost", help="Stop cleanly once this many USD are spent")
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count inputs and estimate calls and cost; call nothing")
