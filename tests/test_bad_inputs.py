@@ -13,6 +13,7 @@ import pytest
 from conftest import harness_in_process
 from test_extending import MODULE, QUESTIONS, TASK_FILE
 
+EVAL_MOCK = ["eval", "--model", "always-b", "--models-file", "models.yaml", "--tasks", "pceb"]
 MOCK = "models:\n  always-b:\n    backend: mock\n    mock_response: '答案：B'\n    category: candidate\n"
 
 
@@ -24,45 +25,35 @@ def fingerprint(folder: Path) -> dict[str, str]:
     }
 
 
+def eval_moral_smcq(tmp: Path, model: str, *more: str) -> list[str]:
+    """`harness eval` of one small task with the models file in `tmp`."""
+    return [
+        "eval",
+        "--model",
+        model,
+        "--tasks",
+        "pceb_moral_smcq",
+        "--models-file",
+        str(tmp / "models.yaml"),
+        *more,
+    ]
+
+
 def models_in_gbk(tmp: Path) -> list[str]:
     (tmp / "models.yaml").write_bytes(
         ("models:\n  模型:\n    backend: mock\n    category: candidate\n").encode("gbk")
     )
-    return [
-        "eval",
-        "--model",
-        "模型",
-        "--tasks",
-        "pceb_moral_smcq",
-        "--models-file",
-        str(tmp / "models.yaml"),
-    ]
+    return eval_moral_smcq(tmp, "模型")
 
 
 def generation_not_a_mapping(tmp: Path) -> list[str]:
     (tmp / "models.yaml").write_text(MOCK + "    generation: fast\n", encoding="utf-8")
-    return [
-        "eval",
-        "--model",
-        "always-b",
-        "--tasks",
-        "pceb_moral_smcq",
-        "--models-file",
-        str(tmp / "models.yaml"),
-    ]
+    return eval_moral_smcq(tmp, "always-b")
 
 
 def default_generation_a_list(tmp: Path) -> list[str]:
     (tmp / "models.yaml").write_text("defaults: {generation: [1]}\n" + MOCK, encoding="utf-8")
-    return [
-        "eval",
-        "--model",
-        "always-b",
-        "--tasks",
-        "pceb_moral_smcq",
-        "--models-file",
-        str(tmp / "models.yaml"),
-    ]
+    return eval_moral_smcq(tmp, "always-b")
 
 
 def cache_of_another_program(tmp: Path) -> list[str]:
@@ -162,32 +153,9 @@ def test_bad_input_is_one_line_a_non_zero_exit_and_nothing_changed(tmp_path: Pat
         ),
         (["runs", "--results-dir", "nope"], "--results-dir nope: no such folder"),
         (["runs", "--results-dir", "FILE"], "a file, not a folder of run folders"),
+        ([*EVAL_MOCK, "--limit", "0"], "--limit"),
         (
-            [
-                "eval",
-                "--model",
-                "always-b",
-                "--models-file",
-                "models.yaml",
-                "--tasks",
-                "pceb",
-                "--limit",
-                "0",
-            ],
-            "--limit",
-        ),
-        (
-            [
-                "eval",
-                "--model",
-                "always-b",
-                "--models-file",
-                "models.yaml",
-                "--tasks",
-                "pceb",
-                "--limit",
-                "100000000000000000000000",
-            ],
+            [*EVAL_MOCK, "--limit", "100000000000000000000000"],
             "--limit must be a whole number from 1 to 10,000,000",
         ),
         (["synth", "run", "--config", "synth.yaml", "--max-cost", "-5"], "--max-cost"),

@@ -63,6 +63,22 @@ def write_sweep(folder: Path, tiny_model_dir: Path, variants: str | None = None)
     return path
 
 
+def write_api_sweep(folder: Path, base_url: str, task: str, entry_extra: str = "") -> dict[str, str]:
+    """A sweep of two untrained API models (variants A and B) on one task, with their models file;
+    returns the environment to run it in."""
+    entries = "".join(
+        f"  {name}: {{backend: openai, api_model: {name}, base_url: '{base_url}', category: general{entry_extra}}}\n"
+        for name in ("api-a", "api-b")
+    )
+    (folder / "models.local.yaml").write_text("models:\n" + entries, encoding="utf-8")
+    (folder / "sweep.yaml").write_text(
+        f"name: apis\noutput_dir: out\nbase:\n  model: api-a\n  eval: {{tasks: [{task}]}}\n"
+        "variants:\n  A: {}\n  B: {model: api-b}\n",
+        encoding="utf-8",
+    )
+    return os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA), "OPENAI_API_KEY": "k"}
+
+
 def harness(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA)}
     return subprocess.run(
@@ -450,17 +466,7 @@ def test_eval_steps_of_api_models_run_side_by_side(tmp_path: Path) -> None:
         return "答案：B"
 
     with FakeOpenAI(reply_by_model=reply, latency_s=1.5) as server:
-        entries = "".join(
-            f"  {name}: {{backend: openai, api_model: {name}, base_url: '{server.base_url}', category: general}}\n"
-            for name in ("api-a", "api-b")
-        )
-        (tmp_path / "models.local.yaml").write_text("models:\n" + entries, encoding="utf-8")
-        (tmp_path / "sweep.yaml").write_text(
-            "name: apis\noutput_dir: out\nbase:\n  model: api-a\n  eval: {tasks: [pceb_theory_smcq]}\n"
-            "variants:\n  A: {}\n  B: {model: api-b}\n",
-            encoding="utf-8",
-        )
-        env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA), "OPENAI_API_KEY": "k"}
+        env = write_api_sweep(tmp_path, server.base_url, "pceb_theory_smcq")
         done = subprocess.run(
             [sys.executable, "-m", "harness", "sweep", "run", "sweep.yaml"],
             cwd=tmp_path,
@@ -550,17 +556,7 @@ def test_killing_a_sweep_stops_its_step_processes_and_a_rerun_asks_nothing_twice
     from fake_openai import FakeOpenAI
 
     with FakeOpenAI(latency_s=0.3) as server:
-        entries = "".join(
-            f"  {name}: {{backend: openai, api_model: {name}, base_url: '{server.base_url}', category: general, concurrency: 2}}\n"
-            for name in ("api-a", "api-b")
-        )
-        (tmp_path / "models.local.yaml").write_text("models:\n" + entries, encoding="utf-8")
-        (tmp_path / "sweep.yaml").write_text(
-            "name: apis\noutput_dir: out\nbase:\n  model: api-a\n  eval: {tasks: [pceb]}\n"
-            "variants:\n  A: {}\n  B: {model: api-b}\n",
-            encoding="utf-8",
-        )
-        env = os.environ | {"PSYCHE_DATA_DIR": str(FIXTURE_DATA), "OPENAI_API_KEY": "k"}
+        env = write_api_sweep(tmp_path, server.base_url, "pceb", ", concurrency: 2")
         command = [sys.executable, "-m", "harness", "sweep", "run", "sweep.yaml"]
         errors = (tmp_path / "stderr.txt").open("w", encoding="utf-8")
         sweep = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=errors)
