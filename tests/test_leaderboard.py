@@ -387,11 +387,17 @@ def test_latex_is_in_the_papers_layout() -> None:
     assert "51.75 (57.01)" in tex  # Avg. with Avg. (el.) in parentheses, one column
     assert "\\caption{PCEB}" in tex and "\\label{tab:table1_pceb}" in tex
     assert "\\resizebox{\\textwidth}{!}{%" in tex and "\\colorlet{first}{red!45}" in tex
+    # notes: in the table's width, scaled with it, left-aligned, one per line, footnote size
+    assert "\\parbox{\\wd\\harnesstable}{\\footnotesize\\raggedright" in tex
+    notes = tex.split("\\raggedright\n", 1)[1].split("}\n\\end{tabular}", 1)[0].splitlines()
+    assert len(notes) >= 4 and all(line.endswith(" \\\\") for line in notes[:-1])
+    assert notes[-1].startswith("2. Gemini1.5-Pro")
     deepseek = next(line for line in tex.splitlines() if line.startswith("DeepSeek-R1 &"))
     assert deepseek.count("\\cellcolor{first}") == 3  # case SMCQ, moral SMCQ, theory SMCQ
     table2 = to_latex(BENCHMARKS["cpsyexam"], sort_rows(reference_rows(BENCHMARKS["cpsyexam"])))
     assert "\\multicolumn{4}{c}{Zero-shot}" in table2 and "\\multicolumn{2}{c}{Knowledge}" in table2
-    for row in [line for line in tex.splitlines() if line.endswith("\\\\")]:
+    table_rows = tex.split("\\bottomrule", 1)[0].splitlines()
+    for row in [line for line in table_rows if line.endswith("\\\\")]:
         cells = row.count("&") - row.count("\\&")
         assert cells == 14 or "multicolumn" in row, row  # every row fills the 15 columns
 

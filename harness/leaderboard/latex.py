@@ -39,7 +39,9 @@ def to_latex(bench: Benchmark, rows: list[Row]) -> str:
         "\\centering",
         f"\\caption{{{_tex(TABLE_NUMBER.sub('', bench.title))}}}",  # LaTeX numbers its tables
         f"\\label{{tab:{bench.file_stem}}}",
-        "\\resizebox{\\textwidth}{!}{%",
+        # The table is set in a box first, so that its notes can take its width and be scaled with it.
+        "\\ifdefined\\harnesstable\\else\\newsavebox{\\harnesstable}\\fi",
+        "\\sbox{\\harnesstable}{%",
         "\\begin{tabular}{ll" + "r" * len(columns) + "}",
         "\\toprule",
     ]
@@ -75,8 +77,17 @@ def to_latex(bench: Benchmark, rows: list[Row]) -> str:
         *abbreviations(bench, rows),
         *[f"{number}. {text}" for number, text in notes],
     ]
-    out.append("\\par\\smallskip{\\footnotesize " + " ".join(_tex(line) for line in explained) + "}")
-    out.append("\\end{table*}")
+    # Notes under the table, left-aligned in its width, one per line, in footnote size, and resized
+    # with it (a table scaled to the text width would otherwise have notes larger than its numbers).
+    out += [
+        "\\resizebox{\\textwidth}{!}{%",
+        "\\begin{tabular}{@{}l@{}}",
+        "\\usebox{\\harnesstable} \\\\[6pt]",
+        "\\parbox{\\wd\\harnesstable}{\\footnotesize\\raggedright",
+        " \\\\\n".join(_tex(line) for line in explained) + "}",
+        "\\end{tabular}}",
+        "\\end{table*}",
+    ]
     return "\n".join(out) + "\n"
 
 
