@@ -447,6 +447,8 @@ def compare_command(
         "only A right",
         "only B right",
         "McNemar p (items)",
+        # paired by item from the samples' per-item scores: the harness's strict reading
+        title=f"{model_a} vs {model_b}: {metric}, strict protocol (stated answers only; unanswered counts wrong)",
     )
     comparison = compare_runs(
         results_dir, model_a, model_b, _split_names(tasks), metric, tuple(include_path or ())
@@ -487,7 +489,7 @@ def _print_against_paper(run: str, results_dir: Path, include_paths: tuple[Path,
             "paper",
             "ours - paper",
             "paper within",
-            title=f"{run} vs the paper: {name}",
+            title=f"{run} vs the paper: {name} (ours by the benchmark's own protocol, as the paper's)",
         )
         for cell in (c for c in cells if c.benchmark == name):
             interval = f"[{cell.interval[0]:.2f}, {cell.interval[1]:.2f}]" if cell.interval else ""

@@ -101,3 +101,9 @@ def test_cpsycoune_breaks_down_by_topic_and_dimension_for_every_judge(tmp_path: 
     assert dict(second.rows)["婚恋"] == ("0.500",) * len(keys)
     done = run_harness("leaderboard", "--by", "topic", "--results-dir", str(tmp_path), "--format", "csv")
     assert done.returncode == 0 and f"婚恋,{keys[0]},1.500" in done.stdout
+
+
+def test_a_limited_run_is_marked_partial_in_its_breakdown(tmp_path: Path, models_file: Path) -> None:
+    evaluate(resolve_model("always-b", [models_file]), ["pceb_mcq"], RunOptions(output_dir=tmp_path, limit=1))
+    [table] = breakdowns("level", tmp_path)
+    assert "(partial: " in table.title and "1 of 2 items scored" in table.title

@@ -218,6 +218,7 @@ def test_compare_pairs_two_runs_by_doc_id(tmp_path: Path) -> None:
     done = run_harness("compare", "a", "b", "--tasks", "pceb_mcq", "--results-dir", str(tmp_path))
     assert done.returncode == 0 and "+75.00" in done.stdout and "< 0.0001" in done.stdout
     assert "pceb_mcq (6 tasks, macro)" in done.stdout and "macro = mean of task means" in done.stdout
+    assert "strict protocol" in done.stdout  # the title says which protocol the numbers use
 
 
 def _grow_task(results_dir: Path, name: str, task: str, right: int, wrong: int) -> None:
@@ -544,6 +545,7 @@ def test_compare_paper_sets_a_reproduced_run_against_the_papers_row(tmp_path: Pa
     assert cells[("pceb", "Avg.")].paper == Fraction("57.91")
     done = run_harness("compare", "qwen2.5-7b", "--paper", "--results-dir", str(tmp_path))
     assert done.returncode == 0 and "+68.36" in done.stdout and "vs the paper: pceb" in done.stdout
+    assert "benchmark's own protocol" in done.stdout  # the title says which protocol the numbers use
     _fake_run(tmp_path, "mine", "My model", {})
     done = run_harness("compare", "mine", "--paper", "--results-dir", str(tmp_path))
     assert done.returncode == 2 and "has no row in the paper's tables" in done.stderr

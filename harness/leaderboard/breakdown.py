@@ -18,6 +18,7 @@ from harness.leaderboard.headers import shown_columns
 from harness.leaderboard.layout import Benchmark, benchmark
 from harness.protocols import BenchmarkCredit
 from harness.results import find_runs, read_results, read_samples
+from harness.summary import incomplete_reason
 from harness.task_index import index_tasks
 
 BREAKDOWNS = {"level": "pceb", "subject": "cpsyexam", "topic": "cpsycoune"}
@@ -46,6 +47,9 @@ def breakdowns(
             results.get("model", {}).get("display_name") or results.get("model", {}).get("name", folder.name)
         )
         tasks = results.get("tasks", {})
+        partial = [reason for name, task in tasks.items() if (reason := incomplete_reason(name, task))]
+        if partial:  # e.g. a --limit run: its breakdown covers part of each task
+            label += f" (partial: {'; '.join(partial[:2])}{'; ...' if len(partial) > 2 else ''})"
         if by == "level" and layout is not None:
             found += _levels(layout, folder, tasks, label, protocol)
         elif by == "subject" and layout is not None:
