@@ -22,7 +22,7 @@ from synth.split import DatasetSummary, write_dataset
 from synth.stage import Stage, StageContext, StageOutput, StoredStage, stage_digest
 from synth.stages.clean import CleanDialogues, CleanTexts
 from synth.stages.control import Control, Review
-from synth.stages.decontaminate import Decontaminate
+from synth.stages.decontaminate import Decontaminate, benchmark_index
 from synth.stages.empathy import Empathy
 from synth.stages.generate import Generate
 from synth.stages.pool import Pool
@@ -42,6 +42,7 @@ STAGE_ORDER = (
     "select",
     "empathy",
     "decontaminate_dialogues",
+    "decontaminate_exams",  # D_cp: the GRPO exam bank, checked like everything the pipeline makes
 )
 
 
@@ -107,8 +108,10 @@ def run_pipeline(
         reviewed = run(Review(), run(Control(), clean_questions))
         selected = run(Select(), run(Refine(), run(Rationale(), reviewed)))
         dialogues = run(Decontaminate("decontaminate_dialogues"), run(Empathy(), pairs))
-        exams = bank_questions(config, config.inputs.grpo_exams)
-        dataset = write_dataset(config, selected, outputs["select"].groups, dialogues, exams)
+        exam_bank: list[Record] = list(bank_questions(config, config.inputs.grpo_exams))
+        exams = run(Decontaminate("decontaminate_exams"), exam_bank)
+        index, _ = benchmark_index(context)  # D_ps, the public files, is checked as it is read
+        dataset = write_dataset(config, selected, outputs["select"].groups, dialogues, exams, index.hits)
     finally:
         context.calls.close()
     return PipelineResult(outputs, dataset)

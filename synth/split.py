@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,20 @@ class DatasetSummary:
     files: dict[str, str]  # file name -> sha256
 
 
+Contamination = Callable[[Sequence[str]], Sequence[Any]]  # texts -> a hit (benchmark item) or None each
+
+
 def write_dataset(
     config: SynthConfig,
     selected: list[Record],
     groups: dict[str, list[str]],
     dialogues: list[Record],
-    exams: list[Question],
+    exams: Sequence[Record],
+    contamination: Contamination | None = None,
 ) -> DatasetSummary:
-    """The training files, and each part on its own under parts/ (what sweeps compose: PRD, ED, APD)."""
+    """The training files, and each part on its own under parts/ (what sweeps compose: PRD, ED, APD).
+    The public SFT files (D_ps) are checked against the benchmarks as they are read: a row that
+    matches a benchmark item is left out and listed in dataset/decontaminated.jsonl."""
     folder = config.output_path / "dataset"
     challenging = set(groups.get("challenging", []))
     reasoned = [r for r in selected if isinstance(r, Reasoned)]
@@ -47,12 +54,29 @@ def write_dataset(
         "D_em": [_dialogue_row(d) for d in dialogues if isinstance(d, Dialogue)],
         "D_ps_rationale_qa": [],
         "D_ps_dialogue": [],
-        "D_cp": [_mcq_row(q) for q in exams],
+        "D_cp": [_mcq_row(q) for q in exams if isinstance(q, Question)],
     }
+    public: list[tuple[str, str, dict[str, Any]]] = []  # (part name, where, row)
     for extra in config.inputs.sft_extra:
         path = config.resolve(extra.path)
         for number, record in read_jsonl_lines(path, "the SFT data file"):
-            parts[f"D_ps_{extra.format}"].append(_checked(record, extra.format, f"{path}, line {number}"))
+            where = f"{path}, line {number}"
+            public.append((f"D_ps_{extra.format}", where, _checked(record, extra.format, where)))
+    hits = contamination([row_text(row) for _, _, row in public]) if contamination and public else []
+    left_out: list[dict[str, Any]] = []
+    for (part_name, where, row), hit in zip(public, hits or [None] * len(public), strict=True):
+        if hit is None:
+            parts[part_name].append(row)
+        else:
+            left_out.append(
+                {
+                    "part": part_name,
+                    "source": where,
+                    "text": row_text(row)[:300],
+                    "benchmark_item": hit.benchmark_item,
+                    "how": hit.how,
+                }
+            )
     rows: dict[str, list[dict[str, Any]]] = {
         "rationale_qa": parts["D_pr"] + parts["D_ps_rationale_qa"],
         "dialogue": parts["D_em"] + parts["D_ps_dialogue"],
@@ -61,18 +85,31 @@ def write_dataset(
     counts = {name: len(parts[name]) for name in ("D_pr", "D_em", "D_pc", "D_cp")}
     counts["D_ps"] = len(parts["D_ps_rationale_qa"]) + len(parts["D_ps_dialogue"])
     files = {name: _write_jsonl(folder / name, rows[kind]) for kind, name in FILES.items()}
+    files["decontaminated.jsonl"] = _write_jsonl(folder / "decontaminated.jsonl", left_out)
     for name, part in parts.items():
         files[f"parts/{name}.jsonl"] = _write_jsonl(folder / "parts" / f"{name}.jsonl", part)
     manifest = {
         "counts": counts,
         "D_sft": counts["D_pr"] + counts["D_em"] + counts["D_ps"],
         "D_grpo": counts["D_pc"] + counts["D_cp"],
+        # D_ps rows left out as benchmark items (the other parts are checked by their stages)
+        "D_ps_decontaminated": len(left_out),
         "files": files,
         "formats": {name: kind for kind, name in FILES.items()},
         "config_sha256": settings_hash(config.model_dump(mode="json")),
     }
     write_text_atomically(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     return DatasetSummary(folder, counts, files)
+
+
+def row_text(row: dict[str, Any]) -> str:
+    """What a training row contributes to the contamination check: a question with its options, or
+    a dialogue's user turns (as the pipeline's own records are checked)."""
+    if "messages" in row:
+        return " ".join(str(m.get("content", "")) for m in row["messages"] if m.get("role") == "user")
+    options = row.get("options") or {}
+    texts = options.values() if isinstance(options, dict) else options
+    return " ".join([str(row.get("question", "")), *map(str, texts)])
 
 
 def as_mcq(row: dict[str, Any]) -> dict[str, Any]:

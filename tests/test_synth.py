@@ -82,6 +82,15 @@ BANK = [
         "answer": "A",
     },
 ]
+# D_cp: three exam questions of no benchmark, and two that are benchmark items (PCEB exact, CPsyExam
+# dev with its punctuation changed and options reordered).
+EXAMS = [
+    {"question": "艾宾浩斯遗忘曲线说明遗忘的进程是？", "options": {"A": "先快后慢", "B": "先慢后快", "C": "匀速", "D": "不遗忘"}, "answer": "A"},
+    {"question": "马斯洛需要层次中最高的一层是？", "options": {"A": "生理需要", "B": "安全需要", "C": "尊重需要", "D": "自我实现需要"}, "answer": "D"},
+    {"question": "斯金纳箱实验研究的是哪种学习？", "options": {"A": "经典条件反射", "B": "操作条件反射", "C": "观察学习", "D": "顿悟学习"}, "answer": "B"},
+    {"question": "情绪的ABC理论由谁提出（　　）。", "options": {"A": "弗洛伊德", "B": "艾利斯", "C": "罗杰斯", "D": "华生"}, "answer": "B"},
+    {"question": "验证题0:发展心理学的问题()", "options": {"A": "选项二", "B": "选项一", "C": "选项三", "D": "选项四"}, "answer": "A"},
+]  # fmt: skip
 DIALOGUES = [
     {
         "question": "最近失眠很焦虑😭怎么办",
@@ -120,6 +129,22 @@ def write_inputs(folder: Path, server_url: str, **settings: object) -> Path:
         encoding="utf-8",
     )
     (folder / "book.txt").write_text(TEXTBOOK, encoding="utf-8")
+    (folder / "exams.jsonl").write_text(
+        "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in EXAMS), encoding="utf-8"
+    )
+    (folder / "public_qa.jsonl").write_text(
+        json.dumps(  # a public SFT row that is a PCEB item: it must not reach D_sft
+            {
+                "question": "情绪的ABC理论由谁提出（　　）。",
+                "options": {"A": "弗洛伊德", "B": "艾利斯", "C": "罗杰斯", "D": "华生"},
+                "rationale": "艾利斯。",
+                "answer": "B",
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     entries = "".join(
         f"  {name}: {{backend: openai, api_model: {name}, base_url: '{server_url}', category: candidate, max_retries: 0, concurrency: 4}}\n"
         for name in ("writer", *PANEL)
@@ -133,8 +158,11 @@ def write_inputs(folder: Path, server_url: str, **settings: object) -> Path:
             "subfields": [{"name": "运动心理学", "questions": 2}],
             "question_banks": [{"path": "bank.jsonl"}],
             "dialogues": ["dialogues.jsonl"],
-            "sft_extra": [{"path": "extra.jsonl", "format": "dialogue"}],
-            "grpo_exams": [{"source": "cpsyexam", "split": "train"}],
+            "sft_extra": [
+                {"path": "extra.jsonl", "format": "dialogue"},
+                {"path": "public_qa.jsonl", "format": "rationale_qa"},
+            ],
+            "grpo_exams": [{"path": "exams.jsonl"}],
         },
         "models": {
             "clean": "writer",
@@ -290,12 +318,17 @@ def test_the_pipeline_produces_the_expected_funnel_and_training_files(
         "select": (17, {}),
         "empathy": (2, {}),
         "decontaminate_dialogues": (2, {}),
+        "decontaminate_exams": (3, {"filtered: benchmark item": 2}),
     }
     contaminated = read_jsonl(tmp_path / "out" / "stages" / "05-decontaminate_questions" / "dropped.jsonl")
-    assert sorted(drop["reason"] for drop in contaminated) == [
-        "filtered: benchmark item (cpsyexam/dev/发展心理学-single-100, near-duplicate)",
-        "filtered: benchmark item (pceb/theory/single/second/01 理论单选.json#0, near-duplicate)",
+    reasons = sorted(drop["reason"] for drop in contaminated)  # each hit: matched item, how, source, text
+    assert [reason.split("; source")[0] for reason in reasons] == [
+        "filtered: benchmark item (cpsyexam/dev/发展心理学-single-100, near-duplicate",
+        "filtered: benchmark item (pceb/theory/single/second/01 理论单选.json#0, near-duplicate",
     ]
+    assert "bank.jsonl" in reasons[0] and reasons[0].endswith(
+        "验证题0:发展心理学的问题() 选项一 选项二 选项三 选项四"
+    )
     entries = ledger(tmp_path)
     rationale_calls = Counter(e["item"] for e in fresh_calls(entries, "rationale"))
     hard, fixed = question_id(marked("【难】")), question_id(marked("【改】"))
@@ -317,8 +350,14 @@ def test_the_pipeline_produces_the_expected_funnel_and_training_files(
 
     dataset = tmp_path / "out" / "dataset"
     manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
-    exams = len(read_jsonl(dataset / "d_grpo_mcq.jsonl")) - 1
-    assert manifest["counts"] == {"D_pr": 16, "D_em": 2, "D_pc": 1, "D_ps": 1, "D_cp": exams} and exams > 0
+    assert manifest["counts"] == {"D_pr": 16, "D_em": 2, "D_pc": 1, "D_ps": 1, "D_cp": 3}
+    assert len(read_jsonl(dataset / "d_grpo_mcq.jsonl")) == 1 + 3
+    # every part is checked against every benchmark: the planted exam items and the public row are out
+    training_text = "".join(path.read_text(encoding="utf-8") for path in dataset.glob("d_*.jsonl"))
+    assert "情绪的ABC理论" not in training_text and "验证题0" not in training_text
+    [public] = read_jsonl(dataset / "decontaminated.jsonl")
+    assert public["part"] == "D_ps_rationale_qa" and public["benchmark_item"].startswith("pceb/")
+    assert "public_qa.jsonl, line 1" in public["source"] and manifest["D_ps_decontaminated"] == 1
     dialogue = read_jsonl(dataset / "d_sft_dialogue.jsonl")[0]["messages"]
     assert dialogue[0]["content"].startswith("我最近总是失眠") and "拥抱" in dialogue[1]["content"]
 
@@ -333,7 +372,7 @@ def test_the_pipeline_produces_the_expected_funnel_and_training_files(
         None,
     )
     grpo = grpo_rows([DataSource(path=str(dataset / "d_grpo_mcq.jsonl"), format="mcq")], None)
-    assert len(sft.rows) == 16 + 3 and len(grpo.rows) == 1 + exams
+    assert len(sft.rows) == 16 + 3 and len(grpo.rows) == 1 + 3
     assert sft.rows[0]["completion"][0]["content"].startswith("<think>\n")
 
 
@@ -360,7 +399,7 @@ def test_a_second_run_makes_no_call_and_reuses_every_stage(tmp_path: Path) -> No
 
         run_pipeline(load_synth_config(config_path), say=lines.append)
         assert sum(server.attempts.values()) == served
-    assert all(line.endswith("(reused)") for line in lines) and len(lines) == 12
+    assert all(line.endswith("(reused)") for line in lines) and len(lines) == 13
 
 
 def test_changing_a_downstream_stage_reruns_only_it_and_what_follows(tmp_path: Path) -> None:
@@ -386,6 +425,7 @@ def test_changing_a_downstream_stage_reruns_only_it_and_what_follows(tmp_path: P
         "rationale",
         "empathy",
         "decontaminate_dialogues",
+        "decontaminate_exams",
     ]
     new = fresh_calls(ledger(tmp_path)[before:])
     assert {e["stage"].split(".")[0] for e in new} == {"refine"}  # select's calls are all cached
@@ -662,7 +702,8 @@ def test_on_real_cpsyexam_text_every_stage_finishes_and_planted_benchmark_items_
     assert any("pceb/theory/single/second/14 理论单选.json#3" in reason for reason in caught), caught
     assert any("cpsyexam/test/" in reason for reason in caught), caught
     counts = result.dataset.counts  # type: ignore[attr-defined]
-    assert counts["D_pr"] + counts["D_pc"] == len(outputs["select"].kept) > 0 and counts["D_cp"] == 10
+    assert counts["D_pr"] + counts["D_pc"] == len(outputs["select"].kept) > 0
+    assert counts["D_cp"] + len(outputs["decontaminate_exams"].dropped) == 10  # D_cp checked too
 
 
 def test_label_splits_a_benchmark_into_challenging_and_not_by_the_panels_answers(tmp_path: Path) -> None:

@@ -25,24 +25,7 @@ class Decontaminate:
         }
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
-        settings, dedup = context.config.decontamination, context.config.dedup
-        data_dir = resolve_data_dir(context.config.data_dir)
-
-        def build() -> tuple[BenchmarkIndex, list[str]]:
-            items, missing = benchmark_texts(data_dir, list(settings.benchmarks))
-            index = BenchmarkIndex(
-                items, settings.threshold, settings.overlap_chars, dedup.num_perm, dedup.ngram, dedup.seed
-            )
-            return index, missing
-
-        key = (
-            "benchmark index",
-            str(data_dir),
-            tuple(settings.benchmarks),
-            settings.threshold,
-            settings.overlap_chars,
-        )
-        index, missing = context.once(key + (dedup.num_perm, dedup.ngram, dedup.seed), build)
+        index, missing = benchmark_index(context)
         items = index.items
         kept: list[Record] = []
         dropped: list[Drop] = []
@@ -50,10 +33,35 @@ class Decontaminate:
             if hit is None:
                 kept.append(record)
             else:
+                text = record_text(record)
                 dropped.append(
                     Drop(
                         getattr(record, "id", ""),
-                        f"filtered: benchmark item ({hit.benchmark_item}, {hit.how})",
+                        f"filtered: benchmark item ({hit.benchmark_item}, {hit.how}; "
+                        f"source {getattr(record, 'source', '') or 'generated'}): {text[:120]}",
                     )
                 )
         return StageOutput(kept, dropped, notes={"benchmark_items": len(items), "not_checked": missing})
+
+
+def benchmark_index(context: StageContext) -> tuple[BenchmarkIndex, list[str]]:
+    """Every benchmark's texts, indexed once per run (shared by every decontamination check), and
+    the benchmarks that could not be read."""
+    settings, dedup = context.config.decontamination, context.config.dedup
+    data_dir = resolve_data_dir(context.config.data_dir)
+
+    def build() -> tuple[BenchmarkIndex, list[str]]:
+        items, missing = benchmark_texts(data_dir, list(settings.benchmarks))
+        index = BenchmarkIndex(
+            items, settings.threshold, settings.overlap_chars, dedup.num_perm, dedup.ngram, dedup.seed
+        )
+        return index, missing
+
+    key = (
+        "benchmark index",
+        str(data_dir),
+        tuple(settings.benchmarks),
+        settings.threshold,
+        settings.overlap_chars,
+    )
+    return context.once(key + (dedup.num_perm, dedup.ngram, dedup.seed), build)
