@@ -52,6 +52,7 @@ def run_command(
 ) -> None:
     """Run or resume the pipeline; finished stages and answered calls are reused."""
     settings = _load(config, max_cost)
+    settings.check_budget()  # the dry run refuses a limit it could not keep, as the run does
     if dry_run:
         from synth.estimate import estimate, render_estimate
 

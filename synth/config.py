@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.config_files import read_yaml_config
+from harness.errors import HarnessError
 
 
 class _Strict(BaseModel):
@@ -85,6 +86,19 @@ class StageModels(_Strict):
     select: list[str] = Field(min_length=1)
     empathy: str
 
+    def names(self) -> list[str]:
+        """Every model the run calls, each once, in stage order."""
+        named = [
+            self.clean,
+            self.generate,
+            self.rank,
+            self.control,
+            self.rationale,
+            self.refine,
+            self.compare,
+        ]
+        return list(dict.fromkeys([*named, *self.select, self.empathy]))
+
 
 class Decoding(_Strict):
     temperature: float = Field(0.7, ge=0)
@@ -141,6 +155,19 @@ class SynthConfig(_Strict):
     max_cost: float | None = Field(None, gt=0)
     seed: int = 0
     config_path: str = Field("", exclude=True)
+
+    def check_budget(self) -> None:
+        """A cost limit needs a price for every model the run calls: without one its calls would
+        cost nothing in the ledger and the limit would never stop the run."""
+        if self.max_cost is None:
+            return
+        unpriced = [name for name in self.models.names() if name not in self.prices]
+        if unpriced:
+            raise HarnessError(
+                f"{self.config_path}: max_cost ${self.max_cost:g} cannot be kept: no price for "
+                f"{', '.join(unpriced)} (add them under prices: {{input: ..., output: ...}} USD per million "
+                "tokens, or run without a cost limit)"
+            )
 
     def resolve(self, path: str) -> Path:
         """A path as the config file means it."""

@@ -77,6 +77,7 @@ def run_pipeline(
 ) -> PipelineResult:
     """Run (or resume) every stage and write the dataset."""
     tell = say or (lambda line: sys.stderr.write(line + "\n"))
+    config.check_budget()  # before any call
     context = open_context(config, progress)
     outputs: dict[str, StageOutput] = {}
 

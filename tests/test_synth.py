@@ -497,7 +497,8 @@ def test_the_cost_limit_stops_cleanly_and_a_higher_limit_goes_on(tmp_path: Path)
     from synth.calls import BudgetReached
 
     with FakeOpenAI(reply_by_model=script()) as server:
-        config_path = write_inputs(tmp_path, server.base_url, max_cost=0.00002)
+        every_price = {name: {"input": 1.0, "output": 2.0} for name in ("writer", *PANEL)}
+        config_path = write_inputs(tmp_path, server.base_url, max_cost=0.00002, prices=every_price)
         with pytest.raises(BudgetReached, match="every answer so far is kept"):
             run(config_path)
         spent = len(fresh_calls(ledger(tmp_path)))
@@ -779,3 +780,19 @@ def test_status_shows_each_stage_and_dry_run_counts_calls_and_bounds_cost_withou
     states = {line.split()[0]: line for line in done.stdout.splitlines()}
     assert "finished: 3 in, 2 out, 0 in error; calls 3, cache hits 0" in states["clean_dialogues"]
     assert "finished: 18 in, 17 out, 0 in error; calls 21, cache hits 0" in states["rationale"]
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_cost_limit_with_an_unpriced_model_is_refused_before_any_call(
+    tmp_path: Path, dry_run: bool
+) -> None:
+    with FakeOpenAI(reply_by_model=script()) as server:
+        config_path = write_inputs(tmp_path, server.base_url)  # prices: writer only; the panel has none
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", "synth", "run", "--config", str(config_path), "--max-cost", "0.0001",
+             *(["--dry-run"] if dry_run else [])],
+            capture_output=True, text=True, cwd=tmp_path,
+        )  # fmt: skip
+    assert done.returncode == 2 and not server.requests_seen
+    [line] = done.stderr.strip().splitlines()
+    assert "max_cost $0.0001 cannot be kept: no price for " in line and PANEL[0] in line
