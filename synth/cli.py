@@ -52,8 +52,12 @@ def run_command(
 ) -> None:
     """Run or resume the pipeline; finished stages and answered calls are reused."""
     settings = _load(config, max_cost)
-    settings.check_budget()  # the dry run refuses a limit it could not keep, as the run does
     if dry_run:
+        from synth.pipeline import model_resolver
+        from synth.preflight import check_before_any_call
+
+        # models, inputs and the cost limit checked as the run checks them (endpoints are not dialled)
+        check_before_any_call(settings, model_resolver(settings), endpoints=False)
         from synth.estimate import estimate, render_estimate
 
         sys.stdout.write(render_estimate(estimate(settings), settings))

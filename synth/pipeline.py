@@ -16,6 +16,7 @@ from harness.models import ModelSpec, default_models_file, load_models, resolve_
 from synth.calls import CallLayer
 from synth.config import SynthConfig
 from synth.inputs import bank_questions, qa_pairs, source_texts, subfields
+from synth.preflight import check_before_any_call
 from synth.prompts import SHIPPED, PromptSet
 from synth.records import Record, fingerprint
 from synth.split import DatasetSummary, write_dataset
@@ -77,8 +78,8 @@ def run_pipeline(
 ) -> PipelineResult:
     """Run (or resume) every stage and write the dataset."""
     tell = say or (lambda line: sys.stderr.write(line + "\n"))
-    config.check_budget()  # before any call
     context = open_context(config, progress)
+    check_before_any_call(config, context.resolve)
     outputs: dict[str, StageOutput] = {}
 
     def run(stage: Stage, inputs: list[Record]) -> list[Record]:

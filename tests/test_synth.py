@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -796,3 +797,46 @@ def test_a_cost_limit_with_an_unpriced_model_is_refused_before_any_call(
     assert done.returncode == 2 and not server.requests_seen
     [line] = done.stderr.strip().splitlines()
     assert "max_cost $0.0001 cannot be kept: no price for " in line and PANEL[0] in line
+
+
+@pytest.mark.parametrize(
+    ("mistake", "said"),
+    [
+        ("unknown model in the last stage", "unknown model 'nope'"),
+        ("malformed exam bank line", "exams.jsonl"),
+        ("endpoint refusing connections", "refuses connections"),
+    ],
+)
+def test_a_mistake_anywhere_in_the_run_is_found_before_the_first_call(
+    tmp_path: Path, mistake: str, said: str
+) -> None:
+    with FakeOpenAI(reply_by_model=script()) as server:
+        config_path = write_inputs(tmp_path, server.base_url)
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        if mistake == "unknown model in the last stage":
+            config["models"]["empathy"] = "nope"
+        elif mistake == "malformed exam bank line":
+            with (tmp_path / "exams.jsonl").open("a", encoding="utf-8") as bank:
+                bank.write("{not json\n")
+        else:
+            closed = socket.socket()
+            closed.bind(("127.0.0.1", 0))
+            port = closed.getsockname()[1]
+            closed.close()  # nothing listens there now
+            (tmp_path / "models.yaml").write_text(
+                (tmp_path / "models.yaml")
+                .read_text(encoding="utf-8")
+                .replace(server.base_url, f"http://127.0.0.1:{port}/v1"),
+                encoding="utf-8",
+            )
+        config_path.write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+        runs = [["--dry-run"], []] if mistake != "endpoint refusing connections" else [[]]
+        for extra in runs:
+            started = time.monotonic()
+            done = subprocess.run(
+                [sys.executable, "-m", "harness", "synth", "run", "--config", str(config_path), *extra],
+                capture_output=True, text=True, cwd=tmp_path,
+            )  # fmt: skip
+            assert done.returncode == 2 and said in done.stderr, (extra, done.stderr)
+            assert len(done.stderr.strip().splitlines()) == 1 and time.monotonic() - started < 30
+    assert not server.requests_seen  # nothing was called, for any of them
