@@ -596,3 +596,30 @@ def test_killing_a_sweep_stops_its_step_processes_and_a_rerun_asks_nothing_twice
     # Only what was in flight when it stopped (at most `concurrency` per step) is asked again.
     assert sum(count - 1 for count in sent.values()) <= 2 * 2
     assert max(sent.values()) <= 2
+
+
+def test_the_shipped_ablations_are_the_papers_recipes() -> None:
+    table3 = plan_sweep(load_sweep(SHIPPED / "table3.yaml"))
+    table4 = plan_sweep(load_sweep(SHIPPED / "table4.yaml"))
+    # +Rat.+Iter. is +SFT+GRPO in the paper (67.07 / 86.06 / 79.10): one model, trained once
+    assert table3.chains["+Rat.+Iter."] == table3.chains["+SFT+GRPO"]
+    kinds = {name: [table3.steps[d].kind for d in chain] for name, chain in table3.chains.items()}
+    assert "grpo" in kinds["+QA"] and "grpo" in kinds["+Rat."]  # the rationale rows run SFT then GRPO
+
+    # Table 4's full recipe is Table 3's +SFT+GRPO: the same data, the same training settings (each
+    # sweep names its own runs)
+    def recipe(plan, variant):  # type: ignore[no-untyped-def]
+        steps = [plan.steps[d] for d in plan.chains[variant]]
+        return [
+            step.digest
+            if step.kind in ("synth", "data")
+            else {k: v for k, v in step.settings.items() if k not in ("name", "model")}
+            for step in steps
+            if step.kind != "eval"
+        ]
+
+    assert recipe(table4, "+ED+PRD+APD") == recipe(table3, "+SFT+GRPO")
+    sft_parts = {
+        name: table4.steps[table4.chains[name][1]].settings.get("sft_parts") for name in ("+PRD", "+ED+PRD")
+    }
+    assert sft_parts == {"+PRD": ["D_pr"], "+ED+PRD": ["D_pr", "D_em"]}  # D_pc is GRPO's, never SFT's
