@@ -22,6 +22,11 @@ CATEGORIES = {
     "theory": ("pceb_theory_smcq", "pceb_theory_mmcq"),
 }
 SUBTASKS = tuple(task for tasks in CATEGORIES.values() for task in tasks)
+# PCEB's items per task (all of its files): Table 3's categories are micro over them.
+PCEB_ITEMS = {
+    "pceb_case_smcq": 748, "pceb_case_mmcq": 878, "pceb_moral_smcq": 152,
+    "pceb_moral_mmcq": 158, "pceb_theory_smcq": 1143, "pceb_theory_mmcq": 784,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,33 @@ def table3(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[di
             cells += [row[category], f"{float(printed):.2f}%" if printed else "-"]
         rows.append(tuple(cells))
     header = ("setting", "Case", "Δ", "Moral", "Δ", "Theory", "Δ")
+    notes += paper_inconsistencies(reference)
     return Table("Table 3: training stages and rationale components", header, tuple(rows), tuple(notes))
+
+
+def paper_inconsistencies(reference: list[dict[str, str]]) -> list[str]:
+    """Where the paper's Table 3 +SFT+GRPO row (Psyche-R1) is not its own Table 1 row of Psyche-R1,
+    read as Table 3 reads it (micro over the category's SMCQ and MMCQ items), flagged as Tables 1
+    and 2 flag their printed averages."""
+    from harness.resources import builtin_tasks_dir
+
+    full = next((row for row in reference if row["setting"] == "+SFT+GRPO"), None)
+    table1 = builtin_tasks_dir() / "pceb" / "pceb_table1.csv"
+    psyche = next((row for row in read_reference(table1) if row["model"] == "Psyche-R1"), None)
+    if full is None or psyche is None:
+        return []
+    flags = []
+    for category, tasks in CATEGORIES.items():
+        printed = float(full[category])
+        values = {task: (float(psyche[task.removeprefix("pceb_")]), PCEB_ITEMS[task]) for task in tasks}
+        own = micro(values, tasks)
+        # both sides are printed to two decimals: each may be off by 0.005
+        if own is not None and abs(own - printed) > 0.01 + 1e-9:
+            flags.append(
+                f"paper inconsistency: Table 3's +SFT+GRPO {category} ({printed:.2f}) is not Psyche-R1's own "
+                f"Table 1 {category} value ({own:.2f}, micro over its SMCQ and MMCQ columns)"
+            )
+    return flags
 
 
 def table4(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]) -> Table:

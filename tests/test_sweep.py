@@ -623,3 +623,12 @@ def test_the_shipped_ablations_are_the_papers_recipes() -> None:
         name: table4.steps[table4.chains[name][1]].settings.get("sft_parts") for name in ("+PRD", "+ED+PRD")
     }
     assert sft_parts == {"+PRD": ["D_pr"], "+ED+PRD": ["D_pr", "D_em"]}  # D_pc is GRPO's, never SFT's
+
+
+def test_table3s_report_flags_where_the_paper_disagrees_with_its_own_table_1() -> None:
+    from sweep.report import paper_inconsistencies
+
+    flags = paper_inconsistencies(read_reference(SHIPPED / "table3_paper.csv"))
+    # Psyche-R1's case in Table 1: (63.31 x 748 + 56.26 x 878) / 1,626 = 59.50, not Table 3's 67.07;
+    # its moral (86.06) and theory (79.10) agree
+    assert len(flags) == 1 and "case (67.07)" in flags[0] and "(59.50," in flags[0]
