@@ -374,3 +374,34 @@ def test_accelerate_launch_runs_the_training_module(tmp_path: Path, tiny_model_d
     assert (
         "launched" in yaml.safe_load((tmp_path / "models.local.yaml").read_text(encoding="utf-8"))["models"]
     )
+
+
+def test_grpo_batches_in_verls_terms_generate_one_rollout_for_several_optimizer_steps(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The paper's GRPO batch sizes are VeRL's: prompts per rollout (128) and prompts per optimizer
+    step (its PPO mini-batch, 32). In miniature: 4 prompts per rollout, 2 per optimizer step, 2
+    completions each: one generation round feeds two optimizer steps of 4 completions."""
+    from train.config import GRPORunConfig
+
+    settings = {"run_name": "v", "base_model": "m", "data": [{"source": "cpsyexam", "split": "train"}]}
+    paper = GRPORunConfig.model_validate(settings | {"rollout_batch_prompts": 128, "mini_batch_prompts": 32})
+    assert (paper.effective_batch_size, paper.generation_batch_size) == (32 * 8, 128 * 8)
+    with pytest.raises(ValueError, match="disagrees with mini_batch_prompts"):
+        GRPORunConfig.model_validate(settings | {"mini_batch_prompts": 32, "effective_batch_size": 128})
+    records = [
+        {"question": f"第{i}题", "options": {"A": "甲", "B": "乙"}, "answer": "AB"[i % 2]} for i in range(8)
+    ]
+    write(tmp_path / "mcq.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    config = write(
+        tmp_path / "grpo.yaml",
+        f"run_name: verl\nbase_model: {tiny_model_dir}\ndata: [{{path: mcq.jsonl, format: mcq}}]\n"
+        "rollout_batch_prompts: 4\nmini_batch_prompts: 2\nper_device_train_batch_size: 2\nnum_generations: 2\n"
+        "max_completion_length: 8\nmax_prompt_length: 512\nmax_steps: 2\nlora: {r: 4, alpha: 8}\n",
+    )
+    done = train_command(tmp_path, "grpo", config)
+    assert done.returncode == 0, done.stderr
+    logged = [m for m in read_jsonl(tmp_path / "runs" / "verl" / "metrics.jsonl") if "loss" in m]
+    assert [m["step"] for m in logged] == [1, 2]  # two optimizer steps...
+    # ...from one rollout of 4 prompts x 2 completions: rewards come with the generation, at step 1 only
+    assert ["reward" in m for m in logged] == [True, False]

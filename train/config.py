@@ -86,8 +86,10 @@ class VllmGenerationSettings(BaseModel):
 
 
 class GRPORunConfig(RunConfig):
-    """Paper defaults: learning rate 1e-6, batch 128 (completions per optimizer step), 2 epochs, KL
-    coefficient 1e-3 (trl's k3 estimator of KL to the reference model)."""
+    """Paper defaults: learning rate 1e-6, 2 epochs, KL coefficient 1e-3 (trl's k3 estimator of KL
+    to the reference model, VeRL's low_var_kl); the paper's batch sizes are VeRL's (prompts), given
+    by rollout_batch_prompts and mini_batch_prompts; without them effective_batch_size counts
+    completions per optimizer step."""
 
     learning_rate: float = Field(1e-6, gt=0)
     effective_batch_size: int = Field(128, gt=0)
@@ -100,6 +102,38 @@ class GRPORunConfig(RunConfig):
     use_vllm: bool | Literal["auto"] = "auto"
     vllm_mode: Literal["colocate", "server"] = "colocate"
     vllm: VllmGenerationSettings = VllmGenerationSettings()
+    # VeRL's batch vocabulary (the paper's GRPO trainer, Appendix C.3): prompts per rollout batch
+    # (data.train_batch_size, "batch size 128") and prompts per optimizer step (ppo_mini_batch_size,
+    # 32). Given, they decide the rest: effective_batch_size = mini_batch_prompts x num_generations
+    # completions per optimizer step, and each rollout batch feeds rollout / mini optimizer steps.
+    rollout_batch_prompts: int | None = Field(None, gt=0)
+    mini_batch_prompts: int | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _verl_batches(self) -> GRPORunConfig:
+        if self.mini_batch_prompts is None:
+            if self.rollout_batch_prompts is not None:
+                raise ValueError(
+                    "rollout_batch_prompts needs mini_batch_prompts (prompts per optimizer step)"
+                )
+            return self
+        completions = self.mini_batch_prompts * self.num_generations
+        if "effective_batch_size" in self.model_fields_set and self.effective_batch_size != completions:
+            raise ValueError(
+                f"effective_batch_size {self.effective_batch_size} disagrees with mini_batch_prompts x "
+                f"num_generations = {completions}: give one or the other"
+            )
+        self.effective_batch_size = completions
+        if self.rollout_batch_prompts is not None and self.rollout_batch_prompts % self.mini_batch_prompts:
+            raise ValueError("rollout_batch_prompts must be a multiple of mini_batch_prompts")
+        return self
+
+    @property
+    def generation_batch_size(self) -> int | None:
+        """Completions generated per rollout (trl's generation_batch_size), when VeRL's are given."""
+        if self.rollout_batch_prompts is None:
+            return None
+        return self.rollout_batch_prompts * self.num_generations
 
 
 Config = TypeVar("Config", bound=RunConfig)

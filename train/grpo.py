@@ -66,6 +66,7 @@ def run_grpo(config_path: Path) -> Candidate | None:
         use_vllm=use_vllm,
         vllm_mode=config.vllm_mode,
         **{f"vllm_{key}": value for key, value in config.vllm.model_dump().items()},
+        generation_batch_size=config.generation_batch_size,  # None: trl's default (one optimizer step's)
     )
     trainer = GRPOTrainer(
         model=model,
