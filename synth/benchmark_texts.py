@@ -23,7 +23,9 @@ def benchmark_texts(data_dir: Path, benchmarks: list[str]) -> tuple[list[tuple[s
 
 
 def _doc_text(doc: object) -> str:
-    options = " ".join(option.text for option in getattr(doc, "options", ()))
+    """A question with its options as a set (sorted by text): a copy with its options reordered
+    reads the same."""
+    options = " ".join(sorted(option.text for option in getattr(doc, "options", ())))
     return f"{getattr(doc, 'question', '')} {options}".strip()
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 _NOISE = re.compile(r"[\s\W_]+", flags=re.UNICODE)
+CANDIDATE_THRESHOLD = 0.3  # the looser index's Jaccard threshold: candidates only
+EDIT_SIMILARITY = 0.85  # difflib ratio of normalised texts at which a candidate is an edited copy
 
 
 def normalise(text: str) -> str:
@@ -93,10 +95,16 @@ class BenchmarkIndex:
         self.stride = max(overlap_chars // 4, 1)
         self.gram = overlap_chars - self.stride + 1  # found at least once in any shared run of overlap_chars
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        # Lightly edited copies of short questions fall below the Jaccard threshold (two changed
+        # characters remove up to six of a few dozen shingles): a looser index proposes candidates
+        # and the edit similarity of the normalised texts decides.
+        self.candidates = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=num_perm)
         texts = [text for _, text in self.items]
+        self.plain = [normalise(text) for text in texts]
         for position, signature in enumerate(signatures(texts, num_perm, ngram, seed)):
             if shingles(texts[position], ngram):
                 self.lsh.insert(position, signature)
+                self.candidates.insert(position, signature)
         self.pieces: dict[str, int] = {}
         for position, text in enumerate(texts):
             plain = normalise(text)
@@ -113,8 +121,21 @@ class BenchmarkIndex:
             if near:
                 found.append(Hit(self.items[int(min(near))][0], "near-duplicate"))
                 continue
-            found.append(self._shared_run(normalise(text)))
+            plain = normalise(text)
+            found.append(self._edited_copy(plain, signature) or self._shared_run(plain))
         return found
+
+    def _edited_copy(self, plain: str, signature: LeanMinHash) -> Hit | None:
+        """The benchmark item `plain` is a lightly edited copy of, by edit similarity."""
+        from difflib import SequenceMatcher
+
+        if not plain:
+            return None
+        for position in sorted(int(p) for p in self.candidates.query(signature)):
+            similarity = SequenceMatcher(None, plain, self.plain[position], autojunk=False).ratio()
+            if similarity >= EDIT_SIMILARITY:
+                return Hit(self.items[position][0], f"edited copy (similarity {similarity:.2f})")
+        return None
 
     def _shared_run(self, plain: str) -> Hit | None:
         for start in range(len(plain) - self.gram + 1):

@@ -117,8 +117,8 @@ def from_json(data: dict[str, Any]) -> Record:
 
 def record_text(record: Record) -> str:
     """The text a record contributes to near-duplicate and contamination checks."""
-    if isinstance(record, Question):
-        return record.question + " " + " ".join(record.options[label] for label in sorted(record.options))
+    if isinstance(record, Question):  # options as a set: a reordered copy reads the same
+        return record.question + " " + " ".join(sorted(record.options.values()))
     if isinstance(record, Reasoned):
         return record_text(record.question)
     if isinstance(record, QAPair):

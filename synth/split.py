@@ -109,7 +109,7 @@ def row_text(row: dict[str, Any]) -> str:
         return " ".join(str(m.get("content", "")) for m in row["messages"] if m.get("role") == "user")
     options = row.get("options") or {}
     texts = options.values() if isinstance(options, dict) else options
-    return " ".join([str(row.get("question", "")), *map(str, texts)])
+    return " ".join([str(row.get("question", "")), *sorted(map(str, texts))])
 
 
 def as_mcq(row: dict[str, Any]) -> dict[str, Any]:

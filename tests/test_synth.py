@@ -328,7 +328,7 @@ def test_the_pipeline_produces_the_expected_funnel_and_training_files(
         "filtered: benchmark item (pceb/theory/single/second/01 理论单选.json#0, near-duplicate",
     ]
     assert "bank.jsonl" in reasons[0] and reasons[0].endswith(
-        "验证题0:发展心理学的问题() 选项一 选项二 选项三 选项四"
+        "验证题0:发展心理学的问题() 选项一 选项三 选项二 选项四"
     )
     entries = ledger(tmp_path)
     rationale_calls = Counter(e["item"] for e in fresh_calls(entries, "rationale"))
@@ -840,3 +840,67 @@ def test_a_mistake_anywhere_in_the_run_is_found_before_the_first_call(
             assert done.returncode == 2 and said in done.stderr, (extra, done.stderr)
             assert len(done.stderr.strip().splitlines()) == 1 and time.monotonic() - started < 30
     assert not server.requests_seen  # nothing was called, for any of them
+
+
+CLEAN_QUESTIONS = [
+    "在一项关于城市噪音的田野研究中，研究者最应当控制的额外变量是什么？",
+    "一名新入职的外卖骑手总在雨天接单更多，这最可能体现了哪种强化程序？",
+    "为评估一款冥想应用对大学生睡眠的作用，下列哪种设计的内部效度最高？",
+    "某社区开展的广场舞活动使老人孤独感下降，这一结果最能由哪种理论解释？",
+    "儿童在搭积木时自言自语，维果茨基会如何理解这种现象的功能？",
+    "一位程序员连续加班后对代码错误视而不见，这最接近哪种注意现象？",
+    "在电竞选手的训练中引入呼吸放松，主要是为了调节哪种唤醒水平？",
+    "研究者用眼动仪记录读者阅读网络小说时的回视次数，这一指标主要反映什么？",
+    "高铁乘务员面对乘客投诉时保持微笑，这种情绪劳动属于哪种策略？",
+    "某品牌在短视频中反复出现后销量上升，这最可能利用了哪种效应？",
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not (REAL_DATA / "CPsyExam").is_dir(), reason="real benchmark files not present")
+def test_lightly_edited_benchmark_items_are_caught_and_clean_questions_kept() -> None:
+    import random
+
+    from harness.data.cpsyexam import load_cpsyexam
+    from synth.benchmark_texts import benchmark_texts
+    from synth.config import Decontamination, Dedup
+    from synth.near_duplicates import BenchmarkIndex
+    from synth.records import Question, record_text
+
+    settings, dedup = Decontamination(), Dedup()
+    items, _ = benchmark_texts(REAL_DATA, ["pceb", "cpsyexam"])
+    index = BenchmarkIndex(
+        items, settings.threshold, settings.overlap_chars, dedup.num_perm, dedup.ngram, dedup.seed
+    )
+    rng = random.Random(7)
+    docs = rng.sample(load_cpsyexam(REAL_DATA, "test", "KG", "single", strict=False).docs, 100)
+    filler = "的是在了和有为"
+
+    def edited(text: str, changes: int) -> str:
+        chars = list(text)
+        for _ in range(changes):
+            at = rng.randrange(len(chars))
+            chars[at] = rng.choice(filler)
+        return "".join(chars)
+
+    def as_question(question: str, options: list[str]) -> Question:
+        return Question("x", question, dict(zip("ABCD", options, strict=False)), "A", "single", "II", "plant")
+
+    plants: dict[str, list[str]] = {
+        "1 character": [],
+        "2 characters": [],
+        "options reordered": [],
+        "both": [],
+    }
+    for doc in docs:
+        options = [option.text for option in doc.options]
+        shuffled = options[1:] + options[:1]
+        plants["1 character"].append(record_text(as_question(edited(doc.question, 1), options)))
+        plants["2 characters"].append(record_text(as_question(edited(doc.question, 2), options)))
+        plants["options reordered"].append(record_text(as_question(doc.question, shuffled)))
+        plants["both"].append(record_text(as_question(edited(doc.question, 2), shuffled)))
+    caught = {kind: sum(hit is not None for hit in index.hits(texts)) for kind, texts in plants.items()}
+    print("caught of 100:", caught)
+    assert all(count >= 98 for count in caught.values()), caught  # of 100 each
+    clean = [record_text(as_question(q, ["选项甲", "选项乙", "选项丙", "选项丁"])) for q in CLEAN_QUESTIONS]
+    assert index.hits(clean) == [None] * len(clean)

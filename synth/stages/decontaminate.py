@@ -14,7 +14,7 @@ from synth.stage import Drop, StageContext, StageOutput
 
 
 class Decontaminate:
-    version = 1
+    version = 2  # 2: options compared as a set
 
     def __init__(self, name: str) -> None:
         self.name = name

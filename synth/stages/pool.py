@@ -14,7 +14,7 @@ from synth.stage import Drop, StageContext, StageOutput, ask_until_read
 
 class Pool:
     name = "pool"
-    version = 1
+    version = 2  # 2: options compared as a set
     template = "rank_questions"
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
