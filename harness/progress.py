@@ -9,31 +9,57 @@ from typing import Any
 
 class ProgressDisplay:
     """Progress over the responses still to generate: a rich bar with an ETA on a terminal; when the
-    output is not a terminal (a log file, CI), a plain line every `interval_s` seconds and at the end."""
+    output is not a terminal (a log file, CI), a plain line every `interval_s` seconds and at the end,
+    and a heartbeat line every `heartbeat_s` seconds while nothing finishes (a slow model's one long
+    answer never leaves a log silent)."""
 
-    def __init__(self, interval_s: float = 5.0) -> None:
-        self.interval_s = interval_s
+    def __init__(self, interval_s: float = 5.0, heartbeat_s: float = 15.0) -> None:
+        self.interval_s, self.heartbeat_s = interval_s, heartbeat_s
         self.bar: Any = None
+        self._open: list[dict[str, Any]] = []  # plain-line progresses not yet complete
+        self._stop: Any = None
 
     def __enter__(self) -> Any:
+        import threading
         import time
 
         if not sys.stderr.isatty():
+            lock = threading.Lock()
+
+            def say(state: dict[str, Any], now: float, note: str = "") -> None:
+                state["said"] = now
+                elapsed = int(now - state["started"])
+                sys.stderr.write(f"{state['what']}: {state['done']}/{state['total']} ({elapsed} s{note})\n")
+                sys.stderr.flush()
 
             def lines(total: int, what: str) -> Any:
-                state = {"done": 0, "started": time.monotonic(), "said": time.monotonic()}
+                now = time.monotonic()
+                state: dict[str, Any] = {"what": what, "total": total, "done": 0, "started": now, "said": now}
+                with lock:
+                    self._open.append(state)
 
                 def advance() -> None:
-                    state["done"] += 1
-                    now = time.monotonic()
-                    if state["done"] == total or now - state["said"] >= self.interval_s:
-                        state["said"] = now
-                        elapsed = int(now - state["started"])
-                        sys.stderr.write(f"{what}: {int(state['done'])}/{total} ({elapsed} s)\n")
-                        sys.stderr.flush()
+                    with lock:
+                        state["done"] += 1
+                        now = time.monotonic()
+                        if state["done"] == total or now - state["said"] >= self.interval_s:
+                            say(state, now)
+                        if state["done"] >= total and state in self._open:
+                            self._open.remove(state)
 
                 return advance
 
+            self._stop = threading.Event()
+
+            def heartbeat() -> None:
+                while not self._stop.wait(min(1.0, self.heartbeat_s)):
+                    with lock:
+                        now = time.monotonic()
+                        for state in self._open:
+                            if now - state["said"] >= self.heartbeat_s:
+                                say(state, now, ", still working")
+
+            threading.Thread(target=heartbeat, name="progress-heartbeat", daemon=True).start()
             return lines
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -49,5 +75,7 @@ class ProgressDisplay:
         return factory
 
     def __exit__(self, *exc: object) -> None:
+        if self._stop is not None:
+            self._stop.set()
         if self.bar is not None:
             self.bar.stop()

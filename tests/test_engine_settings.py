@@ -71,3 +71,10 @@ def test_the_served_entry_reads_as_a_models_file_entry_for_the_openai_backend() 
     spec = ModelSpec.model_validate({"name": "x", **entry})
     assert spec.backend == "openai" and spec.api_model == "smollm2-135m" and spec.api_key_env is None
     assert spec.base_url == "http://127.0.0.1:8123/v1"
+
+
+def test_the_embedded_cpu_model_carries_a_new_token_cap_of_its_own() -> None:
+    # the paper's 1,024 new tokens take minutes per answer on a CPU; the API/GPU entries keep them
+    assert resolve_model("smollm2-135m").generation.max_new_tokens == 128
+    assert resolve_model("smollm2-135m-vllm").generation.max_new_tokens == 128
+    assert resolve_model("qwen2.5-7b").generation.max_new_tokens == 1024

@@ -381,3 +381,19 @@ def test_subset_without_labels_is_a_one_line_error() -> None:
 
     with pytest.raises(HarnessError, match="--subset and --labels go together"):
         RunOptions(subset="challenging")
+
+
+def test_off_a_terminal_a_long_wait_still_prints_a_heartbeat_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from harness.progress import ProgressDisplay
+
+    with ProgressDisplay(interval_s=5.0, heartbeat_s=0.3) as progress:
+        advance = progress(2, "generating")
+        time.sleep(1.2)  # one answer that takes long: nothing finishes
+        advance()
+        advance()
+    lines = capsys.readouterr().err.splitlines()
+    waiting = [line for line in lines if line.startswith("generating: 0/2") and "still working" in line]
+    assert len(waiting) >= 2, lines
+    assert lines[-1].startswith("generating: 2/2")
