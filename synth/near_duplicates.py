@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 _NOISE = re.compile(r"[\s\W_]+", flags=re.UNICODE)
-CANDIDATE_THRESHOLD = 0.3  # the looser index's Jaccard threshold: candidates only
+CANDIDATE_THRESHOLD = 0.3  # the looser index's Jaccard threshold (decontamination): candidates only
+CLUSTER_CANDIDATES = 0.5  # the same for clustering a pool: looser costs more than it finds there
 EDIT_SIMILARITY = 0.85  # difflib ratio of normalised texts at which a candidate is an edited copy
 
 
@@ -34,18 +35,53 @@ def signatures(texts: Sequence[str], num_perm: int, ngram: int, seed: int) -> li
     return [LeanMinHash(minhash) for minhash in hashes]
 
 
-def clusters(texts: Sequence[str], threshold: float, num_perm: int, ngram: int, seed: int) -> list[list[int]]:
+def clusters(
+    texts: Sequence[str],
+    threshold: float,
+    num_perm: int,
+    ngram: int,
+    seed: int,
+    contexts: Sequence[str] | None = None,
+) -> list[list[int]]:
     """Groups of indices whose texts are near-duplicates (estimated Jaccard >= threshold, linked
-    transitively); every index is in exactly one group, groups and members in input order."""
+    transitively); every index is in exactly one group, groups and members in input order. With
+    `contexts` (e.g. the case a case question asks about, "" for none), two texts are linked only
+    when their contexts are near-duplicates too: different questions about one case stay apart, and
+    one question over two different cases too."""
     signed = signatures(texts, num_perm, ngram, seed)
-    index = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    around = signatures(contexts, num_perm, ngram, seed) if contexts is not None else None
+    # Candidates from a looser index; a pair is linked when its estimated Jaccard reaches the
+    # threshold or, for lightly edited copies of short texts, its edit similarity does.
+    index = MinHashLSH(threshold=min(threshold, CLUSTER_CANDIDATES), num_perm=num_perm)
+    plain = [normalise(text) for text in texts]
     links: list[tuple[int, int]] = []
     for i, signature in enumerate(signed):
         if not shingles(texts[i], ngram):
             continue
-        links += [(i, int(j)) for j in index.query(signature)]
+        for j in (int(j) for j in index.query(signature)):
+            near = (
+                signature.jaccard(signed[j]) >= threshold
+                or edit_similarity(plain[i], plain[j]) >= EDIT_SIMILARITY
+            )
+            if near and (around is None or _same_context(contexts, around, i, j, threshold)):  # type: ignore[arg-type]
+                links.append((i, j))
         index.insert(i, signature)
     return linked_groups(len(texts), links)
+
+
+def edit_similarity(a: str, b: str) -> float:
+    """difflib's ratio of two normalised texts (1.0: the same)."""
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _same_context(
+    contexts: Sequence[str], signed: Sequence[LeanMinHash], i: int, j: int, threshold: float
+) -> bool:
+    if not contexts[i] or not contexts[j]:
+        return not contexts[i] and not contexts[j]
+    return bool(signed[i].jaccard(signed[j]) >= threshold)
 
 
 def linked_groups(size: int, links: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -127,12 +163,10 @@ class BenchmarkIndex:
 
     def _edited_copy(self, plain: str, signature: LeanMinHash) -> Hit | None:
         """The benchmark item `plain` is a lightly edited copy of, by edit similarity."""
-        from difflib import SequenceMatcher
-
         if not plain:
             return None
         for position in sorted(int(p) for p in self.candidates.query(signature)):
-            similarity = SequenceMatcher(None, plain, self.plain[position], autojunk=False).ratio()
+            similarity = edit_similarity(plain, self.plain[position])
             if similarity >= EDIT_SIMILARITY:
                 return Hit(self.items[position][0], f"edited copy (similarity {similarity:.2f})")
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -113,6 +114,26 @@ def from_json(data: dict[str, Any]) -> Record:
     if kind is Dialogue:
         values["messages"] = tuple(tuple(message) for message in values["messages"])
     return kind(**values)  # type: ignore[no-any-return]
+
+
+STEM_MIN_CHARS = 6
+CASE_MIN_CHARS = 120  # a question this long carries a case (or a passage) before what it asks
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def question_parts(question: Question) -> tuple[str, str]:
+    """(case, what is asked): a long question is a case (or passage) followed by its stem, the last
+    sentence of at least STEM_MIN_CHARS characters; the stem is returned with the options as a set.
+    Several questions about one case share the case and differ in what is asked."""
+    text = question.question.strip()
+    options = " ".join(sorted(question.options.values()))
+    if len(text) < CASE_MIN_CHARS:
+        return "", f"{text} {options}"
+    pieces = [piece for piece in _SENTENCE_END.split(text) if piece.strip()]
+    stem = ""
+    while pieces and len(stem) < STEM_MIN_CHARS:
+        stem = pieces.pop().strip() + stem
+    return "。".join(pieces), f"{stem} {options}"
 
 
 def record_text(record: Record) -> str:

@@ -904,3 +904,44 @@ def test_lightly_edited_benchmark_items_are_caught_and_clean_questions_kept() ->
     assert all(count >= 98 for count in caught.values()), caught  # of 100 each
     clean = [record_text(as_question(q, ["选项甲", "选项乙", "选项丙", "选项丁"])) for q in CLEAN_QUESTIONS]
     assert index.hits(clean) == [None] * len(clean)
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not (REAL_DATA / "CPsyExam").is_dir(), reason="real benchmark files not present")
+def test_distinct_questions_about_one_case_stay_apart_and_edited_copies_join() -> None:
+    import random
+
+    from harness.data.cpsyexam import load_cpsyexam
+    from synth.config import Dedup
+    from synth.near_duplicates import clusters
+    from synth.records import Question, question_parts
+
+    docs = [
+        doc
+        for kind in ("single", "multi")
+        for doc in load_cpsyexam(REAL_DATA, "train", "CA", kind, strict=False).docs  # type: ignore[arg-type]
+    ]
+    distinct = list({(d.question, tuple(o.text for o in d.options)): d for d in docs}.values())
+    questions = [
+        Question(
+            f"q{i}", d.question, {o.label: o.text for o in d.options}, d.answer or "A", "single", "II", "t"
+        )
+        for i, d in enumerate(distinct)
+    ]
+    rng = random.Random(3)
+    originals = rng.sample(range(len(questions)), 30)
+    for n, i in enumerate(originals):  # a copy with two characters of what it asks changed
+        text = questions[i].question
+        at = [len(text) - 8, len(text) - 5]
+        edited = "".join("的" if k in at else c for k, c in enumerate(text))
+        questions.append(Question(f"copy{n}", edited, dict(questions[i].options), "A", "single", "II", "t"))
+    dedup = Dedup()
+    parts = [question_parts(q) for q in questions]
+    groups = clusters([a for _, a in parts], dedup.threshold, dedup.num_perm, dedup.ngram, dedup.seed,
+                      contexts=[c for c, _ in parts])  # fmt: skip
+    group_of = {member: g for g, members in enumerate(groups) for member in members}
+    merged_distinct = len(distinct) - len({group_of[i] for i in range(len(distinct))})
+    # was 504 of 735 (one per case); what still joins are copies in other formatting ("多选:38、...")
+    assert merged_distinct <= len(distinct) * 4 // 100, (merged_distinct, len(distinct))
+    joined = sum(group_of[i] == group_of[len(distinct) + n] for n, i in enumerate(originals))
+    assert joined >= 29, joined

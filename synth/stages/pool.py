@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from synth.near_duplicates import clusters
-from synth.records import Question, Record, content_id, record_text
+from synth.records import Question, Record, content_id, question_parts
 from synth.replies import chosen_index
 from synth.stage import Drop, StageContext, StageOutput, ask_until_read
 
 
 class Pool:
     name = "pool"
-    version = 2  # 2: options compared as a set
+    version = 3  # 2: options compared as a set; 3: case questions compared by what they ask
     template = "rank_questions"
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
@@ -26,8 +26,16 @@ class Pool:
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         questions = [record for record in inputs if isinstance(record, Question)]
         dedup = context.config.dedup
+        # A question is what it asks and its options, read beside its case: different questions
+        # about one case are not duplicates (the whole text would make them so).
+        parts = [question_parts(q) for q in questions]
         groups = clusters(
-            [record_text(q) for q in questions], dedup.threshold, dedup.num_perm, dedup.ngram, dedup.seed
+            [asked for _, asked in parts],
+            dedup.threshold,
+            dedup.num_perm,
+            dedup.ngram,
+            dedup.seed,
+            contexts=[case for case, _ in parts],
         )
         kept: list[Record] = [questions[members[0]] for members in groups if len(members) == 1]
         dropped: list[Drop] = []
