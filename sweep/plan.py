@@ -52,6 +52,7 @@ def plan_sweep(sweep: SweepFile) -> Plan:
             settings = {
                 "config": str(sweep.resolve(step.config)),
                 "config_sha256": _file_hash(sweep.resolve(step.config)),
+                "data_sha256": _data_hashes(sweep.resolve(step.config)),
                 "overrides": step.overrides,
                 **_accelerate(sweep, step.accelerate),
                 "model": model,
@@ -103,8 +104,32 @@ def _accelerate(sweep: SweepFile, config: str | None) -> dict[str, str]:
     return {"accelerate": str(path), "accelerate_sha256": _file_hash(path)}
 
 
+# Settings that are paths: a step is its files' contents (their sha256 sit beside), so moving the
+# sweep's folder keeps every step's digest, and an edited file changes it.
+PATH_SETTINGS = ("config", "accelerate")
+
+
+def _data_hashes(config: Path) -> dict[str, str]:
+    """The sha256 of each data file a training config names (`data: [{path: ...}]`), by the path
+    as written: a file cut or edited makes the step new."""
+    import yaml
+
+    try:
+        sources = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("data") or []
+    except (OSError, yaml.YAMLError, AttributeError):
+        return {}
+    hashes = {}
+    for source in sources:
+        if isinstance(source, dict) and source.get("path"):
+            file = config.parent / str(source["path"])
+            # not there yet (a data step's output replaces it, or the user adds it): a later file changes the step
+            hashes[str(source["path"])] = _file_hash(file) if file.is_file() else "absent"
+    return hashes
+
+
 def _digest(kind: str, settings: dict[str, Any], needs: tuple[str, ...]) -> str:
-    payload = json.dumps([kind, settings, list(needs)], sort_keys=True, ensure_ascii=False)
+    contents = {key: value for key, value in settings.items() if key not in PATH_SETTINGS}
+    payload = json.dumps([kind, contents, list(needs)], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -632,3 +632,26 @@ def test_table3s_report_flags_where_the_paper_disagrees_with_its_own_table_1() -
     # Psyche-R1's case in Table 1: (63.31 x 748 + 56.26 x 878) / 1,626 = 59.50, not Table 3's 67.07;
     # its moral (86.06) and theory (79.10) agree
     assert len(flags) == 1 and "case (67.07)" in flags[0] and "(59.50," in flags[0]
+
+
+def test_steps_are_their_files_contents_not_their_paths(tmp_path: Path, tiny_model_dir: Path) -> None:
+    import shutil
+
+    first = tmp_path / "here"
+    first.mkdir()
+    path = write_sweep(first, tiny_model_dir)
+    before = {step.kind: digest for digest, step in plan_sweep(load_sweep(path)).steps.items()}
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(first, moved)
+    after_move = {
+        step.kind: digest for digest, step in plan_sweep(load_sweep(moved / "sweep.yaml")).steps.items()
+    }
+    assert after_move == before  # moving the sweep's folder leaves every step done
+    data = moved / "sft.jsonl"
+    data.write_text(data.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")  # 4 rows -> 1
+    after_edit = {
+        step.kind: digest for digest, step in plan_sweep(load_sweep(moved / "sweep.yaml")).steps.items()
+    }
+    assert (
+        after_edit["sft"] != before["sft"] and after_edit["eval"] != before["eval"]
+    )  # the SFT and what follows
