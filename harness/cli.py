@@ -715,5 +715,11 @@ def _interrupted(stop: BaseException) -> bool:
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM stops a run like Ctrl-C: what was kept is reported, nothing half-written remains."""
-    raise KeyboardInterrupt
+    """SIGTERM stops a run like Ctrl-C: what was kept is reported, nothing half-written remains.
+    It is turned into SIGINT, so that whoever handles Ctrl-C handles it: inside asyncio.run (the
+    API backend) the running requests are cancelled and the loop closed before the interrupt
+    surfaces, instead of a KeyboardInterrupt raised inside a task ("Task exception was never
+    retrieved" and its traceback)."""
+    import signal
+
+    signal.raise_signal(signal.SIGINT)
