@@ -118,5 +118,15 @@ def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 def load_sweep(path: Path) -> SweepFile:
     sweep = read_yaml_config(path, SweepFile)
     sweep.path = str(Path(path).resolve())
-    sweep.expand()  # every variant checked now, not when its turn comes
+    variants = sweep.expand()  # every variant checked now, not when its turn comes
+    report = sweep.report
+    named = ([report.base] if report.kind in ("table3", "table4") else []) + [
+        v for pair in report.pairs for v in pair
+    ]
+    unknown = [name for name in named if name not in variants]
+    if unknown:  # found now, not when the report is written hours later (or a pair silently dropped)
+        raise HarnessError(
+            f"{path}: report names {', '.join(repr(n) for n in unknown)}, not a variant of this sweep "
+            f"({', '.join(variants)})"
+        )
     return sweep

@@ -655,3 +655,17 @@ def test_steps_are_their_files_contents_not_their_paths(tmp_path: Path, tiny_mod
     assert (
         after_edit["sft"] != before["sft"] and after_edit["eval"] != before["eval"]
     )  # the SFT and what follows
+
+
+@pytest.mark.parametrize(
+    "report", ["{kind: table3, base: Nope}", "{kind: table3, base: Base, pairs: [[+SFT, +SFTT]]}"]
+)
+def test_a_report_naming_no_variant_is_refused_before_any_step(
+    tmp_path: Path, tiny_model_dir: Path, report: str
+) -> None:
+    path = write_sweep(tmp_path, tiny_model_dir)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("report:")] + f"report: {report}\n", encoding="utf-8")
+    done = harness("sweep", "run", str(path), "--dry-run", cwd=tmp_path)
+    assert done.returncode == 2 and "not a variant of this sweep" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
