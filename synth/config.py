@@ -107,9 +107,12 @@ class Decoding(_Strict):
 
 
 class Dedup(_Strict):
-    """MinHash-LSH over character n-grams."""
+    """MinHash-LSH over character n-grams; a pair is joined at `threshold` estimated Jaccard, or
+    at `edit_similarity` (Indel similarity of the normalised texts; null: off) among the candidates a
+    looser index proposes. Defaults chosen from the precision/recall table of benchmarks/dedup.py."""
 
-    threshold: float = Field(0.7, gt=0, lt=1)
+    threshold: float = Field(0.9, gt=0, lt=1)
+    edit_similarity: float | None = Field(0.9, gt=0, le=1)
     num_perm: int = Field(128, gt=0)
     ngram: int = Field(3, gt=0)
     seed: int = 1

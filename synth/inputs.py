@@ -67,11 +67,11 @@ def _text_files(config: SynthConfig, source: TextSource) -> list[Passage]:
     return passages
 
 
-def _cpsyexam_docs(config: SynthConfig, split: str) -> list[Any]:
+def _cpsyexam_docs(data_dir: str | None, split: str) -> list[Any]:
     from harness.data import cpsyexam
     from harness.data.location import resolve_data_dir
 
-    root = resolve_data_dir(config.data_dir)
+    root = resolve_data_dir(data_dir)
     docs = []
     for category in ("KG", "CA"):
         for kind in ("single", "multi"):
@@ -98,12 +98,15 @@ def _cpsyexam_explanations(config: SynthConfig, source: TextSource) -> list[Pass
 
 
 def _cpsyexam_questions(config: SynthConfig, source: BankSource) -> list[Question]:
+    return cpsyexam_questions(config.data_dir, source.split)
+
+
+def cpsyexam_questions(data_dir: str | None, split: str) -> list[Question]:
+    """A CPsyExam split (it needs answers: train or dev) as a Type II question bank."""
     questions = []
-    for doc in _cpsyexam_docs(config, source.split):
+    for doc in _cpsyexam_docs(data_dir, split):
         if not doc.answer:
-            raise HarnessError(
-                f"CPsyExam {source.split}: the split has no answers; a question bank needs them"
-            )
+            raise HarnessError(f"CPsyExam {split}: the split has no answers; a question bank needs them")
         options = {option.label: option.text for option in doc.options if option.text}
         question, reason = question_from(
             {
@@ -113,7 +116,7 @@ def _cpsyexam_questions(config: SynthConfig, source: BankSource) -> list[Questio
                 "type": "multi" if doc.multi else "single",
             },
             "II",
-            f"cpsyexam/{source.split}/{doc.doc_id}",
+            f"cpsyexam/{split}/{doc.doc_id}",
         )
         if question is not None:
             questions.append(question)

@@ -9,11 +9,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from rapidfuzz.distance import Indel
 
 _NOISE = re.compile(r"[\s\W_]+", flags=re.UNICODE)
 CANDIDATE_THRESHOLD = 0.3  # the looser index's Jaccard threshold (decontamination): candidates only
 CLUSTER_CANDIDATES = 0.5  # the same for clustering a pool: looser costs more than it finds there
-EDIT_SIMILARITY = 0.85  # difflib ratio of normalised texts at which a candidate is an edited copy
+EDIT_SIMILARITY = 0.85  # edit similarity at which a candidate is an edited copy of a benchmark item
 
 
 def normalise(text: str) -> str:
@@ -42,12 +43,14 @@ def clusters(
     ngram: int,
     seed: int,
     contexts: Sequence[str] | None = None,
+    edit_cutoff: float | None = EDIT_SIMILARITY,
 ) -> list[list[int]]:
     """Groups of indices whose texts are near-duplicates (estimated Jaccard >= threshold, linked
     transitively); every index is in exactly one group, groups and members in input order. With
     `contexts` (e.g. the case a case question asks about, "" for none), two texts are linked only
     when their contexts are near-duplicates too: different questions about one case stay apart, and
-    one question over two different cases too."""
+    one question over two different cases too. `edit_cutoff` None turns the edit-similarity check
+    off."""
     signed = signatures(texts, num_perm, ngram, seed)
     around = signatures(contexts, num_perm, ngram, seed) if contexts is not None else None
     # Candidates from a looser index; a pair is linked when its estimated Jaccard reaches the
@@ -61,7 +64,7 @@ def clusters(
         for j in (int(j) for j in index.query(signature)):
             near = (
                 signature.jaccard(signed[j]) >= threshold
-                or edit_similarity(plain[i], plain[j]) >= EDIT_SIMILARITY
+                or (edit_cutoff is not None and edit_similarity(plain[i], plain[j], edit_cutoff) >= edit_cutoff)
             )
             if near and (around is None or _same_context(contexts, around, i, j, threshold)):  # type: ignore[arg-type]
                 links.append((i, j))
@@ -69,11 +72,11 @@ def clusters(
     return linked_groups(len(texts), links)
 
 
-def edit_similarity(a: str, b: str) -> float:
-    """difflib's ratio of two normalised texts (1.0: the same)."""
-    from difflib import SequenceMatcher
-
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+def edit_similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """1 - the insertions and deletions that turn one normalised text into the other, over their
+    total length (rapidfuzz's Indel ratio, difflib's ratio computed exactly; 1.0: the same). Below
+    `cutoff` it is 0 (faster)."""
+    return float(Indel.normalized_similarity(a, b, score_cutoff=cutoff))
 
 
 def _same_context(
@@ -166,7 +169,7 @@ class BenchmarkIndex:
         if not plain:
             return None
         for position in sorted(int(p) for p in self.candidates.query(signature)):
-            similarity = edit_similarity(plain, self.plain[position])
+            similarity = edit_similarity(plain, self.plain[position], EDIT_SIMILARITY)
             if similarity >= EDIT_SIMILARITY:
                 return Hit(self.items[position][0], f"edited copy (similarity {similarity:.2f})")
         return None

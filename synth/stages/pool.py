@@ -4,12 +4,30 @@ the best question of each cluster."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from synth.config import Dedup
 from synth.near_duplicates import clusters
 from synth.records import Question, Record, content_id, question_parts
 from synth.replies import chosen_index
 from synth.stage import Drop, StageContext, StageOutput, ask_until_read
+
+
+def question_groups(questions: Sequence[Question], dedup: Dedup) -> list[list[int]]:
+    """The near-duplicate groups of a question pool (indices, in input order). A question is what it
+    asks and its options, read beside its case: different questions about one case are not
+    duplicates (the whole text would make them so)."""
+    parts = [question_parts(q) for q in questions]
+    return clusters(
+        [asked for _, asked in parts],
+        dedup.threshold,
+        dedup.num_perm,
+        dedup.ngram,
+        dedup.seed,
+        contexts=[case for case, _ in parts],
+        edit_cutoff=dedup.edit_similarity,
+    )
 
 
 class Pool:
@@ -25,18 +43,7 @@ class Pool:
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         questions = [record for record in inputs if isinstance(record, Question)]
-        dedup = context.config.dedup
-        # A question is what it asks and its options, read beside its case: different questions
-        # about one case are not duplicates (the whole text would make them so).
-        parts = [question_parts(q) for q in questions]
-        groups = clusters(
-            [asked for _, asked in parts],
-            dedup.threshold,
-            dedup.num_perm,
-            dedup.ngram,
-            dedup.seed,
-            contexts=[case for case, _ in parts],
-        )
+        groups = question_groups(questions, context.config.dedup)
         kept: list[Record] = [questions[members[0]] for members in groups if len(members) == 1]
         dropped: list[Drop] = []
         contested = [[questions[i] for i in members] for members in groups if len(members) > 1]
