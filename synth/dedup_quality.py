@@ -14,12 +14,11 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from datasketch import MinHashLSH
 from sklearn.metrics import adjusted_rand_score
 from sklearn.metrics.cluster import pair_confusion_matrix
 
 from synth.config import Dedup
-from datasketch import MinHashLSH
-
 from synth.near_duplicates import (
     CANDIDATE_THRESHOLD,
     edit_similarity,
@@ -151,9 +150,10 @@ def threshold_table(
     corpus: LabelledCorpus,
     thresholds: Sequence[float],
     edit_cutoffs: Sequence[float | None] = (0.85, 0.9, 0.95, None),
-    dedup: Dedup = Dedup(),
+    dedup: Dedup | None = None,
 ) -> list[Quality]:
-    """One row per (MinHash threshold, edit-similarity cutoff)."""
+    """One row per (MinHash threshold, edit-similarity cutoff), the other settings `dedup`'s."""
+    dedup = dedup or Dedup()
     return [
         quality(corpus, dedup.model_copy(update={"threshold": t, "edit_similarity": c}))
         for c in edit_cutoffs

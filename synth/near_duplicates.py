@@ -62,9 +62,8 @@ def clusters(
         if not shingles(texts[i], ngram):
             continue
         for j in (int(j) for j in index.query(signature)):
-            near = (
-                signature.jaccard(signed[j]) >= threshold
-                or (edit_cutoff is not None and edit_similarity(plain[i], plain[j], edit_cutoff) >= edit_cutoff)
+            near = signature.jaccard(signed[j]) >= threshold or (
+                edit_cutoff is not None and edit_similarity(plain[i], plain[j], edit_cutoff) >= edit_cutoff
             )
             if near and (around is None or _same_context(contexts, around, i, j, threshold)):  # type: ignore[arg-type]
                 links.append((i, j))
