@@ -52,6 +52,9 @@ class ModelSpec(BaseModel):
     think_tags: tuple[str, str] = ("<think>", "</think>")
     chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
     generation: GenerationSettings = GenerationSettings()
+    # Tokens the model reads and writes at most (its context window); synthesis sizes its text chunks
+    # from it. None: not stated.
+    context_window: int | None = Field(None, gt=0)
     batch_size: int = Field(8, gt=0)
     concurrency: int = Field(32, gt=0)
     max_retries: int = Field(6, ge=0)

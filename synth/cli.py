@@ -57,10 +57,12 @@ def run_command(
         from synth.preflight import check_before_any_call
 
         # models, inputs and the cost limit checked as the run checks them (endpoints are not dialled)
-        check_before_any_call(settings, model_resolver(settings), endpoints=False)
+        resolve = model_resolver(settings)
+        check_before_any_call(settings, resolve, endpoints=False)
         from synth.estimate import estimate, render_estimate
 
-        sys.stdout.write(render_estimate(estimate(settings), settings))
+        window = resolve(settings.models.generate).context_window
+        sys.stdout.write(render_estimate(estimate(settings, window), settings))
         return
     from harness.progress import ProgressDisplay
     from synth.pipeline import run_pipeline

@@ -134,6 +134,11 @@ class Price(_Strict):
     output: float = Field(ge=0)
 
 
+FALLBACK_CHUNK_CHARS = 3000  # a model entry without context_window
+PROMPT_TOKENS = 1024  # the generation prompt's instructions, with room to spare (Appendix D: ~600)
+MIN_CHUNK_CHARS = 200
+
+
 class SynthConfig(_Strict):
     output_dir: str = "synth-runs/run"
     data_dir: str | None = None  # benchmark data (default: PSYCHE_DATA_DIR)
@@ -145,7 +150,9 @@ class SynthConfig(_Strict):
     decoding: Decoding = Decoding()
     select_decoding: Decoding = Decoding(temperature=0.0, max_new_tokens=16)
     questions_per_chunk: int = Field(5, gt=0)
-    chunk_chars: int = Field(3000, ge=20)  # as much text as the generation model's context holds
+    # Characters of source text per generation call; None: as much as the generation model's
+    # context_window holds beside the prompt and the reply (see chunk_size).
+    chunk_chars: int | None = Field(None, ge=20)
     question_kinds: list[Literal["single", "multi"]] = ["single", "multi"]
     format_attempts: int = Field(2, gt=0)  # a malformed reply is asked again, then recorded invalid
     rationale_attempts: int = Field(3, gt=0)  # the paper's T
@@ -158,6 +165,24 @@ class SynthConfig(_Strict):
     max_cost: float | None = Field(None, gt=0)
     seed: int = 0
     config_path: str = Field("", exclude=True)
+
+    def chunk_size(self, context_window: int | None) -> int:
+        """`chunk_chars`, or what the generation model's context holds: its window less the reply
+        (decoding.max_new_tokens) and the instructions (PROMPT_TOKENS), one character per token
+        (Chinese text runs about 1.4 characters per Qwen token: a margin); FALLBACK_CHUNK_CHARS when
+        the model states no window."""
+        if self.chunk_chars is not None:
+            return self.chunk_chars
+        if context_window is None:
+            return FALLBACK_CHUNK_CHARS
+        room = context_window - self.decoding.max_new_tokens - PROMPT_TOKENS
+        if room < MIN_CHUNK_CHARS:
+            raise HarnessError(
+                f"{self.config_path or 'synth config'}: the generation model's context_window "
+                f"({context_window} tokens) leaves {room} for text beside a {self.decoding.max_new_tokens}-token "
+                f"reply; set chunk_chars or lower decoding.max_new_tokens"
+            )
+        return room
 
     def check_budget(self) -> None:
         """A cost limit needs a price for every model the run calls: without one its calls would

@@ -29,10 +29,10 @@ class StageEstimate:
         return self.calls_max * (self.chars_per_call * price.input + self.reply_tokens * price.output) / 1e6
 
 
-def estimate(config: SynthConfig) -> list[StageEstimate]:
-    passages = [
-        piece for text in source_texts(config) for piece in chunks(clean_text(text.text), config.chunk_chars)
-    ]
+def estimate(config: SynthConfig, context_window: int | None = None) -> list[StageEstimate]:
+    """`context_window`: the generation model's (it sizes the chunks when chunk_chars is unset)."""
+    size = config.chunk_size(context_window)
+    passages = [piece for text in source_texts(config) for piece in chunks(clean_text(text.text), size)]
     pairs = qa_pairs(config)
     fields = subfields(config)
     bank = bank_questions(config, config.inputs.question_banks)

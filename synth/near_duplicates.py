@@ -143,11 +143,11 @@ class BenchmarkIndex:
             if shingles(texts[position], ngram):
                 self.lsh.insert(position, signature)
                 self.candidates.insert(position, signature)
-        self.pieces: dict[str, int] = {}
-        for position, text in enumerate(texts):
-            plain = normalise(text)
+        self.overlap_chars = overlap_chars
+        self.pieces: dict[str, list[tuple[int, int]]] = {}  # piece -> (benchmark item, where)
+        for position, plain in enumerate(self.plain):
             for start in range(0, len(plain) - self.gram + 1, self.stride):
-                self.pieces.setdefault(plain[start : start + self.gram], position)
+                self.pieces.setdefault(plain[start : start + self.gram], []).append((position, start))
 
     def hits(self, texts: Sequence[str]) -> list[Hit | None]:
         """For each text, the first benchmark item it matches, or None."""
@@ -174,8 +174,24 @@ class BenchmarkIndex:
         return None
 
     def _shared_run(self, plain: str) -> Hit | None:
+        """The first benchmark item `plain` shares a run of at least `overlap_chars` characters
+        with: a stored piece found, then the run measured around it."""
         for start in range(len(plain) - self.gram + 1):
-            position = self.pieces.get(plain[start : start + self.gram])
-            if position is not None:
-                return Hit(self.items[position][0], f"shares a run of {self.gram}+ characters")
+            for position, where in self.pieces.get(plain[start : start + self.gram], ()):
+                length = _run_length(plain, start, self.plain[position], where, self.gram)
+                if length >= self.overlap_chars:
+                    return Hit(self.items[position][0], f"shares a run of {length} characters")
         return None
+
+
+def _run_length(a: str, at_a: int, b: str, at_b: int, length: int) -> int:
+    """The length of the common run of `a` and `b` that contains a[at_a:at_a+length] ==
+    b[at_b:at_b+length]."""
+    before = 0
+    while at_a - before > 0 and at_b - before > 0 and a[at_a - before - 1] == b[at_b - before - 1]:
+        before += 1
+    after = 0
+    end_a, end_b = at_a + length, at_b + length
+    while end_a + after < len(a) and end_b + after < len(b) and a[end_a + after] == b[end_b + after]:
+        after += 1
+    return before + length + after

@@ -284,6 +284,57 @@ def test_benchmark_items_are_found_exact_lightly_edited_or_sharing_a_long_run() 
     assert [hit.benchmark_item if hit else None for hit in hits] == ["pceb/1", "case/1", None]
 
 
+def test_a_shared_run_counts_at_overlap_chars_not_below() -> None:
+    """`overlap_chars: 25` drops a text sharing 25 characters in a row with a benchmark item and
+    keeps one sharing 24 (the index stores shorter pieces; the run is measured around the piece)."""
+    item = "".join(chr(0x4E00 + 7 * k) for k in range(60))  # 60 distinct characters
+    filler = "".join(chr(0x5E00 + 3 * k) for k in range(80))
+    index = BenchmarkIndex([("item", item)], threshold=0.9, overlap_chars=25)
+    shares = [filler[:40] + item[10 : 10 + n] + filler[40:] for n in (24, 25, 31)]
+    hits = index.hits(shares)
+    assert hits[0] is None
+    assert hits[1] is not None and hits[1].how == "shares a run of 25 characters"
+    assert hits[2] is not None and hits[2].how == "shares a run of 31 characters"
+
+
+def test_chunks_fill_the_generation_models_context_and_identical_chunks_are_asked_once(
+    tmp_path: Path,
+) -> None:
+    """Without chunk_chars a chunk is as long as the generation model's context_window holds beside
+    the reply and the instructions; a window too small for any text is one line; a chunk repeated
+    (the same page in two files) is kept once, the copy listed."""
+    from harness.errors import HarnessError
+    from harness.models import ModelSpec
+    from synth.config import PROMPT_TOKENS
+    from synth.records import Passage
+    from synth.stage import StageContext
+    from synth.stages.clean import CleanTexts
+
+    settings = json.loads(write_inputs(tmp_path, "http://127.0.0.1:9/v1").read_text(encoding="utf-8"))
+    settings.pop("chunk_chars")
+    settings["decoding"] = {"max_new_tokens": 1000}
+    config = SynthConfig.model_validate(settings)
+    assert config.chunk_size(4096) == 4096 - 1000 - PROMPT_TOKENS
+    assert config.chunk_size(None) == 3000
+    with pytest.raises(HarnessError, match="context_window .2048 tokens. leaves 24 for text"):
+        config.chunk_size(2048)
+    writer = ModelSpec(
+        name="writer", backend="mock", category="general", context_window=1000 + PROMPT_TOKENS + 200
+    )
+    context = StageContext(config, None, None, lambda name: writer)  # type: ignore[arg-type]
+    page = "".join(f"第{n}条：认知行为疗法关注想法、情绪与行为之间的联系。" for n in range(16))  # 3 chunks
+    texts = [
+        Passage("a", page, "a.txt"),
+        Passage("b", page, "b.txt"),
+        Passage("c", "另一段不同的文字。", "c.txt"),
+    ]
+    output = CleanTexts().run(context, texts)  # type: ignore[arg-type]
+    assert [len(p.text) <= 200 for p in output.kept] == [True] * 4
+    assert [p.source for p in output.kept] == ["a.txt#chunk0", "a.txt#chunk1", "a.txt#chunk2", "c.txt#chunk0"]
+    assert [d.reason.split(" (")[0] for d in output.dropped] == ["filtered: identical chunk"] * 3
+    assert CleanTexts().fingerprint(context) == {"chunk_chars": 200}
+
+
 # --- the whole pipeline against a scripted server -----------------------------------------------
 
 
@@ -993,3 +1044,19 @@ def test_dedup_quality_counts_distinct_questions_joined_and_copies_found() -> No
     strict = quality(corpus, Dedup(threshold=0.9, edit_similarity=None))
     assert strict.distinct_joined == 0 and strict.precision == 1.0
     assert strict.recall_by_edit["options reordered"] == 1.0
+
+
+def test_the_shipped_training_configs_read_what_the_paper_synthesis_writes() -> None:
+    """sft_paper.yaml reads D_sft and grpo_paper.yaml D_grpo from where `harness synth run --config
+    synth/configs/paper.yaml` writes them, each in the format that file is written in."""
+    from synth.split import FILES
+    from train.config import GRPORunConfig, SFTRunConfig, load_config
+
+    root = Path(__file__).resolve().parents[1]
+    dataset = load_synth_config(root / "synth" / "configs" / "paper.yaml").output_path / "dataset"
+    written = {(dataset / name).resolve(): kind for kind, name in FILES.items()}
+    for name, kind in (("sft_paper.yaml", SFTRunConfig), ("grpo_paper.yaml", GRPORunConfig)):
+        path = root / "train" / "configs" / name
+        sources = load_config(path, kind).data
+        assert sources and all(s.path for s in sources), name
+        assert {(path.parent / s.path).resolve(): s.format for s in sources}.items() <= written.items(), name

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from synth.near_duplicates import normalise
 from synth.records import Passage, QAPair, Record, content_id
 from synth.replies import verdict
 from synth.stage import Drop, StageContext, StageOutput, ask_until_read, judged
@@ -15,22 +16,34 @@ from synth.text_cleaning import chunks, clean_text
 
 class CleanTexts:
     name = "clean_texts"
-    version = 1
+    version = 2  # 2: identical chunks kept once
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
-        return context.config.stage_settings("chunk_chars")
+        return {"chunk_chars": self.chunk_chars(context)}
+
+    @staticmethod
+    def chunk_chars(context: StageContext) -> int:
+        """`chunk_chars`, or what the generation model's context window holds."""
+        generator = context.resolve(context.config.models.generate)
+        return context.config.chunk_size(generator.context_window)
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         kept: list[Record] = []
         dropped = []
+        first_with: dict[str, str] = {}  # normalised chunk -> the id of the first chunk with it
         for text in inputs:
             assert isinstance(text, Passage)
             cleaned = clean_text(text.text)
             if not cleaned:
                 dropped.append(Drop(text.id, "filtered: empty after cleaning"))
                 continue
-            for number, piece in enumerate(chunks(cleaned, context.config.chunk_chars)):
-                kept.append(Passage(content_id(text.id, str(number)), piece, f"{text.source}#chunk{number}"))
+            for number, piece in enumerate(chunks(cleaned, self.chunk_chars(context))):
+                chunk = Passage(content_id(text.id, str(number)), piece, f"{text.source}#chunk{number}")
+                first = first_with.setdefault(normalise(piece), chunk.id)
+                if first == chunk.id:
+                    kept.append(chunk)
+                else:  # the same text twice would be asked for questions twice
+                    dropped.append(Drop(chunk.id, f"filtered: identical chunk ({first} kept)"))
         return StageOutput(kept, dropped)
 
 
