@@ -407,6 +407,12 @@ def test_the_pipeline_produces_the_expected_funnel_and_training_files(
     # every part is checked against every benchmark: the planted exam items and the public row are out
     training_text = "".join(path.read_text(encoding="utf-8") for path in dataset.glob("d_*.jsonl"))
     assert "情绪的ABC理论" not in training_text and "验证题0" not in training_text
+    from synth.benchmark_texts import benchmark_texts
+    from synth.split import row_text
+
+    items, _ = benchmark_texts(FIXTURE_DATA, ["pceb", "cpsyexam", "cpsycoune"])
+    rows = [row for path in sorted(dataset.glob("d_*.jsonl")) for row in read_jsonl(path)]
+    assert BenchmarkIndex(items, 0.6, 25).hits([row_text(row) for row in rows]) == [None] * len(rows)
     [public] = read_jsonl(dataset / "decontaminated.jsonl")
     assert public["part"] == "D_ps_rationale_qa" and public["benchmark_item"].startswith("pceb/")
     assert "public_qa.jsonl, line 1" in public["source"] and manifest["D_ps_decontaminated"] == 1
