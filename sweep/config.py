@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config_files import read_yaml_config
@@ -119,6 +120,8 @@ def load_sweep(path: Path) -> SweepFile:
     sweep = read_yaml_config(path, SweepFile)
     sweep.path = str(Path(path).resolve())
     variants = sweep.expand()  # every variant checked now, not when its turn comes
+    for name, variant in variants.items():
+        _check_model_and_training(sweep, name, variant)
     report = sweep.report
     named = ([report.base] if report.kind in ("table3", "table4") else []) + [
         v for pair in report.pairs for v in pair
@@ -130,3 +133,40 @@ def load_sweep(path: Path) -> SweepFile:
             f"({', '.join(variants)})"
         )
     return sweep
+
+
+def _check_model_and_training(sweep: SweepFile, name: str, variant: Variant) -> None:
+    """The variant's model resolves, and each training step's config with the sweep's overrides is a
+    valid `harness train` config, checked through train's own config models (a typo in an override
+    or an unknown base model is found before the first step, naming the sweep file)."""
+    from harness.models import resolve_model
+    from train.config import GRPORunConfig, SFTRunConfig
+    from train.model_io import base_spec
+
+    where = f"{sweep.path}: variant {name!r}"
+    trained = [(kind, step) for kind, step in (("sft", variant.sft), ("grpo", variant.grpo)) if step]
+    try:
+        base_spec(variant.model) if trained else resolve_model(variant.model)
+    except HarnessError as error:
+        raise HarnessError(f"{where}: model: {error}") from None
+    for kind, step in trained:
+        path = sweep.resolve(step.config)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            raise HarnessError(f"{where}: {kind}.config {path}: cannot read it ({error})") from None
+        if not isinstance(raw, dict):
+            raise HarnessError(f"{where}: {kind}.config {path}: not a mapping of settings")
+        if step.accelerate and not sweep.resolve(step.accelerate).is_file():
+            raise HarnessError(f"{where}: {kind}.accelerate {sweep.resolve(step.accelerate)}: no such file")
+        # as the step will write it: the config, the sweep's overrides, the variant's base model
+        merged = (
+            raw | dict(step.overrides) | {"base_model": variant.model, "run_name": f"{sweep.name}-{kind}"}
+        )
+        try:
+            (SFTRunConfig if kind == "sft" else GRPORunConfig).model_validate(merged)
+        except ValidationError as error:
+            bad = describe_validation_error(error)
+            raise HarnessError(
+                f"{where}: {kind} step ({path.name} with the sweep's overrides): {bad}"
+            ) from None

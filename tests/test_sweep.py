@@ -669,3 +669,38 @@ def test_a_report_naming_no_variant_is_refused_before_any_step(
     done = harness("sweep", "run", str(path), "--dry-run", cwd=tmp_path)
     assert done.returncode == 2 and "not a variant of this sweep" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("variants", "says"),
+    [
+        (  # a typo in a training step's overrides
+            "variants:\n  Base: {sft: null, grpo: null}\n  +SFT: {grpo: null, sft: {overrides: {learning_rat: 1.0e-5}}}\n",
+            "variant '+SFT': sft step (sft.yaml with the sweep's overrides): unknown setting 'learning_rat'",
+        ),
+        (  # a bad value in one
+            "variants:\n  Base: {sft: null, grpo: null}\n  +GRPO: {sft: null, grpo: {overrides: {num_generations: 0}}}\n",
+            "variant '+GRPO': grpo step (grpo.yaml with the sweep's overrides): setting 'num_generations'",
+        ),
+        (  # an unknown model in a trained variant, found before the Base eval
+            "variants:\n  Base: {sft: null, grpo: null}\n  +SFT: {grpo: null, model: no-such-model}\n",
+            "variant '+SFT': model: unknown model 'no-such-model'",
+        ),
+        (  # a training config that is not there
+            "variants:\n  Base: {sft: null, grpo: null}\n  +SFT: {grpo: null, sft: {config: sft_typo.yaml}}\n",
+            "variant '+SFT': sft.config",
+        ),
+    ],
+)
+def test_every_step_of_a_sweep_is_checked_by_dry_run_before_any_step(
+    tmp_path: Path, tiny_model_dir: Path, variants: str, says: str
+) -> None:
+    """What used to fail hours in (after the Base eval, naming a generated config) is one line from
+    `--dry-run` and from `run`, naming the sweep file and the variant, before any step."""
+    path = write_sweep(tmp_path, tiny_model_dir, variants)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("report:")] + "report: {kind: none}\n", encoding="utf-8")
+    for command in (("--dry-run",), ()):
+        done = harness("sweep", "run", str(path), *command, cwd=tmp_path)
+        assert done.returncode == 2 and says in done.stderr and str(path) in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
