@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from conftest import REAL_DATA
+from conftest import REAL_DATA, read_jsonl, run_harness
 
 from harness.data.cpsyexam import DEFAULT_SEED, draw_exemplars, exemplar_pool, load_cpsyexam, subject_files
 from harness.data.pceb import load_pceb_case_qa, load_pceb_mcq
 from harness.resources import builtin_tasks_dir
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 pytestmark = [
     pytest.mark.realdata,
@@ -108,3 +111,85 @@ def test_grpo_reads_the_real_cpsyexam_train_split_skipping_malformed_records() -
     loaded = grpo_rows(config.data, str(REAL_DATA))
     assert len(loaded.rows) > 1000
     assert all(row["answer"] and set(row["answer"]) <= set(row["options"]) for row in loaded.rows)
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_cpsyexam_replies_are_read_and_scored_as_the_benchmarks_own_code_does(
+    split: str, tmp_path: Path
+) -> None:
+    """Every dev and test item answered with a varied reply (tests/cpsyexam_responses.py: JSON with
+    string and non-string "ans", letters, sentences, several letters, garbage, nothing; both copies of
+    the ids that sit in two test subjects): each reading and the official MCQA/MRQA of `harness score`
+    equal what CPsyExam's evaluate_api.py reads and evaluate_submission.py computes at 2cb3af8
+    (fixtures/cpsyexam_reference.json.gz; test scored against a stand-in key)."""
+    import gzip
+
+    from cpsyexam_responses import made_up_answer, varied_response
+
+    with gzip.open(FIXTURES / "cpsyexam_reference.json.gz", "rt", encoding="utf-8") as file:
+        reference = json.load(file)
+    assert reference["commit"].startswith("2cb3af8")
+    expected = reference["splits"][split]
+    listed = run_harness("docs", "--tasks", "cpsyexam", "--split", split, "--data-dir", str(REAL_DATA))
+    docs = [json.loads(line) for line in listed.stdout.splitlines()]
+    options = {
+        (path.stem, str(record["id"])): record["options"]
+        for path in (REAL_DATA / "CPsyExam" / "cpsyexam" / split).glob("*.json")
+        for record in json.loads(path.read_text(encoding="utf-8"))
+    }
+    gold = {
+        (d["subject"], d["doc_id"]): d["gold"]
+        or made_up_answer(d["subject"], d["doc_id"], options[(d["subject"], d["doc_id"])])
+        for d in docs
+    }
+    predictions = tmp_path / "predictions.jsonl"
+    predictions.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "task": d["task"],
+                    "doc_id": d["doc_id"],
+                    "subject": d["subject"],
+                    "response": varied_response(
+                        split, d["subject"], d["doc_id"], gold[(d["subject"], d["doc_id"])]
+                    ),
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for d in docs
+        ),
+        encoding="utf-8",
+    )
+    key_args: list[str] = []
+    if split == "test":
+        key: dict[str, list[dict[str, str]]] = {}
+        for (subject, question_id), answer in gold.items():
+            key.setdefault(subject, []).append({"question_id": question_id, "answer": answer})
+        (tmp_path / "key.json").write_text(json.dumps(key, ensure_ascii=False), encoding="utf-8")
+        key_args = ["--answer-key", str(tmp_path / "key.json")]
+    done = run_harness(
+        "score", "--predictions", str(predictions), "--tasks", "cpsyexam", "--split", split,
+        "--data-dir", str(REAL_DATA), "--output-dir", str(tmp_path / "out"), *key_args,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [run] = {p.parent.resolve() for p in (tmp_path / "out").glob("*/*/results.json")}
+    readings: dict[str, str] = {}
+    for task in sorted({d["task"] for d in docs}):
+        listed_docs = [d for d in docs if d["task"] == task]
+        samples = read_jsonl(run / "samples" / f"{task}.jsonl")
+        assert [s["doc_id"] for s in samples] == [d["doc_id"] for d in listed_docs]
+        for doc, sample in zip(listed_docs, samples, strict=True):
+            read = sample["benchmark"]["extracted"] if sample["benchmark"]["answered"] else ""
+            readings[f"{doc['subject']}/{doc['doc_id']}"] = read
+    differ = {
+        item: (read, expected["readings"][item])
+        for item, read in readings.items()
+        if read != expected["readings"][item]
+    }
+    assert readings.keys() == expected["readings"].keys() and not differ, list(differ.items())[:5]
+    official = json.loads((run / "results.json").read_text(encoding="utf-8"))["groups"]["cpsyexam"][
+        "benchmark"
+    ]["official"]
+    for number in ("MCQA", "MRQA", "Avg"):
+        assert official[number] == pytest.approx(expected["official"][number], abs=1e-9), number
