@@ -94,6 +94,7 @@ def _fake_run(
     accuracies: dict[str, float],
     tasks_missing: tuple[str, ...] = (),
     strict_offset: float = 0.0,
+    params_b: float = 0.5,
 ) -> None:
     """A run folder as the harness writes it: MCQ tasks carry the benchmark protocol's numbers
     (`accuracies`) and strict ones (`accuracies` minus `strict_offset`)."""
@@ -141,7 +142,7 @@ def _fake_run(
         (folder / "samples" / f"{column.task}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     results = {
         "schema_version": 2,
-        "model": {"name": name, "display_name": display, "category": "candidate", "params_b": 0.5},
+        "model": {"name": name, "display_name": display, "category": "candidate", "params_b": params_b},
         "tasks": tasks,
         "groups": {
             "pceb_mcq": {"subtasks": [c.task for c in BENCHMARKS["pceb"].columns if c.metric == "acc"]}
@@ -582,3 +583,35 @@ def test_table_2s_average_of_our_run_is_the_groups_own_number_and_inside_its_int
     assert value == pytest.approx(group)  # one definition: the group's micro accuracy over answered items
     low, high = ours.intervals["avg"]
     assert low <= value <= high
+
+
+def test_figure_1_hides_no_marker_and_ticks_the_sizes_a_reader_reads(tmp_path: Path) -> None:
+    """Every marker (the paper's 14B Qwen2.5 beside the 14B PsycoLLM star; ours at 7B beside the
+    paper's 7B models) is apart from every other and from every other run's error bar; the log axis
+    is ticked 7B, 14B, 32B, 70B ..., not 10^1 and 10^2."""
+    from harness.leaderboard.figures import draw_size_figure
+
+    _fake_run(tmp_path, "ours7b", "Ours-7B", {"case_smcq": 60.0}, params_b=7.6)
+    bench = BENCHMARKS["pceb"]
+    assert bench.figure is not None
+    fig, labels = draw_size_figure(leaderboard_rows("pceb", tmp_path), bench.figure)
+    main = fig.axes[0]
+    to_pixels = main.transData.transform
+    markers = [tuple(to_pixels(offset)) for c in main.collections for offset in c.get_offsets()]
+    assert len(markers) > 10
+    close = [
+        (a, b)
+        for i, a in enumerate(markers)
+        for b in markers[i + 1 :]
+        if abs(a[0] - b[0]) < 6 and abs(a[1] - b[1]) < 6
+    ]
+    assert close == []
+    bars = [c for c in main.containers if c.__class__.__name__ == "ErrorbarContainer"]
+    for bar in bars:
+        for segment in bar.lines[2][0].get_segments():
+            (x, low), (_, high) = (to_pixels(point) for point in segment)
+            # another run's marker on the bar (the run's own sits at the bar's x exactly)
+            crossed = [m for m in markers if 0.5 < abs(m[0] - x) < 5 and low - 6 < m[1] < high + 6]
+            assert crossed == []
+    ticks = [t.get_text() for t in main.get_xticklabels()]
+    assert {"7B", "14B", "32B", "70B"} <= set(ticks) and not any("10^" in t or "$" in t for t in ticks)

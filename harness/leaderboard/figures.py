@@ -1,13 +1,15 @@
 """A value against parameter count (log scale), as the paper's Figure 1 draws PCEB's average: one
 marker per category under the paper's category names, models whose size is not disclosed in a
 strip of their own beside the axis (never at an invented size), our runs with their 95% interval
-as an error bar, labels placed by adjustText so that none overlaps another, the legend below the
-plot where it covers nothing. Runs that are not ranked (partial, stale, a subset) are left out
+as an error bar, labels placed by adjustText so that none overlaps another or an error bar, markers
+that would sit on one another (or on another's error bar) moved apart sideways, ticks at the sizes a
+reader reads (1B, 3B, 7B, 14B, 32B, 70B, 235B), the legend below the plot where it covers nothing. Runs that are not ranked (partial, stale, a subset) are left out
 unless asked for."""
 
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,11 @@ COLOURS = {
     "embedded": "#7f7f7f",
     "candidate": "#9467bd",
 }
+
+
+SIZE_TICKS = (0.1, 0.5, 1, 3, 7, 14, 32, 70, 235, 671)  # billions: the sizes models come in
+DODGE_DEX = 0.035  # a sideways step, in decades of the log axis
+NEAR_DEX, NEAR_SHARE = 0.03, 0.025  # markers this close (log x; share of the y range) would overlap
 
 
 def figure_rows(rows: list[Row], figure: SizeFigure, include_unranked: bool = False) -> list[Row]:
@@ -83,8 +90,9 @@ def draw_size_figure(
         axis, strip = fig.subplots(1, 2, sharey=True, width_ratios=[5, 1])
     else:
         axis, strip = fig.subplots(1, 1), None
-    labels = _draw(axis, [(row, float(row.params_b or 0)) for row in sized], figure)
+    labels = _draw(axis, _dodged(sized, figure), figure)
     axis.set_xscale("log")
+    _size_ticks(axis, [float(row.params_b or 0) for row in sized])
     axis.set_xlabel("parameters (billions, log scale)")
     axis.set_ylabel(figure.y_label)
     axis.grid(alpha=0.3)
@@ -117,10 +125,66 @@ def draw_size_figure(
     for target in (axis, strip):
         own = [text for text in labels if text.axes is target]
         if own:
-            xs = [text.xy[0] for text in own]
-            ys = [text.xy[1] for text in own]
+            # labels keep off the markers and off every point of an error bar
+            xs = [text.xy[0] for text in own] + [x for x, _ in _bar_points(target)]
+            ys = [text.xy[1] for text in own] + [y for _, y in _bar_points(target)]
             adjust_text(own, x=xs, y=ys, ax=target, expand=(1.1, 1.3), ensure_inside_axes=True, iter_lim=500)
     return fig, labels
+
+
+def _dodged(rows: list[Row], figure: SizeFigure) -> list[tuple[Row, float]]:
+    """(row, x) with x moved sideways by DODGE_DEX steps where the marker would sit on another
+    marker or on another run's error bar (a 14B model under a 14B star)."""
+    values = [float(row.values[figure.value] or 0.0) for row in rows]
+    span = (max(values) - min(values)) or 1.0
+
+    def reach(row: Row, y: float) -> tuple[float, float]:
+        interval = row.intervals.get(figure.value)
+        low, high = (interval[0], interval[1]) if interval and not row.is_reference else (y, y)
+        return low - NEAR_SHARE * span, high + NEAR_SHARE * span
+
+    placed: list[tuple[Row, float, float]] = []  # row, log10 x, y
+    for row, y in sorted(
+        zip(rows, values, strict=True), key=lambda pair: (float(pair[0].params_b or 0), -pair[1])
+    ):
+        home = math.log10(float(row.params_b or 1))
+        low, high = reach(row, y)
+        for step in (0, 1, -1, 2, -2, 3, -3, 4, -4):
+            x = home + step * DODGE_DEX
+            clash = any(
+                abs(x - other_x) < NEAR_DEX
+                and (low <= other_y <= high or reach(other, other_y)[0] <= y <= reach(other, other_y)[1])
+                for other, other_x, other_y in placed
+            )
+            if not clash:
+                break
+        placed.append((row, x, y))
+    order = {id(row): n for n, row in enumerate(rows)}
+    return [(row, 10**x) for row, x, _ in sorted(placed, key=lambda item: order[id(item[0])])]
+
+
+def _size_ticks(axis: Any, sizes: list[float]) -> None:
+    """Ticks at the model sizes in SIZE_TICKS that the data spans, labelled 7B, 14B, ..."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    if not sizes:
+        return
+    shown = [t for t in SIZE_TICKS if min(sizes) / 2 <= t <= max(sizes) * 2]
+    axis.xaxis.set_major_locator(FixedLocator(shown))
+    axis.xaxis.set_minor_locator(NullLocator())
+    axis.set_xticks(shown, [f"{t:g}B" for t in shown])
+
+
+def _bar_points(axis: Any) -> list[tuple[float, float]]:
+    """Points along each error bar drawn in `axis` (ten per bar)."""
+    points = []
+    for container in axis.containers:
+        if container.__class__.__name__ != "ErrorbarContainer":
+            continue
+        for segments in container.lines[2]:
+            for (x0, y0), (x1, y1) in segments.get_segments():
+                points += [(x0 + (x1 - x0) * k / 9, y0 + (y1 - y0) * k / 9) for k in range(10)]
+    return points
 
 
 def _draw(axis: Any, placed: list[tuple[Row, float]], figure: SizeFigure) -> list[Any]:
@@ -140,8 +204,9 @@ def _draw(axis: Any, placed: list[tuple[Row, float]], figure: SizeFigure) -> lis
                 capsize=3,
                 lw=1,
             )
-        axis.scatter(
-            [x], [y], marker=marker, color=colour, s=110 if marker == "*" else 50, zorder=3, alpha=0.85
+        big = marker == "*"
+        axis.scatter(  # the big star under the small markers, so it never hides one
+            [x], [y], marker=marker, color=colour, s=110 if big else 50, zorder=2.5 if big else 3, alpha=0.85
         )
         label = row.label if row.is_reference else f"{row.label} (ours)"
         texts.append(axis.annotate(label, (x, y), fontsize=7, ha="center", va="bottom"))
