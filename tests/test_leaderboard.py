@@ -338,7 +338,7 @@ def test_the_all_in_one_page_renders_in_headless_chromium_and_every_table_sorts(
         assert done.returncode == 0, done.stderr[-1000:]
         sections = re.findall(r'<section id="(\w+)">(.*?)</section>', done.stdout, re.S)
         models = {
-            stem: re.findall(r'<tr class="(?:paper|ours)"><td data-sort="[^"]*">([^<]+)', body)
+            stem: re.findall(r'<tr class="(?:paper|ours)"><td data-sort="[^"]*" class="model">([^<]+)', body)
             for stem, body in sections
         }
         return models, done.stderr
@@ -355,6 +355,39 @@ def test_the_all_in_one_page_renders_in_headless_chromium_and_every_table_sorts(
     assert by_case_smcq["table2_cpsyexam"] == shown["table2_cpsyexam"]
     unknown, log = rendered(page.as_uri() + "#sort=99")  # an unknown key changes nothing, throws nothing
     assert unknown == shown and "Uncaught" not in log
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_in_a_1280_pixel_window_no_model_name_or_interval_breaks_over_two_lines(tmp_path: Path) -> None:
+    """Laid out by Chromium: every model name and every interval under a value is one line (the
+    source column wraps instead); counted as the line boxes of each text."""
+    import re
+    import subprocess
+
+    _fake_run(tmp_path / "results", "strong", "A-Rather-Long-Candidate-Model-Name-7B", {"case_smcq": 100.0})
+    measure = """<script>
+for (const cell of document.querySelectorAll('td.model, span.ci')) {
+  const range = document.createRange();
+  range.selectNodeContents(cell.firstChild);
+  cell.setAttribute('data-lines', range.getClientRects().length);
+}
+</script>"""
+    page = tmp_path / "all.html"
+    page.write_text(
+        build_leaderboards(benchmark_names(), tmp_path / "results", "html", None).replace(
+            "</body>", measure + "</body>"
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,900",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-1000:]
+    lines = re.findall(r'class="(model|ci)"[^>]*data-lines="(\d+)"', done.stdout)
+    assert len([kind for kind, _ in lines if kind == "ci"]) >= 6 and len(lines) > 40
+    assert [(kind, n) for kind, n in lines if n != "1"] == []
 
 
 def test_the_html_page_shows_intervals_note_markers_and_the_papers_table_as_source(tmp_path: Path) -> None:

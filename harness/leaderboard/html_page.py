@@ -68,7 +68,7 @@ def _section(bench: Benchmark, rows: list[Row], figure_svg: str | None) -> str:
         links = ",".join(f"<a href='#{bench.file_stem}-note-{n}'>{n}</a>" for n in marks[index])
         sups = f"<sup>{links}</sup>" if links else ""
         cells = [
-            f"<td data-sort='{html.escape(row.label)}'>{html.escape(row.label)}{sups}</td>",
+            f"<td data-sort='{html.escape(row.label)}' class='model'>{html.escape(row.label)}{sups}</td>",
             f"<td data-sort='{row.params_b if row.params_b is not None else ''}'>{params_text(row)}</td>",
             f"<td data-sort='{html.escape(row.source)}' class='source'>{html.escape(row.source)}</td>",
         ]
@@ -127,8 +127,9 @@ th.sortable {{ cursor: pointer; position: sticky; top: 0; white-space: nowrap; }
 th[aria-sort="descending"]::after {{ content: " \\25BC"; }}
 th[aria-sort="ascending"]::after {{ content: " \\25B2"; }}
 td.num {{ text-align: right; }}
-td.source {{ white-space: nowrap; font-size: 12px; color: #555; }}
-span.ci {{ display: block; font-size: 10px; color: #555; }}
+td.model {{ white-space: nowrap; }}
+td.source {{ font-size: 12px; color: #555; min-width: 7em; max-width: 11em; }}
+span.ci {{ display: block; font-size: 10px; color: #555; white-space: nowrap; }}
 tr.category td {{ font-style: italic; background: #fafafa; }}
 tr.ours td:first-child {{ font-weight: bold; }}
 p.legend {{ font-size: 13px; color: #444; margin: 0.3em 0; }}
