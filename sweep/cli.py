@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from harness.errors import HarnessError
+
+logger = logging.getLogger("harness")
 
 app = typer.Typer(
     add_completion=False,
@@ -122,6 +126,15 @@ def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
         record = done_record(sweep.output_path, plan.steps[digest])
         if record is not None:
             runs[name] = read_run(Path(record["outputs"]["run"]))
+    unfinished = [name for name in plan.evals if name not in runs]
+    partial = (
+        f"Partial report: {len(unfinished)} of {len(plan.evals)} variants have no finished eval yet and "
+        f"are left out ({', '.join(unfinished)}); `harness sweep report` again once they finish."
+        if unfinished
+        else ""
+    )
+    if partial:
+        logger.warning(partial)
     path = sweep.output_path / "report.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     if sweep.report.kind in ("figure3", "figure4"):
@@ -136,8 +149,9 @@ def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
                     f"{sweep.path}: report.labels: name the folder `harness synth label` wrote"
                 )
             body = figure4(runs, read_labels(sweep.resolve(sweep.report.labels)), figure)
+        top = f"{partial}\n\n" if partial else ""
         write_text_atomically(
-            path, f"# {sweep.report.kind}\n\n![{sweep.report.kind}]({figure.name}.png)\n\n{body}"
+            path, f"# {sweep.report.kind}\n\n{top}![{sweep.report.kind}]({figure.name}.png)\n\n{body}"
         )
         return path
     reference_file = sweep.report.reference or f"{sweep.report.kind}_paper.csv"
@@ -148,6 +162,8 @@ def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
         reference_path = SHIPPED / reference_file
     reference = read_reference(reference_path)
     table = build_table(sweep.report.kind, runs, sweep.report.base, reference, list(sweep.report.pairs))
+    if partial:
+        table = replace(table, notes=(partial, *table.notes))
     for suffix, render in ((".csv", to_csv), (".tex", to_latex), (".html", to_html)):
         write_text_atomically(path.with_name(sweep.report.kind + suffix), render(table))
     write_text_atomically(path, to_markdown(table))

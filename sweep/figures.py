@@ -87,7 +87,12 @@ def _bars(rows: dict[str, list[float | None]], groups: list[str], ylabel: str, p
     width = 0.8 / max(len(rows), 1)
     for number, (name, values) in enumerate(rows.items()):
         positions = [g + number * width - 0.4 + width / 2 for g in range(len(groups))]
-        axis.bar(positions, [v or 0.0 for v in values], width, label=name)
+        drawn = [(x, v) for x, v in zip(positions, values, strict=True) if v is not None]
+        bars = axis.bar([x for x, _ in drawn], [v for _, v in drawn], width, label=name)
+        axis.bar_label(bars, fmt="%.1f", fontsize=6, padding=1)
+        for x, value in zip(positions, values, strict=True):
+            if value is None:  # not evaluated: marked, never drawn as 0
+                axis.text(x, 1, "n/a", ha="center", va="bottom", fontsize=6, rotation=90, color="#777777")
     axis.set_xticks(range(len(groups)), groups)
     axis.set_ylabel(ylabel)
     axis.set_ylim(0, 100)

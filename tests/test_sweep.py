@@ -704,3 +704,31 @@ def test_every_step_of_a_sweep_is_checked_by_dry_run_before_any_step(
         done = harness("sweep", "run", str(path), *command, cwd=tmp_path)
         assert done.returncode == 2 and says in done.stderr and str(path) in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_report_with_unfinished_variants_says_which_and_a_figure_draws_no_missing_bar_as_zero(
+    tmp_path: Path,
+) -> None:
+    """Variant C has no finished eval: the report says it is partial and names C (report.md and the
+    command's warning), and Figure 3 leaves the tasks a run did not evaluate empty, marked n/a."""
+    from fake_openai import FakeOpenAI
+
+    with FakeOpenAI(reply_by_model=lambda model, messages: "答案：B") as server:
+        env = write_api_sweep(tmp_path, server.base_url, "pceb_theory_smcq")
+        run = [sys.executable, "-m", "harness", "sweep"]
+        done = subprocess.run(
+            [*run, "run", "sweep.yaml"], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    sweep_file = tmp_path / "sweep.yaml"
+    text = sweep_file.read_text(encoding="utf-8")
+    sweep_file.write_text(text.replace("  B: {model: api-b}\n", "  B: {model: api-b}\n  C: {model: api-b, eval: {limit: 1}}\n") + "report: {kind: figure3}\n", encoding="utf-8")  # fmt: skip
+    done = subprocess.run(
+        [*run, "report", "sweep.yaml"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "Partial report: 1 of 3 variants" in report and "(C)" in report
+    assert "Partial report" in done.stderr
+    svg = (tmp_path / "out" / "figure3.svg").read_text(encoding="utf-8")
+    assert svg.count("n/a") == 2 * 5  # A and B evaluated one of Figure 3's six tasks
