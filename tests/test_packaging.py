@@ -17,6 +17,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 SHIPPED = (
     "harness",
     "train",
+    "synth",
+    "sweep",
     "tasks",
     "models.yaml",
     "pyproject.toml",
@@ -56,6 +58,10 @@ def test_the_wheel_installed_elsewhere_lists_tasks_and_runs_a_mock_eval(tmp_path
         cwd=source,
     )
     [wheel] = (tmp_path / "dist").glob("psyche_harness-*.whl")
+    import zipfile
+
+    carried = set(zipfile.ZipFile(wheel).namelist())
+    assert {"sweep/configs/tiny_sft.jsonl", "sweep/configs/tiny.yaml", "synth/configs/paper.yaml"} <= carried
     shutil.rmtree(source)  # nothing of the checkout copy is left to read from
 
     fresh = tmp_path / "fresh"
@@ -86,6 +92,14 @@ def test_the_wheel_installed_elsewhere_lists_tasks_and_runs_a_mock_eval(tmp_path
     env |= {"PSYCHE_DATA_DIR": str(FIXTURE_DATA), "PSYCHE_CACHE_DIR": str(tmp_path / "cache")}
     where = run(python, "-c", "import harness; print(harness.__file__)", cwd=elsewhere, env=env)
     assert where.startswith(str(fresh))
+    hint = run(
+        python,
+        "-c",
+        "from harness.packages import install_hint; print(install_hint('train'))",
+        cwd=elsewhere,
+        env=env,
+    )
+    assert hint.strip() == "pip install 'psyche-harness[train]'"  # not the checkout's `pip install -e`
     harness = fresh / "bin" / "harness"
     listed = run(harness, "tasks", cwd=elsewhere, env=env)
     assert "pceb_case_qa" in listed and "cpsyexam_5shot_case_multi" in listed and "psydt" in listed

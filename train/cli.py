@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from harness.errors import HarnessError
+from harness.packages import install_hint
 
 if TYPE_CHECKING:
     from train.stage import Candidate
@@ -27,7 +28,7 @@ def _require_extra() -> None:
     missing = [name for name in ("trl", "peft", "accelerate") if importlib.util.find_spec(name) is None]
     if missing:
         raise HarnessError(
-            f"training needs the train extra ({', '.join(missing)} missing): pip install -e '.[train]'"
+            f"training needs the train extra ({', '.join(missing)} missing): {install_hint('train')}"
         )
 
 

