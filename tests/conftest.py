@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,18 @@ def models_file(tmp_path: Path, tiny_model_dir: Path) -> Path:
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_predictions(path: Path, docs: list[dict], response: Callable[[dict], str]) -> Path:
+    """A predictions file for `harness score`: one line per doc listed by `harness docs` (task,
+    doc_id, subject where it has one) with `response(doc)`."""
+    keys = ("task", "doc_id", "subject")
+    lines = [
+        json.dumps({k: d[k] for k in keys if k in d} | {"response": response(d)}, ensure_ascii=False)
+        for d in docs
+    ]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
 
 
 def run_harness(*args: str) -> subprocess.CompletedProcess[str]:

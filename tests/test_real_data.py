@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REAL_DATA, read_jsonl, run_harness
+from conftest import REAL_DATA, read_jsonl, run_harness, write_predictions
 
 from harness.data.cpsyexam import DEFAULT_SEED, draw_exemplars, exemplar_pool, load_cpsyexam, subject_files
 from harness.data.pceb import load_pceb_case_qa, load_pceb_mcq
@@ -142,24 +142,10 @@ def test_cpsyexam_replies_are_read_and_scored_as_the_benchmarks_own_code_does(
         or made_up_answer(d["subject"], d["doc_id"], options[(d["subject"], d["doc_id"])])
         for d in docs
     }
-    predictions = tmp_path / "predictions.jsonl"
-    predictions.write_text(
-        "".join(
-            json.dumps(
-                {
-                    "task": d["task"],
-                    "doc_id": d["doc_id"],
-                    "subject": d["subject"],
-                    "response": varied_response(
-                        split, d["subject"], d["doc_id"], gold[(d["subject"], d["doc_id"])]
-                    ),
-                },
-                ensure_ascii=False,
-            )
-            + "\n"
-            for d in docs
-        ),
-        encoding="utf-8",
+    predictions = write_predictions(
+        tmp_path / "predictions.jsonl",
+        docs,
+        lambda d: varied_response(split, d["subject"], d["doc_id"], gold[(d["subject"], d["doc_id"])]),
     )
     key_args: list[str] = []
     if split == "test":

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_DATA, harness_in_process, read_jsonl, run_harness
+from conftest import FIXTURE_DATA, harness_in_process, read_jsonl, run_harness, write_predictions
 from fake_openai import FakeOpenAI, one_prompt_always_fails
 
 from harness.errors import HarnessError
@@ -653,22 +653,10 @@ def test_a_question_id_in_two_subjects_is_answered_and_scored_per_subject(tmp_pa
     both = [doc for doc in docs if doc["doc_id"] == shared["id"]]
     assert sorted(doc["subject"] for doc in both) == sorted([first.stem, second.stem])
     answer = {first.stem: '{"ans": "A"}', second.stem: '{"ans": "C"}'}
-    predictions = tmp_path / "p.jsonl"
-    predictions.write_text(
-        "".join(
-            json.dumps(
-                {
-                    "task": d["task"],
-                    "doc_id": d["doc_id"],
-                    "subject": d["subject"],
-                    "response": answer.get(d["subject"], "x") if d["doc_id"] == shared["id"] else "x",
-                },
-                ensure_ascii=False,
-            )
-            + "\n"  # fmt: skip
-            for d in docs
-        ),
-        encoding="utf-8",
+    predictions = write_predictions(
+        tmp_path / "p.jsonl",
+        docs,
+        lambda d: answer.get(d["subject"], "x") if d["doc_id"] == shared["id"] else "x",
     )
     done = run_harness("score", "--tasks", "cpsyexam", "--predictions", str(predictions), *options,
                        "--answer-key", str(key), "--output-dir", str(tmp_path / "o"))  # fmt: skip
