@@ -732,3 +732,36 @@ def test_a_report_with_unfinished_variants_says_which_and_a_figure_draws_no_miss
     assert "Partial report" in done.stderr
     svg = (tmp_path / "out" / "figure3.svg").read_text(encoding="utf-8")
     assert svg.count("n/a") == 2 * 5  # A and B evaluated one of Figure 3's six tasks
+
+
+def test_table4s_interval_is_for_the_avg_column_it_stands_beside_and_each_column_has_its_own() -> None:
+    """Table 4's Avg. is the mean of six task accuracies, so its paired difference is the mean of the
+    six differences (not the pooled items'); every column gets its own difference and interval."""
+    import random
+
+    from sweep.report import SUBTASKS, TaskResult, build_table
+
+    rng = random.Random(5)
+    sizes = dict(zip(SUBTASKS, (40, 10, 10, 30, 60, 20), strict=True))  # unequal: pooled != mean
+
+    def run(rate: dict[str, float]) -> dict[str, TaskResult]:
+        out = {}
+        for task, n in sizes.items():
+            strict = {f"{task}-{i}": float(rng.random() < rate[task]) for i in range(n)}
+            out[task] = TaskResult(tuple(strict.values()), strict)
+        return out
+
+    base = run(dict.fromkeys(SUBTASKS, 0.5))
+    better = run({task: 0.9 if task == "pceb_case_mmcq" else 0.5 for task in SUBTASKS})
+    table = build_table("table4", {"Base": base, "+X": better}, "Base", [])
+    averages = {row[1]: float(row[-1]) for row in table.rows}
+    avg_note = next(note for note in table.notes if note.startswith("+X vs Base, Avg.:"))
+    assert float(avg_note.split(": ")[1].split(" ")[0]) == pytest.approx(
+        averages["+X"] - averages["Base"], abs=0.006
+    )
+    columns = [
+        note.split(", ")[1].split(":")[0]
+        for note in table.notes
+        if note.startswith("+X vs Base, ") and "Avg." not in note
+    ]
+    assert columns == list(table.header[1:7])

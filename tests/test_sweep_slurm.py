@@ -111,7 +111,10 @@ def test_a_sweep_runs_as_slurm_jobs_once_each_and_a_cancelled_job_resumes(
 
 def test_status_shows_a_failed_job_with_its_log(tmp_path: Path, tiny_model_dir: Path) -> None:
     path = write_sweep(tmp_path, tiny_model_dir, variants="variants:\n  Base: {sft: null, grpo: null}\n")
-    text = path.read_text(encoding="utf-8").replace(f"model: {tiny_model_dir}", "model: /nowhere/no-model")
+    broken = tmp_path / "broken-model"  # a folder, so the sweep is valid; no weights, so the job fails
+    broken.mkdir()
+    (broken / "config.json").write_text("{}", encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace(f"model: {tiny_model_dir}", f"model: {broken}")
     path.write_text(
         text[: text.index("report:")]  # one variant: no table to report
         + "executor: {kind: slurm, slurm: {cpus_per_task: 1, mem_gb: 1, eval_gpus: 0, timeout_min: 10}}\n",
@@ -126,7 +129,7 @@ def test_status_shows_a_failed_job_with_its_log(tmp_path: Path, tiny_model_dir: 
         status = sweep_command("status", str(path), env=env, cwd=tmp_path)
         assert f"failed (job {job}, log " in status.stdout, status.stdout
         log = Path(status.stdout.split(", log ")[1].split(")")[0])
-        assert log.exists() and "no-model" in log.read_text(encoding="utf-8", errors="replace")
+        assert log.exists() and "broken-model" in log.read_text(encoding="utf-8", errors="replace")
 
 
 def _upstream(plan, step):  # type: ignore[no-untyped-def]
