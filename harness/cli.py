@@ -506,7 +506,12 @@ def _print_against_paper(run: str, results_dir: Path, include_paths: tuple[Path,
         _console().print(table)
 
 
-AGGREGATE_WORDS = {"macro": "macro", "micro": "micro", "pooled": "items pooled"}
+AGGREGATE_WORDS = {
+    "macro": "macro",
+    "micro": "micro",
+    "pooled": "items pooled",
+    "partial": "items pooled; partial: not every task of the group is in both runs",
+}
 AGGREGATE_NOTE = (
     "groups: macro = mean of task means, micro = items weighted by task size (each the group's own "
     "aggregate, as results.json and the leaderboard report it), items pooled where a group declares none; "
@@ -515,7 +520,9 @@ AGGREGATE_NOTE = (
 
 
 def _compared_name(name: str, tasks: int, aggregate: str) -> str:
-    return name if tasks == 1 else f"{name} ({tasks} tasks, {AGGREGATE_WORDS[aggregate]})"
+    if tasks == 1 and aggregate != "partial":
+        return name
+    return f"{name} ({tasks} task{'s' if tasks > 1 else ''}, {AGGREGATE_WORDS[aggregate]})"
 
 
 def _judge_names(judges: str | None) -> tuple[str, ...]:

@@ -222,6 +222,23 @@ def test_compare_pairs_two_runs_by_doc_id(tmp_path: Path) -> None:
     assert "strict protocol" in done.stdout  # the title says which protocol the numbers use
 
 
+def test_compare_leaves_out_a_task_one_run_lacks_and_marks_the_group_partial(tmp_path: Path) -> None:
+    """B never ran two of PCEB's six MCQ tasks: compare names them, compares the four both runs
+    have (items pooled, marked partial: not the group's macro average), and stops on nothing."""
+    _fake_run(tmp_path, "a", "A", {c.key: 100.0 for c in BENCHMARKS["pceb"].columns})
+    _fake_run(tmp_path, "b", "B", {}, tasks_missing=("pceb_case_smcq", "pceb_case_mmcq"))
+    comparison = compare_runs(tmp_path, "a", "b", ["pceb_mcq"], "acc")
+    [compared] = comparison.compared
+    assert (compared.tasks, compared.aggregate, compared.result.n) == (4, "partial", 16)
+    assert comparison.skipped == [
+        "pceb_case_smcq (not in the run of b)",
+        "pceb_case_mmcq (not in the run of b)",
+    ]
+    done = run_harness("compare", "a", "b", "--tasks", "pceb_mcq", "--results-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "partial" in done.stdout and "pceb_case_smcq (not in the run of b)" in done.stdout
+
+
 def _grow_task(results_dir: Path, name: str, task: str, right: int, wrong: int) -> None:
     """Give one task of a fake run `right + wrong` items (results.json and samples alike)."""
     folder = results_dir / name / "0123456789ab"

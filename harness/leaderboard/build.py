@@ -112,8 +112,9 @@ def build_leaderboards(
 class Compared:
     """One task's (or group's) paired comparison, with the metric it compared. A group compares
     the aggregate the leaderboard and results.json report for it (`aggregate`: "macro" mean of its
-    tasks, "micro" weighted by their sizes, or "pooled" items where the group declares none for
-    the metric) over its `tasks` leaf tasks."""
+    tasks, "micro" weighted by their sizes, "pooled" items where the group declares none for the
+    metric, or "partial": items pooled over the tasks both runs have, when one lacks some) over its
+    `tasks` leaf tasks."""
 
     name: str
     metric: MetricSpec
@@ -155,6 +156,18 @@ def compare_runs(
                 )
         if not leaves:
             continue
+        expected = len(leaves)
+        for leaf in list(leaves):  # a task one run never evaluated is left out, and named
+            lacking = [
+                model
+                for model, folder in zip((model_a, model_b), folders, strict=True)
+                if not (folder / "samples" / f"{leaf}.jsonl").exists()
+            ]
+            if lacking:
+                leaves.remove(leaf)
+                skipped.append(f"{leaf} (not in the run of {' and '.join(lacking)})")
+        if not leaves:
+            continue
         per_task: list[tuple[list[float], list[float]]] = []
         for leaf in leaves:
             first, second = (_sample_scores(folder, leaf, metric) for folder in folders)
@@ -164,7 +177,10 @@ def compare_runs(
         if not per_task:
             raise HarnessError(f"runs {model_a} and {model_b} share no scored items on {name}")
         aggregate = _group_aggregate(index, name, metric)
-        if aggregate in ("macro", "micro") and len(per_task) == len(leaves):
+        if len(leaves) < expected:  # not the group's aggregate: only the tasks both runs have
+            aggregate = "partial"
+            result = compare_paired([x for a, _ in per_task for x in a], [y for _, b in per_task for y in b])
+        elif aggregate in ("macro", "micro") and len(per_task) == len(leaves):
             weights = [1 if aggregate == "macro" else len(a) for a, _ in per_task]
             result = compare_paired_tasks(per_task, weights)
         else:
