@@ -537,8 +537,9 @@ def _split_names(tasks: str) -> list[str]:
 
 
 def _print_table(results: dict[str, Any], name: str, include_paths: tuple[Path, ...] = ()) -> None:
-    """The run's tasks and groups, one column per declared metric they report."""
-    from rich.table import Table
+    """The run's tasks and groups, one column per declared metric they report; task names are never
+    cut (the number columns wrap their headers instead)."""
+    from rich.table import Column, Table
 
     from harness.task_index import index_tasks
 
@@ -558,8 +559,9 @@ def _print_table(results: dict[str, Any], name: str, include_paths: tuple[Path, 
     ]
     metrics = registry.in_order(reported)
     protocol = [m for m in metrics if any(m.name in (v.get("benchmark") or {}) for _, v in rows)]
+    longest = max(len(task) for task, _ in rows)
     table = Table(
-        "task",
+        Column("task", no_wrap=True, min_width=longest),
         "scored/expected",
         *(m.header for m in metrics),
         *(f"{m.header} (bench.)" for m in protocol),

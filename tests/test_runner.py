@@ -397,3 +397,16 @@ def test_off_a_terminal_a_long_wait_still_prints_a_heartbeat_line(capsys: pytest
     waiting = [line for line in lines if line.startswith("generating: 0/2") and "still working" in line]
     assert len(waiting) >= 2, lines
     assert lines[-1].startswith("generating: 2/2")
+
+
+def test_the_results_table_never_cuts_a_task_name(tmp_path: Path, models_file: Path) -> None:
+    """Piped (160 columns) with PCEB and CPsyExam's many metric columns, every task name is printed whole
+    (it was 'pceb_theory_s…')."""
+    done = run_harness(
+        "eval", "--model", "always-b", "--tasks", "pceb,cpsyexam", "--models-file", str(models_file),
+        "--output-dir", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    for task in ("pceb_theory_smcq", "pceb_case_qa", "cpsyexam_knowledge_single", "cpsyexam_case_multi"):
+        assert task in done.stdout, done.stdout
+    assert "…" not in "".join(line.split("│")[1] for line in done.stdout.splitlines() if line.count("│") > 2)
