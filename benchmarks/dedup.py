@@ -45,6 +45,7 @@ from synth.inputs import cpsyexam_questions  # noqa: E402
 from synth.near_duplicates import (  # noqa: E402
     CLUSTER_CANDIDATES,
     edit_similarity,
+    group_labels,
     linked_groups,
     normalise,
     shingles,
@@ -69,14 +70,6 @@ def pool(
     return questions, labels
 
 
-def as_labels(groups: list[list[int]], size: int) -> list[int]:
-    labels = [0] * size
-    for number, members in enumerate(groups):
-        for member in members:
-            labels[member] = number
-    return labels
-
-
 def plain_datasketch(questions: Sequence[Question], dedup: Dedup) -> list[int]:
     """A MinHash per whole question text (case, stem and options), one update per shingle; LSH
     insert, then query; the same grouping of the links."""
@@ -90,7 +83,7 @@ def plain_datasketch(questions: Sequence[Question], dedup: Dedup) -> list[int]:
     for i, minhash in enumerate(signatures):
         index.insert(i, minhash)
     links = ((i, int(j)) for i, minhash in enumerate(signatures) for j in index.query(minhash))
-    return as_labels(linked_groups(len(questions), links), len(questions))
+    return group_labels(linked_groups(len(questions), links), len(questions))
 
 
 def pool_on_rensa(questions: Sequence[Question], dedup: Dedup) -> list[int]:
@@ -126,7 +119,7 @@ def pool_on_rensa(questions: Sequence[Question], dedup: Dedup) -> list[int]:
             if near and same_case:
                 links.append((i, j))
         index.insert(i, signature)
-    return as_labels(linked_groups(len(questions), links), len(questions))
+    return group_labels(linked_groups(len(questions), links), len(questions))
 
 
 def timed(label: str, run, questions, families, reference=None) -> tuple[float, list[int]]:  # type: ignore[no-untyped-def]
@@ -173,7 +166,7 @@ def main() -> None:
     for number in range(1, args.rounds + 1):
         seconds, ours = timed(
             f"round {number}: pool (datasketch)",
-            lambda q: as_labels(question_groups(q, shipped), len(q)),
+            lambda q: group_labels(question_groups(q, shipped), len(q)),
             questions,
             families,
         )

@@ -152,17 +152,13 @@ def _check_model_and_training(sweep: SweepFile, name: str, variant: Variant) -> 
     for kind, step in trained:
         path = sweep.resolve(step.config)
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            raise HarnessError(f"{where}: {kind}.config {path}: cannot read it ({error})") from None
-        if not isinstance(raw, dict):
-            raise HarnessError(f"{where}: {kind}.config {path}: not a mapping of settings")
+            settings = training_settings(path, step.overrides)
+        except HarnessError as error:
+            raise HarnessError(f"{where}: {kind}.config {error}") from None
         if step.accelerate and not sweep.resolve(step.accelerate).is_file():
             raise HarnessError(f"{where}: {kind}.accelerate {sweep.resolve(step.accelerate)}: no such file")
-        # as the step will write it: the config, the sweep's overrides, the variant's base model
-        merged = (
-            raw | dict(step.overrides) | {"base_model": variant.model, "run_name": f"{sweep.name}-{kind}"}
-        )
+        # as the step will write it, with the variant's base model
+        merged = settings | {"base_model": variant.model, "run_name": f"{sweep.name}-{kind}"}
         try:
             (SFTRunConfig if kind == "sft" else GRPORunConfig).model_validate(merged)
         except ValidationError as error:
@@ -170,3 +166,15 @@ def _check_model_and_training(sweep: SweepFile, name: str, variant: Variant) -> 
             raise HarnessError(
                 f"{where}: {kind} step ({path.name} with the sweep's overrides): {bad}"
             ) from None
+
+
+def training_settings(path: Path, overrides: dict[str, Any]) -> dict[str, Any]:
+    """A training step's settings: its `harness train` config with the sweep's overrides on top
+    (what the step writes and runs, and what the sweep is checked against when read)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise HarnessError(f"{path}: cannot read it ({error})") from None
+    if not isinstance(raw, dict):
+        raise HarnessError(f"{path}: not a mapping of settings")
+    return raw | dict(overrides)

@@ -14,6 +14,7 @@ import yaml
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
+from sweep.config import training_settings
 from sweep.plan import Plan, Step
 
 
@@ -136,9 +137,7 @@ def _qa_dialogue(row: dict[str, Any]) -> dict[str, Any]:
 def _train(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
     """`harness train sft|grpo` on the step's config with the sweep's overrides, its data and base."""
     settings = step.settings
-    config = yaml.safe_load(Path(settings["config"]).read_text(encoding="utf-8")) | dict(
-        settings["overrides"]
-    )
+    config = training_settings(Path(settings["config"]), settings["overrides"])
     model = settings["model"]
     config["base_model"] = inputs[_model_step_kind(inputs)]["model"] if "step" in model else model["base"]
     config["run_name"] = f"{settings['name']}-{step.digest[:8]}"

@@ -22,6 +22,7 @@ from synth.config import Dedup
 from synth.near_duplicates import (
     CANDIDATE_THRESHOLD,
     edit_similarity,
+    group_labels,
     linked_groups,
     normalise,
     signatures,
@@ -85,11 +86,7 @@ def bank_families(sources: Sequence[Question]) -> list[int]:
             ):
                 links.append((i, j))
         index.insert(i, signature)
-    labels = [0] * len(sources)
-    for number, members in enumerate(linked_groups(len(sources), links)):
-        for member in members:
-            labels[member] = number
-    return labels
+    return group_labels(linked_groups(len(sources), links), len(sources))
 
 
 def edited(question: Question, edit: str, rng: random.Random) -> Question:
@@ -119,11 +116,7 @@ def _change_one_character(text: str, rng: random.Random) -> str:
 
 def quality(corpus: LabelledCorpus, dedup: Dedup) -> Quality:
     """The pool's grouping (`synth.stages.pool.question_groups`) scored against the families."""
-    groups = question_groups(corpus.questions, dedup)
-    predicted = [0] * len(corpus.questions)
-    for number, members in enumerate(groups):
-        for member in members:
-            predicted[member] = number
+    predicted = group_labels(question_groups(corpus.questions, dedup), len(corpus.questions))
     pairs = pair_confusion_matrix(corpus.families, predicted)  # [[-, joined wrongly], [missed, joined]]
     joined, wrongly, missed = int(pairs[1][1]), int(pairs[0][1]), int(pairs[1][0])
     families_in: dict[int, set[int]] = {}

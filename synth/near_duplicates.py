@@ -107,6 +107,15 @@ def linked_groups(size: int, links: Iterable[tuple[int, int]]) -> list[list[int]
     return sorted(groups.values(), key=lambda members: members[0])
 
 
+def group_labels(groups: Sequence[Sequence[int]], size: int) -> list[int]:
+    """Per index 0..size-1, the number of the group it is in (a clustering as labels)."""
+    labels = [0] * size
+    for number, members in enumerate(groups):
+        for member in members:
+            labels[member] = number
+    return labels
+
+
 @dataclass(frozen=True)
 class Hit:
     benchmark_item: str

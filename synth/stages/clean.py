@@ -31,13 +31,14 @@ class CleanTexts:
         kept: list[Record] = []
         dropped = []
         first_with: dict[str, str] = {}  # normalised chunk -> the id of the first chunk with it
+        size = self.chunk_chars(context)
         for text in inputs:
             assert isinstance(text, Passage)
             cleaned = clean_text(text.text)
             if not cleaned:
                 dropped.append(Drop(text.id, "filtered: empty after cleaning"))
                 continue
-            for number, piece in enumerate(chunks(cleaned, self.chunk_chars(context))):
+            for number, piece in enumerate(chunks(cleaned, size)):
                 chunk = Passage(content_id(text.id, str(number)), piece, f"{text.source}#chunk{number}")
                 first = first_with.setdefault(normalise(piece), chunk.id)
                 if first == chunk.id:
