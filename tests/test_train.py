@@ -247,18 +247,30 @@ def test_one_sft_step_produces_a_candidate_that_harness_eval_runs_by_name(
     assert results["tasks"]["pceb_moral_smcq"]["n"] == 2 and results["model"]["category"] == "candidate"
 
 
+def write_grpo_run(folder: Path, model: Path, name: str, questions: int, batches: str) -> Path:
+    """A GRPO run config on `questions` two-option MCQs (answers A, B, A, ...), two completions of
+    at most 8 tokens each, LoRA; `batches` gives the batch and step settings."""
+    records = [
+        {"question": f"第{i}题", "options": {"A": "甲", "B": "乙"}, "answer": "AB"[i % 2]}
+        for i in range(questions)
+    ]
+    write(folder / "mcq.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    return write(
+        folder / "grpo.yaml",
+        f"run_name: {name}\nbase_model: {model}\ndata: [{{path: mcq.jsonl, format: mcq}}]\n{batches}"
+        "num_generations: 2\nmax_completion_length: 8\nmax_prompt_length: 512\nlora: {r: 4, alpha: 8}\n",
+    )
+
+
 def test_one_grpo_step_logs_rewards_and_kl_and_its_candidate_is_evaluated(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:
-    records = [
-        {"question": f"第{i}题", "options": {"A": "甲", "B": "乙"}, "answer": "AB"[i % 2]} for i in range(4)
-    ]
-    write(tmp_path / "mcq.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
-    config = write(
-        tmp_path / "grpo.yaml",
-        f"run_name: tiny-grpo\nbase_model: {tiny_model_dir}\ndata: [{{path: mcq.jsonl, format: mcq}}]\n"
-        "effective_batch_size: 4\nper_device_train_batch_size: 4\nnum_generations: 2\n"
-        "max_completion_length: 8\nmax_prompt_length: 512\nmax_steps: 1\nlora: {r: 4, alpha: 8}\n",
+    config = write_grpo_run(
+        tmp_path,
+        tiny_model_dir,
+        "tiny-grpo",
+        4,
+        "effective_batch_size: 4\nper_device_train_batch_size: 4\nmax_steps: 1\n",
     )
     done = train_command(tmp_path, "grpo", config)
     assert done.returncode == 0, done.stderr
@@ -389,15 +401,12 @@ def test_grpo_batches_in_verls_terms_generate_one_rollout_for_several_optimizer_
     assert (paper.effective_batch_size, paper.generation_batch_size) == (32 * 8, 128 * 8)
     with pytest.raises(ValueError, match="disagrees with mini_batch_prompts"):
         GRPORunConfig.model_validate(settings | {"mini_batch_prompts": 32, "effective_batch_size": 128})
-    records = [
-        {"question": f"第{i}题", "options": {"A": "甲", "B": "乙"}, "answer": "AB"[i % 2]} for i in range(8)
-    ]
-    write(tmp_path / "mcq.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
-    config = write(
-        tmp_path / "grpo.yaml",
-        f"run_name: verl\nbase_model: {tiny_model_dir}\ndata: [{{path: mcq.jsonl, format: mcq}}]\n"
-        "rollout_batch_prompts: 4\nmini_batch_prompts: 2\nper_device_train_batch_size: 2\nnum_generations: 2\n"
-        "max_completion_length: 8\nmax_prompt_length: 512\nmax_steps: 2\nlora: {r: 4, alpha: 8}\n",
+    config = write_grpo_run(
+        tmp_path,
+        tiny_model_dir,
+        "verl",
+        8,
+        "rollout_batch_prompts: 4\nmini_batch_prompts: 2\nper_device_train_batch_size: 2\nmax_steps: 2\n",
     )
     done = train_command(tmp_path, "grpo", config)
     assert done.returncode == 0, done.stderr
