@@ -208,12 +208,18 @@ def read_protocol_credits(path: Path, metric: str) -> list[float]:
     """Per answered sample of a samples/<task>.jsonl, the benchmark protocol's credit: 1/0 for
     acc (its standard credit), the elastic credit for acc_elastic; a sample without a response
     (its request failed) counts 0, as the task's benchmark block counts it."""
-    readings = [
-        BenchmarkCredit.from_json(sample.benchmark) if sample.benchmark else NO_RESPONSE
+    return [reading.credit(metric) for _, reading in read_protocol_readings(path) if reading.answered]
+
+
+def read_protocol_readings(path: Path) -> list[tuple[str, BenchmarkCredit]]:
+    """(doc_id, the benchmark's reading) of every sample of a samples/<task>.jsonl its protocol
+    reads, in file order: a sample without a response (its request failed) reads as NO_RESPONSE;
+    unanswered readings are kept (`answered` False: the protocol leaves them out)."""
+    return [
+        (sample.doc_id, BenchmarkCredit.from_json(sample.benchmark) if sample.benchmark else NO_RESPONSE)
         for sample in read_samples(path)
         if sample.benchmark or sample.response is None
     ]
-    return [reading.credit(metric) for reading in readings if reading.answered]
 
 
 def read_predictions(path: Path) -> list[dict[str, Any]]:

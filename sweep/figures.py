@@ -1,20 +1,37 @@
 """Figures 3 and 4 from a sweep's eval steps (matplotlib, PNG and SVG). Figure 3: accuracy on each
 PCEB multiple-choice task per variant (the paper: challenging questions chosen by multi-LLM
-cross-selection, MLCS, against random selection, RS). Figure 4: each variant's accuracy on the
-challenging and non-challenging items, as `harness synth label` split them."""
+cross-selection, MLCS, against random selection, RS). Figure 4, as the paper draws it: two panels,
+(a) the challenging and (b) the non-challenging items as `harness synth label` split them, each with
+every model's standard accuracy per task and, asterisked, its elastic accuracy on the MMCQ tasks.
+Values follow PCEB's own protocol (credit over the answered items of the subset)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from harness.errors import HarnessError
 from sweep.report import SUBTASKS, TaskResult
 
 LABELS = {
-    task: task.removeprefix("pceb_").replace("_", " ").replace("smcq", "SMCQ").replace("mmcq", "MMCQ")
+    task: task.removeprefix("pceb_")
+    .replace("_", " ")
+    .capitalize()
+    .replace("smcq", "SMCQ")
+    .replace("mmcq", "MMCQ")
     for task in SUBTASKS
 }
+# Figure 4's columns: (task, metric, label); an asterisk marks elastic accuracy, as in the paper.
+FIGURE4_COLUMNS = tuple(
+    column
+    for task in SUBTASKS
+    for column in (
+        [(task, "acc", LABELS[task])]
+        + ([(task, "acc_elastic", LABELS[task] + "*")] if task.endswith("mmcq") else [])
+    )
+)
+PANELS = ((True, "(a) Challenging"), (False, "(b) Non-Challenging"))
 
 
 def read_labels(folder: Path) -> dict[str, dict[str, bool]]:
@@ -33,16 +50,16 @@ def read_labels(folder: Path) -> dict[str, dict[str, bool]]:
 
 
 def subset_accuracy(
-    results: dict[str, TaskResult], labels: dict[str, dict[str, bool]], challenging: bool
+    result: TaskResult, labels: dict[str, bool], challenging: bool, metric: str
 ) -> float | None:
-    """Strict accuracy over the run's items labelled challenging (or not), all tasks together."""
-    scores = [
-        score
-        for task, result in results.items()
-        for doc, score in result.strict.items()
-        if labels.get(task, {}).get(doc) is challenging
+    """The protocol's accuracy (acc: standard, acc_elastic: elastic) over one task's answered items
+    labelled challenging (or not)."""
+    credits = [
+        reading.credit(metric)
+        for doc, reading in result.readings.items()
+        if reading.answered and labels.get(doc) is challenging
     ]
-    return 100 * sum(scores) / len(scores) if scores else None
+    return 100 * sum(credits) / len(credits) if credits else None
 
 
 def figure3(runs: dict[str, dict[str, TaskResult]], path: Path) -> str:
@@ -58,32 +75,81 @@ def figure3(runs: dict[str, dict[str, TaskResult]], path: Path) -> str:
 
 
 def figure4(runs: dict[str, dict[str, TaskResult]], labels: dict[str, dict[str, bool]], path: Path) -> str:
-    rows = {
-        name: [subset_accuracy(results, labels, True), subset_accuracy(results, labels, False)]
-        for name, results in runs.items()
+    panels = {
+        title: {
+            name: [
+                subset_accuracy(results[task], labels[task], challenging, metric)
+                if task in results and task in labels
+                else None
+                for task, metric, _ in FIGURE4_COLUMNS
+            ]
+            for name, results in runs.items()
+        }
+        for challenging, title in PANELS
     }
-    _bars(rows, ["challenging", "non-challenging"], "accuracy (%)", path)
-    counts = (
-        [sum(flags.values()) for flags in labels.values()],
-        [sum(not f for f in flags.values()) for flags in labels.values()],
-    )
+    _figure(panels, [label for _, _, label in FIGURE4_COLUMNS], "accuracy (%)", path)
     lines = [
-        f"Items labelled: {sum(counts[0])} challenging, {sum(counts[1])} non-challenging (strict accuracy over the items each run scored).",
+        "An asterisk (*) marks elastic accuracy; the rest is standard accuracy (PCEB's protocol, over "
+        "the answered items of the subset).",
         "",
-        "| variant | challenging | non-challenging |",
-        "|---|---:|---:|",
+        "Items labelled: "
+        + "; ".join(
+            f"{LABELS[task]} {sum(labels[task].values())} challenging, "
+            f"{sum(not flag for flag in labels[task].values())} non-challenging"
+            for task in SUBTASKS
+            if task in labels
+        )
+        + ".",
     ]
-    lines += ["| " + " | ".join([name, *(_cell(v) for v in values)]) + " |" for name, values in rows.items()]
+    for title, rows in panels.items():
+        lines += [
+            "",
+            f"{title}:",
+            "",
+            "| model | " + " | ".join(label for _, _, label in FIGURE4_COLUMNS) + " |",
+        ]
+        lines.append("|---|" + "---:|" * len(FIGURE4_COLUMNS))
+        lines += [
+            "| " + " | ".join([name, *(_cell(v) for v in values)]) + " |" for name, values in rows.items()
+        ]
     return "\n".join(lines) + "\n"
 
 
 def _bars(rows: dict[str, list[float | None]], groups: list[str], ylabel: str, path: Path) -> None:
+    _figure({"": rows}, groups, ylabel, path)
+
+
+def _figure(
+    panels: dict[str, dict[str, list[float | None]]], groups: list[str], ylabel: str, path: Path
+) -> None:
+    """One panel of grouped bars per title, stacked, one legend; PNG and SVG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(max(6.0, 1.2 * len(groups) * max(len(rows), 1) / 2), 3.6))
+    variants = max((len(rows) for rows in panels.values()), default=1) or 1
+    width = min(14.0, max(6.0, 0.35 * len(groups) * variants))
+    figure, axes = plt.subplots(len(panels), 1, figsize=(width, 3.6 * len(panels)), squeeze=False)
+    for axis, (title, rows) in zip(axes[:, 0], panels.items(), strict=True):
+        _draw(axis, rows, groups, ylabel)
+        if title:
+            axis.set_title(title, loc="left", fontsize=10)
+    first = axes[0, 0]
+    first.legend(
+        frameon=False,
+        ncols=min(variants, 4),
+        loc="upper left",
+        bbox_to_anchor=(0, 1.15 + 0.1 * (len(panels) > 1)),
+    )
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path.with_suffix(".png"), dpi=150)
+    figure.savefig(path.with_suffix(".svg"))
+    plt.close(figure)
+
+
+def _draw(axis: Any, rows: dict[str, list[float | None]], groups: list[str], ylabel: str) -> None:
     width = 0.8 / max(len(rows), 1)
     for number, (name, values) in enumerate(rows.items()):
         positions = [g + number * width - 0.4 + width / 2 for g in range(len(groups))]
@@ -93,15 +159,9 @@ def _bars(rows: dict[str, list[float | None]], groups: list[str], ylabel: str, p
         for x, value in zip(positions, values, strict=True):
             if value is None:  # not evaluated: marked, never drawn as 0
                 axis.text(x, 1, "n/a", ha="center", va="bottom", fontsize=6, rotation=90, color="#777777")
-    axis.set_xticks(range(len(groups)), groups)
+    axis.set_xticks(range(len(groups)), groups, fontsize=8)
     axis.set_ylabel(ylabel)
     axis.set_ylim(0, 100)
-    axis.legend(frameon=False, ncols=min(len(rows), 4), loc="upper left", bbox_to_anchor=(0, 1.15))
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path.with_suffix(".png"), dpi=150)
-    figure.savefig(path.with_suffix(".svg"))
-    plt.close(figure)
 
 
 def _cell(value: float | None) -> str:

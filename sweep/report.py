@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.results import read_protocol_credits, read_sample_scores
+from harness.protocols import BenchmarkCredit
+from harness.results import read_protocol_readings, read_sample_scores
 from harness.stats import compare_paired_tasks
 
 CATEGORIES = {
@@ -33,6 +35,8 @@ PCEB_ITEMS = {
 class TaskResult:
     credits: tuple[float, ...]  # the benchmark protocol's credit per answered item
     strict: dict[str, float]  # doc id -> strict per-item accuracy
+    # doc id -> the benchmark protocol's reading (standard and elastic credit, answered or not)
+    readings: Mapping[str, BenchmarkCredit] = field(default_factory=dict)
 
     @property
     def accuracy(self) -> float | None:
@@ -45,8 +49,11 @@ def read_run(run: Path) -> dict[str, TaskResult]:
     for task in SUBTASKS:
         path = run / "samples" / f"{task}.jsonl"
         if path.exists():
+            readings = read_protocol_readings(path)
             found[task] = TaskResult(
-                tuple(read_protocol_credits(path, "acc")), read_sample_scores(path, "acc")
+                tuple(reading.credit("acc") for _, reading in readings if reading.answered),
+                read_sample_scores(path, "acc"),
+                dict(readings),
             )
     return found
 
@@ -96,25 +103,65 @@ def paired(
 
 
 @dataclass(frozen=True)
+class Row:
+    source: str  # "ours" or "paper"
+    group: str  # the paper's group heading ("" for none): "Ablation study on training stage", ...
+    cells: tuple[str, ...]  # setting, then the values
+
+
+@dataclass(frozen=True)
 class Table:
-    """A sweep table: our rows (source "ours") and the paper's (source "paper"), one header, and the
-    paired comparisons against the base as notes."""
+    """A sweep table: each of the paper's settings with our row beside the paper's, under the paper's
+    group headings (our variants the paper has not, after them), one header, and the paired
+    comparisons against the base as notes."""
 
     title: str
     header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]  # first cell: "ours" or "paper"; then the row's cells
+    rows: tuple[Row, ...]
     notes: tuple[str, ...]
+
+    def groups(self) -> list[tuple[str, list[Row]]]:
+        """The rows under their headings, in order ("" for rows before any heading)."""
+        grouped: list[tuple[str, list[Row]]] = []
+        for row in self.rows:
+            if not grouped or grouped[-1][0] != row.group:
+                grouped.append((row.group, []))
+            grouped[-1][1].append(row)
+        return grouped
+
+
+NOT_IN_PAPER = "not in the paper"
+
+
+def beside_the_paper(
+    ours: dict[str, tuple[str, ...]], paper: list[tuple[str, str, tuple[str, ...]]]
+) -> tuple[Row, ...]:
+    """Our rows (setting -> cells) and the paper's ((setting, group, cells), in its order) merged: each
+    paper setting's group holds our row of that name, then the paper's; our settings the paper lacks
+    come last, under their own heading."""
+    rows: list[Row] = []
+    for setting, group, cells in paper:
+        if setting in ours:
+            rows.append(Row("ours", group, ours[setting]))
+        rows.append(Row("paper", group, cells))
+    named = {setting for setting, _, _ in paper}
+    rows += [
+        Row("ours", NOT_IN_PAPER if paper else "", cells)
+        for setting, cells in ours.items()
+        if setting not in named
+    ]
+    return tuple(rows)
 
 
 def table3(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]) -> Table:
     if base not in runs:
         raise HarnessError(f"report: the base variant {base!r} has no finished eval")
     base_values = category_values(runs[base])
-    rows: list[tuple[str, ...]] = []
+    ours: dict[str, tuple[str, ...]] = {}
     notes = []
     for name, results in runs.items():
         values = category_values(results)
-        cells = ["ours", name]
+        cells = [name]
         for category in CATEGORIES:
             change = "-" if name == base else _percent(delta(values[category], base_values[category]))
             cells += [_number(values[category]), change]
@@ -122,16 +169,22 @@ def table3(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[di
                 notes.append(
                     f"{name} vs {base}, {category}: {paired(results, runs[base], CATEGORIES[category])}"
                 )
-        rows.append(tuple(cells))
+        ours[name] = tuple(cells)
+    paper = []
     for row in reference:
-        cells = ["paper", row["setting"]]
+        cells = [row["setting"]]
         for category in CATEGORIES:
             printed = row[f"{category}_delta"]
             cells += [row[category], f"{float(printed):.2f}%" if printed else "-"]
-        rows.append(tuple(cells))
+        paper.append((row["setting"], row.get("group") or "", tuple(cells)))
     header = ("setting", "Case", "Δ", "Moral", "Δ", "Theory", "Δ")
     notes += paper_inconsistencies(reference)
-    return Table("Table 3: training stages and rationale components", header, tuple(rows), tuple(notes))
+    return Table(
+        "Table 3: training stages and rationale components",
+        header,
+        beside_the_paper(ours, paper),
+        tuple(notes),
+    )
 
 
 def paper_inconsistencies(reference: list[dict[str, str]]) -> list[str]:
@@ -166,13 +219,13 @@ TABLE4_COLUMNS = {
 
 
 def table4(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]) -> Table:
-    rows: list[tuple[str, ...]] = []
+    ours: dict[str, tuple[str, ...]] = {}
     notes = []
     for name, results in runs.items():
         values = [results[task].accuracy if task in results else None for task in SUBTASKS]
         present = [value for value in values if value is not None]
         average = sum(present) / len(present) if len(present) == len(SUBTASKS) else None
-        rows.append(("ours", name, *(_number(v) for v in values), _number(average)))
+        ours[name] = (name, *(_number(v) for v in values), _number(average))
         if name != base and base in runs:
             # the Avg. column is the mean of the six task accuracies: its difference is that mean's
             notes.append(f"{name} vs {base}, Avg.: {paired(results, runs[base], SUBTASKS, macro=True)}")
@@ -181,24 +234,28 @@ def table4(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[di
                 for task in SUBTASKS
             ]
     keys = [task.removeprefix("pceb_") for task in SUBTASKS]
-    rows += [("paper", row["setting"], *(row[key] for key in keys), row["avg"]) for row in reference]
+    paper = [
+        (row["setting"], row.get("group") or "", (row["setting"], *(row[key] for key in keys), row["avg"]))
+        for row in reference
+    ]
     header = ("setting", *(TABLE4_COLUMNS[task] for task in SUBTASKS), "Avg.")
-    return Table("Table 4: dataset compositions", header, tuple(rows), tuple(notes))
+    return Table("Table 4: dataset compositions", header, beside_the_paper(ours, paper), tuple(notes))
 
 
 def to_markdown(table: Table) -> str:
-    def block(source: str) -> list[str]:
-        lines = ["| " + " | ".join(table.header) + " |", "|---|" + "---:|" * (len(table.header) - 1)]
-        return lines + ["| " + " | ".join(row[1:]) + " |" for row in table.rows if row[0] == source]
-
+    width = len(table.header) + 1
     lines = [
         f"# {table.title}",
         "",
-        "Our runs (PCEB's own protocol: credit over answered items):",
+        "Ours beside the paper's, under the paper's headings (ours: PCEB's own protocol, credit over answered items):",
         "",
-        *block("ours"),
+        "| " + " | ".join((table.header[0], "source", *table.header[1:])) + " |",
+        "|---|---|" + "---:|" * (width - 2),
     ]
-    lines += ["", "The paper's:", "", *block("paper")]
+    for group, rows in table.groups():
+        if group:
+            lines.append(f"| **{group}** |" + " |" * (width - 1))
+        lines += ["| " + " | ".join((row.cells[0], row.source, *row.cells[1:])) + " |" for row in rows]
     if table.notes:
         lines += [
             "",
@@ -212,25 +269,33 @@ def to_markdown(table: Table) -> str:
 def to_csv(table: Table) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["source", *table.header])
-    writer.writerows(table.rows)
+    writer.writerow(["source", "group", *table.header])
+    writer.writerows([row.source, row.group, *row.cells] for row in table.rows)
     return buffer.getvalue()
 
 
 def to_latex(table: Table) -> str:
-    """A booktabs table: our rows, a rule, the paper's rows (needs \\usepackage{booktabs})."""
+    """A booktabs table: the paper's group headings, ours beside the paper's in each (the paper's in
+    grey italics; needs \\usepackage{booktabs})."""
 
     def tex(cell: str) -> str:
         return cell.replace("%", "\\%").replace("&", "\\&").replace("Δ", "$\\Delta$").replace("_", "\\_")
 
-    columns = "l" + "r" * (len(table.header) - 1)
+    width = len(table.header) + 1
+    columns = "ll" + "r" * (width - 2)
     lines = ["\\begin{table}[t]", "\\centering", "\\small", f"\\begin{{tabular}}{{{columns}}}", "\\toprule"]
-    lines.append(" & ".join(tex(cell) for cell in table.header) + " \\\\")
-    for source, caption in (("ours", "Ours"), ("paper", "Paper")):
-        lines += ["\\midrule", f"\\multicolumn{{{len(table.header)}}}{{l}}{{\\textit{{{caption}}}}} \\\\"]
-        lines += [
-            " & ".join(tex(cell) for cell in row[1:]) + " \\\\" for row in table.rows if row[0] == source
-        ]
+    lines.append(" & ".join(tex(cell) for cell in (table.header[0], "", *table.header[1:])) + " \\\\")
+    for group, rows in table.groups():
+        lines.append("\\midrule")
+        if group:
+            lines.append(f"\\multicolumn{{{width}}}{{l}}{{\\textbf{{{tex(group)}}}}} \\\\")
+        for row in rows:
+            cells = [row.cells[0], row.source, *row.cells[1:]]
+            if row.source == "paper":
+                cells = [f"\\textit{{{tex(cell)}}}" if cell else "" for cell in cells]
+            else:
+                cells = [tex(cell) for cell in cells]
+            lines.append(" & ".join(cells) + " \\\\")
     lines += ["\\bottomrule", "\\end{tabular}", f"\\caption{{{tex(table.title)}}}", "\\end{table}"]
     return "\n".join(lines) + "\n"
 
@@ -238,16 +303,23 @@ def to_latex(table: Table) -> str:
 def to_html(table: Table) -> str:
     from html import escape
 
-    head = "".join(f"<th>{escape(cell)}</th>" for cell in table.header)
-    body = "".join(
-        f'<tr class="{row[0]}">' + "".join(f"<td>{escape(cell)}</td>" for cell in row[1:]) + "</tr>"
-        for row in table.rows
-    )
+    width = len(table.header) + 1
+    head = "".join(f"<th>{escape(cell)}</th>" for cell in (table.header[0], "source", *table.header[1:]))
+    body = ""
+    for group, rows in table.groups():
+        if group:
+            body += f'<tr class="group"><th colspan="{width}">{escape(group)}</th></tr>'
+        body += "".join(
+            f'<tr class="{row.source}">'
+            + "".join(f"<td>{escape(cell)}</td>" for cell in (row.cells[0], row.source, *row.cells[1:]))
+            + "</tr>"
+            for row in rows
+        )
     notes = "".join(f"<li>{escape(note)}</li>" for note in table.notes)
     return (
         f"<!doctype html><meta charset=utf-8><title>{escape(table.title)}</title>"
         "<style>td,th{padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
-        "tr.paper{color:#666}</style>"
+        "tr.paper{color:#666}tr.group th{text-align:left;font-style:italic}</style>"
         f"<h1>{escape(table.title)}</h1><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         f"<p>Grey rows: the paper's. Differences against the base:</p><ul>{notes}</ul>\n"
     )

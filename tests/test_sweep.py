@@ -213,15 +213,17 @@ def test_a_tiny_sweep_runs_each_step_once_resumes_after_a_kill_and_writes_table3
         if line.startswith(("eval-", "sft-", "grpo-"))
     ] == ["done"] * 7
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert "| Base |" in report and "| +SFT+GRPO |" in report and "| +SFT+GRPO | 67.07 | 72.11% |" in report
+    assert "| Base | ours |" in report and "| +SFT+GRPO | ours |" in report
+    assert "| +SFT+GRPO | paper | 67.07 | 72.11% |" in report
     assert "+SFT vs Base, moral:" in report and "+SFT+GRPO vs +SFT, theory:" in report
     out = tmp_path / "out"
     rows = (out / "table3.csv").read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "source,setting,Case,Δ,Moral,Δ,Theory,Δ" and rows[1].startswith("ours,Base,")
-    assert "paper,+SFT+GRPO,67.07,72.11%,86.06,17.26%,79.10,23.92%" in rows
+    assert rows[0] == "source,group,setting,Case,Δ,Moral,Δ,Theory,Δ" and rows[1].startswith("ours,,Base,")
+    assert "paper,Ablation study on training stage,+SFT+GRPO,67.07,72.11%,86.06,17.26%,79.10,23.92%" in rows
     latex = (out / "table3.tex").read_text(encoding="utf-8")
-    assert "\\toprule" in latex and "+SFT+GRPO & 67.07 & 72.11\\% & 86.06" in latex and "$\\Delta$" in latex
-    assert '<tr class="paper"><td>+SFT+GRPO</td><td>67.07</td>' in (out / "table3.html").read_text(
+    assert "\\toprule" in latex and "\\textit{67.07} & \\textit{72.11\\%} & \\textit{86.06}" in latex
+    assert "$\\Delta$" in latex and "\\textbf{Ablation study on training stage}" in latex
+    assert '<tr class="paper"><td>+SFT+GRPO</td><td>paper</td><td>67.07</td>' in (out / "table3.html").read_text(
         encoding="utf-8"
     )
 
@@ -383,7 +385,9 @@ def test_the_slurm_executor_submits_one_job_per_step_chained_by_afterok(
             assert "#SBATCH --gpus-per-node=2" in script
 
 
-def test_figure4_splits_each_models_accuracy_by_the_cross_selection_labels(tmp_path: Path) -> None:
+def test_figure4_draws_the_papers_two_panels_with_elastic_accuracy_asterisked(tmp_path: Path) -> None:
+    """As the paper's Figure 4: (a) challenging and (b) non-challenging items, each with every model's
+    standard accuracy per task and, asterisked, elastic accuracy on the MMCQ tasks."""
     (tmp_path / "models.local.yaml").write_text(
         "models:\n  says-b: {backend: mock, mock_response: '答案：B', category: candidate}\n"
         "  says-c: {backend: mock, mock_response: '答案：C', category: candidate}\n",
@@ -392,28 +396,36 @@ def test_figure4_splits_each_models_accuracy_by_the_cross_selection_labels(tmp_p
     labels = tmp_path / "labels"
     labels.mkdir()
     (tmp_path / "sweep.yaml").write_text(
-        "name: f4\noutput_dir: out\nbase:\n  model: says-b\n  eval: {tasks: [pceb_theory_smcq]}\n"
+        "name: f4\noutput_dir: out\nbase:\n  model: says-b\n  eval: {tasks: [pceb_theory_smcq, pceb_theory_mmcq]}\n"
         "variants:\n  B: {}\n  C: {model: says-c}\nreport: {kind: figure4, labels: labels}\n",
         encoding="utf-8",
     )
     status = harness("sweep", "run", str(tmp_path / "sweep.yaml"), "--dry-run", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
-    # Fixture theory SMCQ answers: B, C, A; the panel found the first one challenging.
+    # Fixture theory SMCQ answers: B, C, A (the first challenging); MMCQ: ACD, AB (the second).
     from synth.labels import benchmark_questions
 
-    docs = [
-        q.id for q in benchmark_questions(["pceb_theory_smcq"], str(FIXTURE_DATA), None)["pceb_theory_smcq"]
-    ]
-    items = {doc: {"challenging": number == 0} for number, doc in enumerate(docs)}
-    (labels / "pceb_theory_smcq.json").write_text(json.dumps({"items": items}), encoding="utf-8")
+    questions = benchmark_questions(["pceb_theory_smcq", "pceb_theory_mmcq"], str(FIXTURE_DATA), None)
+    for task, challenging in (("pceb_theory_smcq", 0), ("pceb_theory_mmcq", 1)):
+        items = {q.id: {"challenging": n == challenging} for n, q in enumerate(questions[task][:3])}
+        (labels / f"{task}.json").write_text(json.dumps({"items": items}), encoding="utf-8")
     done = harness("sweep", "run", str(tmp_path / "sweep.yaml"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert "| B | 100.00 | 0.00 |" in report and "| C | 0.00 | 50.00 |" in report
-    assert "1 challenging, 2 non-challenging" in report
-    assert (tmp_path / "out" / "figure4.png").read_bytes()[:4] == b"\x89PNG" and (
-        tmp_path / "out" / "figure4.svg"
-    ).exists()
+    header = "| model | Case SMCQ | Case MMCQ | Case MMCQ* | Moral SMCQ | Moral MMCQ | Moral MMCQ* | Theory SMCQ | Theory MMCQ | Theory MMCQ* |"
+    challenging, rest = report.split("(a) Challenging:")[1].split("(b) Non-Challenging:")
+    assert header in challenging and header in rest
+    empty = "|  " * 6
+    # B: SMCQ right on the challenging item; on AB it picked B: no standard credit, half the elastic
+    assert f"| B {empty}| 100.00 | 0.00 | 50.00 |" in challenging
+    assert f"| B {empty}| 0.00 | 0.00 | 0.00 |" in rest
+    # C: right on one of the two other SMCQ items; C of ACD is a third of the elastic credit
+    assert f"| C {empty}| 0.00 | 0.00 | 0.00 |" in challenging
+    assert f"| C {empty}| 50.00 | 0.00 | 33.33 |" in rest
+    assert "Theory SMCQ 1 challenging, 2 non-challenging" in report
+    assert (tmp_path / "out" / "figure4.png").read_bytes()[:4] == b"\x89PNG"
+    svg = (tmp_path / "out" / "figure4.svg").read_text(encoding="utf-8")
+    assert "(a) Challenging" in svg and "(b) Non-Challenging" in svg and "Theory MMCQ*" in svg
 
 
 def test_figure3_puts_each_variants_six_accuracies_side_by_side(tmp_path: Path) -> None:
@@ -754,7 +766,7 @@ def test_table4s_interval_is_for_the_avg_column_it_stands_beside_and_each_column
     base = run(dict.fromkeys(SUBTASKS, 0.5))
     better = run({task: 0.9 if task == "pceb_case_mmcq" else 0.5 for task in SUBTASKS})
     table = build_table("table4", {"Base": base, "+X": better}, "Base", [])
-    averages = {row[1]: float(row[-1]) for row in table.rows}
+    averages = {row.cells[0]: float(row.cells[-1]) for row in table.rows}
     avg_note = next(note for note in table.notes if note.startswith("+X vs Base, Avg.:"))
     assert float(avg_note.split(": ")[1].split(" ")[0]) == pytest.approx(
         averages["+X"] - averages["Base"], abs=0.006
@@ -765,3 +777,30 @@ def test_table4s_interval_is_for_the_avg_column_it_stands_beside_and_each_column
         if note.startswith("+X vs Base, ") and "Avg." not in note
     ]
     assert columns == list(table.header[1:7])
+
+
+def test_our_rows_stand_beside_the_papers_under_its_group_headings() -> None:
+    """Each of the paper's settings: our row, then the paper's, under the paper's heading; a variant
+    the paper has not comes last under a heading of its own; a setting we did not run shows the
+    paper's row alone."""
+    from sweep.report import SUBTASKS, TaskResult, build_table, to_markdown
+
+    def run(credit: float) -> dict[str, TaskResult]:
+        return {task: TaskResult((credit,), {"d": credit}) for task in SUBTASKS}
+
+    runs = {"+Mine": run(1.0), "+SFT": run(1.0), "Base": run(0.0)}
+    table = build_table("table3", runs, "Base", read_reference(SHIPPED / "table3_paper.csv"))
+    order = [(row.group, row.cells[0], row.source) for row in table.rows]
+    assert order[:5] == [
+        ("", "Base", "ours"),
+        ("", "Base", "paper"),
+        ("Ablation study on training stage", "+GRPO", "paper"),
+        ("Ablation study on training stage", "+SFT", "ours"),
+        ("Ablation study on training stage", "+SFT", "paper"),
+    ]
+    assert order[-1] == ("not in the paper", "+Mine", "ours")
+    lines = to_markdown(table).splitlines()
+    heading = lines.index("| **Ablation study on training stage** | | | | | | | |")
+    assert lines[heading + 1].startswith("| +GRPO | paper | 36.69 |")
+    assert lines[heading + 2].startswith("| +SFT | ours | 100.00 |")
+    assert "| **Ablation study on rationale optimization** |" in "\n".join(lines)
