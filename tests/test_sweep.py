@@ -223,9 +223,9 @@ def test_a_tiny_sweep_runs_each_step_once_resumes_after_a_kill_and_writes_table3
     latex = (out / "table3.tex").read_text(encoding="utf-8")
     assert "\\toprule" in latex and "\\textit{67.07} & \\textit{72.11\\%} & \\textit{86.06}" in latex
     assert "$\\Delta$" in latex and "\\textbf{Ablation study on training stage}" in latex
-    assert '<tr class="paper"><td>+SFT+GRPO</td><td>paper</td><td>67.07</td>' in (out / "table3.html").read_text(
-        encoding="utf-8"
-    )
+    assert '<tr class="paper"><td>+SFT+GRPO</td><td>paper</td><td>67.07</td>' in (
+        out / "table3.html"
+    ).read_text(encoding="utf-8")
 
 
 def write_parts(dataset: Path) -> None:
