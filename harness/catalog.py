@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.backends.base import Message
 from harness.direct_tasks import can_build_directly, direct_docs, stop_strings
-from harness.errors import HarnessError
+from harness.errors import HarnessError, did_you_mean
 from harness.judge.rubric import Rubric, rubric_from_metadata
 from harness.metric_registry import MetricSpec
 from harness.task_index import TaskEntry, TaskIndex, index_tasks
@@ -171,9 +171,8 @@ def load_tasks(
     index = index_tasks(include_paths)
     unknown = [name for name in names if name not in index.entries]
     if unknown:
-        raise HarnessError(
-            f"unknown task(s) {', '.join(unknown)}: available are {', '.join(sorted(index.entries))}"
-        )
+        named = ", ".join(f"{name}{did_you_mean(name, index.entries)}" for name in unknown)
+        raise HarnessError(f"unknown task(s) {named}: available are {', '.join(sorted(index.entries))}")
     group_entries = _groups_under(names, index)
     leaf_entries = list({leaf.name: leaf for name in names for leaf in index.leaves(name)}.values())
     if (

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from harness.errors import HarnessError
+from harness.help_text import tidy_help
 from harness.progress import ProgressDisplay
 
 app = typer.Typer(
@@ -682,7 +683,9 @@ def main() -> None:
         _add_plugins()
     try:
         try:
-            app()
+            command = typer.main.get_command(app)
+            tidy_help(command)
+            command(prog_name="harness")
         except SystemExit as stop:
             # typer turns a KeyboardInterrupt (Ctrl-C, or SIGTERM below) into a silent exit 130
             if stop.code == RunInterrupted.exit_code and _interrupted(stop):

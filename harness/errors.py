@@ -3,6 +3,7 @@ way a pydantic validation error is told to the user."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +21,14 @@ class RunInterrupted(HarnessError):
     """Ctrl-C or SIGTERM during a run: the message says what was kept and how to resume."""
 
     exit_code = 130
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """' (did you mean X?)' when a known name is close to a mistyped one, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=2, cutoff=0.75)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from harness.errors import HarnessError, describe_validation_error
+from harness.errors import HarnessError, describe_validation_error, did_you_mean
 from harness.redaction import redact_url
 from harness.resources import default_models_file
 
@@ -161,7 +161,10 @@ def resolve_model(name_or_path: str, paths: list[Path] | None = None) -> ModelSp
     if local.is_dir():
         return ModelSpec(name=local.name, backend="hf", weights=str(local.resolve()), category="candidate")
     known = ", ".join(sorted(specs)) or "none"
-    raise HarnessError(f"unknown model {name_or_path!r}: not in models.yaml ({known}) and not a local folder")
+    raise HarnessError(
+        f"unknown model {name_or_path!r}{did_you_mean(name_or_path, specs)}: not in models.yaml ({known})"
+        " and not a local folder"
+    )
 
 
 def _read_models_file(path: Path) -> dict[str, ModelSpec]:

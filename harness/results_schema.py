@@ -31,6 +31,7 @@ class _TaskRecord(BaseModel):
     n_missing: int = 0
     complete: bool = Field(description="every doc run and scored, no limit: the only results that rank")
     version: str | None = Field(None, description="the task file's version")
+    n_shot: int | None = Field(None, description="exemplars shown before each question")
     prompt_hash: str | None = None
     docs_hash: str | None = Field(None, description="hash of every doc, gold answers included")
     data_files: dict[str, str] = Field(default_factory=dict, description="sha256 of each data file read")

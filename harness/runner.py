@@ -33,6 +33,9 @@ from harness.judge.stage import (
     load_judges,
 )
 from harness.judge.summary import summarize_judged
+from harness.lm_eval_format import FILE_NAME as LM_EVAL_FILE
+from harness.lm_eval_format import lm_eval_results
+from harness.metric_registry import BUILTIN_METRICS
 from harness.models import ModelSpec
 from harness.protocols import benchmark_credit, subject_keys
 from harness.provenance import collect, command_line
@@ -634,6 +637,7 @@ def _score_and_write(
             summary = summarize_task(plan.task.metrics, samples, plan.expected, protocol, keys)
         summary |= {
             "version": plan.task.version,
+            "n_shot": plan.task.shots,
             "prompt_hash": _prompt_hash(plan, run_spec.generation),
             "docs_hash": _docs_hash(plan.task.docs),
             "data_files": _data_files(plan.task.docs, options.data_path, file_hashes),
@@ -672,8 +676,17 @@ def _score_and_write(
     } | extra
     # Groups are computed over every task the run folder holds (this write's and earlier ones').
     results = merge_results(folder, results, lambda tasks: _groups_over(groups, tasks))
+    metrics = {metric.name: metric for plan in planned for metric in plan.task.metrics}
+    write_text_atomically(
+        folder / LM_EVAL_FILE,
+        json.dumps(lm_eval_results(results, {**BUILTIN_BY_NAME, **metrics}), ensure_ascii=False, indent=2)
+        + "\n",
+    )
     point_latest(folder)
     return results
+
+
+BUILTIN_BY_NAME = {metric.name: metric for metric in BUILTIN_METRICS}
 
 
 def _groups_over(groups: list[GroupSpec], tasks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

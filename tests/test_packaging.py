@@ -61,7 +61,12 @@ def test_the_wheel_installed_elsewhere_lists_tasks_and_runs_a_mock_eval(tmp_path
     import zipfile
 
     carried = set(zipfile.ZipFile(wheel).namelist())
-    assert {"sweep/configs/tiny_sft.jsonl", "sweep/configs/tiny.yaml", "synth/configs/paper.yaml"} <= carried
+    assert {
+        "sweep/configs/tiny_sft.yaml",
+        "sweep/configs/table3_paper.csv",
+        "synth/configs/examples/dialogues.jsonl",
+        "synth/configs/paper.yaml",
+    } <= carried
     shutil.rmtree(source)  # nothing of the checkout copy is left to read from
 
     fresh = tmp_path / "fresh"

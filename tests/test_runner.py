@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,37 @@ def test_cpsyexam_overall_is_the_micro_average(tmp_path: Path, models_file: Path
     micro = sum(t["acc"] * t["n"] for t in tasks.values()) / total
     assert results["groups"]["cpsyexam"]["acc"] == pytest.approx(micro)
     assert tasks["cpsyexam_knowledge_single"]["split"] == "dev"
+
+
+def test_each_run_writes_an_lm_eval_results_file_that_lm_eval_reads(
+    tmp_path: Path, models_file: Path
+) -> None:
+    from lm_eval.utils import get_latest_filename, get_results_filenames, make_table
+
+    evaluate(
+        resolve_model("always-b", [models_file]),
+        ["pceb_mcq", "cpsyexam_5shot_case_multi"],
+        RunOptions(output_dir=tmp_path),
+    )
+    files = [str(path) for path in (tmp_path / "always-b").rglob("*.json")]
+    exported = Path(get_latest_filename(get_results_filenames(files)))  # lm-eval's own finders
+    assert exported.name == "results_lm-eval.json"
+    shaped = json.loads(exported.read_text(encoding="utf-8"))
+    theory = shaped["results"]["pceb_theory_smcq"]
+    # fractions, not percent; the strict numbers under filter "none", PCEB's protocol under "benchmark"
+    assert theory["acc,none"] == pytest.approx(1 / 3) and theory["acc_stderr,none"] == pytest.approx(
+        (1 / 3 * 2 / 3 / 2) ** 0.5
+    )
+    assert theory["acc,benchmark"] == pytest.approx(1 / 3) and theory["acc_elastic_stderr,none"] == "N/A"
+    assert shaped["groups"]["pceb_mcq"]["acc,none"] == pytest.approx(
+        sum(shaped["results"][t]["acc,none"] for t in shaped["group_subtasks"]["pceb_mcq"]) / 6
+    )
+    assert shaped["n-shot"]["cpsyexam_5shot_case_multi"] == 5 and shaped["n-shot"]["pceb_theory_smcq"] == 0
+    assert shaped["versions"]["pceb_theory_smcq"] == 2.0
+    assert shaped["n-samples"]["pceb_theory_smcq"] == {"original": 3, "effective": 3}
+    table = make_table(shaped)  # lm-eval's own results table reads it
+    assert "pceb_theory_smcq" in table and "0.3333" in table and "benchmark" in table
+    assert "pceb_mcq" in make_table(shaped, "groups")
 
 
 def test_unparsed_responses_are_counted_and_scored_wrong(tmp_path: Path, models_file: Path) -> None:
@@ -209,6 +242,14 @@ def test_tasks_lists_every_task_with_its_size() -> None:
         (["eval", "--model", "no-such-model", "--tasks", "pceb"], "unknown model 'no-such-model'"),
         (["eval", "--model", "always-b", "--tasks", "nope"], "unknown task(s) nope"),
         (
+            ["eval", "--model", "always-c", "--tasks", "pceb"],
+            "unknown model 'always-c' (did you mean always-b?)",
+        ),
+        (
+            ["eval", "--model", "always-b", "--tasks", "pceb_theroy_smcq"],
+            "unknown task(s) pceb_theroy_smcq (did you mean pceb_theory_smcq or pceb_theory_mmcq?)",
+        ),
+        (
             ["eval", "--model", "always-b", "--tasks", "pceb", "--data-dir", "/does/not/exist"],
             "does not exist",
         ),
@@ -223,6 +264,23 @@ def test_user_mistakes_give_one_line_and_a_non_zero_exit(
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
+
+
+def test_help_reads_as_sentences_without_type_tags() -> None:
+    import os
+
+    shown = {
+        command: subprocess.run(
+            [sys.executable, "-m", "harness", *command.split(), "--help"],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"COLUMNS": "200"},
+        ).stdout
+        for command in ("", "eval")
+    }
+    assert "write the same results files." in shown[""]  # a docstring's line break is not a cut
+    assert "<bool>" not in shown["eval"] and "<str>" not in shown["eval"]
+    assert "--no-cache " in shown["eval"] and "--limit                 INTEGER" in shown["eval"]
 
 
 def test_models_file_rejects_unknown_settings(tmp_path: Path) -> None:

@@ -7,6 +7,10 @@ Formats (one JSON object per line):
 - dialogue: {"messages": [{"role": "system"|"user"|"assistant", "content"}]} -> one example per
   assistant turn (prompt = the dialogue before it), so the loss falls on assistant tokens only.
 - mcq (GRPO): {"question", "options": {"A": ...}, "answer": "AC"}.
+
+`source: cpsyexam` reads the benchmark's split from the data directory: for GRPO the paper's D_cp
+(question, options, answer); for SFT each question answered directly, completion "答案：<letters>"
+(no rationale: D_cp has none; it teaches the answer format, as the tiny sweep uses it).
 """
 
 from __future__ import annotations
@@ -36,6 +40,11 @@ def sft_rows(sources: list[DataSource], data_dir: str | None) -> LoadedData:
     rows: list[dict[str, Any]] = []
     hashes: dict[str, str] = {}
     for source in sources:
+        if source.source == "cpsyexam":
+            found, files = _cpsyexam_rows(data_dir, source.split)
+            rows.extend(_answer_only_row(row) for row in (found[: source.limit] if source.limit else found))
+            hashes |= {str(f): _sha256(f) for f in files}
+            continue
         if source.path is None or source.format not in ("rationale_qa", "dialogue"):
             raise HarnessError(
                 f"SFT data: {source.path or source.source}: use format rationale_qa or dialogue"
@@ -86,6 +95,13 @@ def _rationale_row(record: dict[str, Any], where: str) -> dict[str, Any]:
     stated = f"答案：{answer}" if options else answer
     completion = f"<think>\n{rationale}\n</think>\n\n{stated}"
     return {"prompt": prompt, "completion": [{"role": "assistant", "content": completion}]}
+
+
+def _answer_only_row(mcq: dict[str, Any]) -> dict[str, Any]:
+    """An MCQ row as an SFT example answered directly: the question without the think-first system
+    prompt, then "答案：<letters>"."""
+    question = [message for message in mcq["prompt"] if message["role"] == "user"]
+    return {"prompt": question, "completion": [{"role": "assistant", "content": f"答案：{mcq['answer']}"}]}
 
 
 def _dialogue_rows(record: dict[str, Any], where: str) -> list[dict[str, Any]]:
@@ -141,7 +157,7 @@ def _cpsyexam_rows(data_dir: str | None, split: str) -> tuple[list[dict[str, Any
             report.warn(f"CPsyExam {split}")  # malformed records are skipped and counted, not fatal
             for doc in report.docs:
                 if not doc.answer:
-                    raise HarnessError(f"CPsyExam {split}: the split has no answers; GRPO needs them")
+                    raise HarnessError(f"CPsyExam {split}: the split has no answers; training needs them")
                 options = {option.label: option.text for option in doc.options}
                 rows.append(
                     {
