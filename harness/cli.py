@@ -50,12 +50,56 @@ SampleOption = Annotated[
 @app.command("eval")
 def eval_command(
     model: Annotated[
-        str, typer.Option("--model", help="A models.yaml name or a local model folder")
+        str,
+        typer.Option(
+            "--model",
+            help="A models.yaml name, a local model folder, a hub id, or lm-eval's hf / vllm with --model-args",
+        ),
     ] = "smollm2-135m",
     tasks: TasksOption = "pceb",
     data_dir: DataDirOption = None,
-    output_dir: OutputOption = Path("results"),
+    output_dir: Annotated[
+        Path,
+        typer.Option("--output-dir", "--output-path", "--output_path", help="Where run folders are written"),
+    ] = Path("results"),
     limit: LimitOption = None,
+    model_args: Annotated[
+        str | None,
+        typer.Option(
+            "--model-args",
+            "--model_args",
+            help="As lm-eval: pretrained=PATH,dtype=bfloat16 (with --model hf)",
+        ),
+    ] = None,
+    gen_kwargs: Annotated[
+        str | None,
+        typer.Option(
+            "--gen-kwargs",
+            "--gen_kwargs",
+            help="As lm-eval: temperature=0,top_p=0.95,max_gen_toks=256,do_sample=false",
+        ),
+    ] = None,
+    batch_size: Annotated[
+        str | None,
+        typer.Option(
+            "--batch-size", "--batch_size", help="Prompts per batch on a local model (auto: the entry's)"
+        ),
+    ] = None,
+    num_fewshot: Annotated[
+        int | None,
+        typer.Option(
+            "--num-fewshot",
+            "--num_fewshot",
+            help="Exemplars per question: picks each task's N-shot version (CPsyExam: 0 or 5)",
+        ),
+    ] = None,
+    apply_chat_template: Annotated[
+        bool | None,
+        typer.Option(
+            "--apply-chat-template/--no-apply-chat-template",
+            help="Render prompts with the model's chat template (default: the model entry's chat_template)",
+        ),
+    ] = None,
     max_new_tokens: Annotated[
         int | None, typer.Option("--max-new-tokens", help="Override the model's setting")
     ] = None,
@@ -79,10 +123,19 @@ def eval_command(
     ] = None,
 ) -> None:
     """Run a model on tasks; writes <output-dir>/<model>/<spec>/results.json and samples/."""
+    from harness.lm_eval_flags import model_from_args, tasks_with_shots, with_overrides
     from harness.models import resolve_model
     from harness.runner import RunOptions, evaluate
+    from harness.task_index import index_tasks
 
-    spec = resolve_model(model, [models_file] if models_file else None)
+    if model_args:
+        spec = model_from_args(model, model_args)
+    else:
+        spec = resolve_model(model, [models_file] if models_file else None)
+    spec = with_overrides(spec, gen_kwargs, batch_size, apply_chat_template)
+    names = _split_names(tasks)
+    if num_fewshot is not None:
+        names = tasks_with_shots(names, num_fewshot, index_tasks(tuple(include_path or ())).entries)
     options = RunOptions(
         data_dir=data_dir,
         output_dir=output_dir,
@@ -99,7 +152,7 @@ def eval_command(
         labels=labels,
     )
     with ProgressDisplay() as progress:
-        results = evaluate(spec, _split_names(tasks), options, progress)
+        results = evaluate(spec, names, options, progress)
     _print_table(results, spec.name, options.include_paths)
     if spec.category == "embedded":
         _console().print(EMBEDDED_NOTE.format(output_dir=output_dir))
@@ -354,7 +407,7 @@ def leaderboard_command(
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help="md, csv, tex or html (printed)")] = "md",
     out_dir: Annotated[
-        Path | None, typer.Option("--out-dir", help="Write every format and the figures here")
+        Path | None, typer.Option("--output-dir", "--out-dir", help="Write every format and the figures here")
     ] = None,
     include_path: IncludeOption = None,
     protocol: Annotated[

@@ -54,3 +54,50 @@ def _line_of(text: str, location: tuple[Any, ...]) -> int:
         else:
             break
     return line
+
+
+def copy_example(shipped: Path, example: str, target: Path) -> list[Path]:
+    """Copy a shipped example config (`<shipped>/<example>.yaml`) into `target`, with every shipped
+    file of its folder it names (training configs, paper tables, example inputs), its output_dir
+    made `runs/<example>` beside the copy; files it names outside its folder (`../../train/...`)
+    by their full path. Nothing is overwritten: a file already there stops it with
+    one line. Returns the files written."""
+    import re
+
+    from harness.files import write_text_atomically
+
+    source = shipped / f"{example}.yaml"
+    if not source.is_file():
+        offered = sorted(
+            p.stem for p in shipped.glob("*.yaml") if "output_dir:" in p.read_text(encoding="utf-8")
+        )
+        raise HarnessError(f"no example {example!r}: shipped are {', '.join(offered)}")
+    text = source.read_text(encoding="utf-8")
+    companions = sorted(
+        path.relative_to(shipped)
+        for path in shipped.rglob("*")
+        if path.is_file()
+        and path != source
+        and path.suffix in (".yaml", ".csv", ".jsonl")
+        and str(path.relative_to(shipped)) in text
+    )
+
+    def outside(found: re.Match[str]) -> str:  # a shipped file outside the folder: named by its full path
+        named = (shipped / found.group(0)).resolve()
+        return str(named) if named.exists() else found.group(0)
+
+    copied = re.sub(r"(?m)^output_dir: .*$", f"output_dir: runs/{example}", text)
+    copied = "\n".join(
+        line if line.lstrip().startswith("#") else re.sub(r"(?<![\w/.])(?:\.\./)+[\w./-]+", outside, line)
+        for line in copied.split("\n")
+    )
+    copies = {target / f"{example}.yaml": copied}
+    copies |= {target / name: (shipped / name).read_text(encoding="utf-8") for name in companions}
+    there = [str(path) for path in copies if path.exists()]
+    if there:
+        raise HarnessError(
+            f"{', '.join(there)}: already there; nothing copied (move it away or pick another folder)"
+        )
+    for path, content in copies.items():
+        write_text_atomically(path, content)
+    return list(copies)

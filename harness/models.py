@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from harness.resources import default_models_file
 
 LOCAL_MODELS_FILE = "models.local.yaml"  # written by training producers, read after models.yaml
 EMBEDDED_SMOLLM2 = "embedded:smollm2"
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
 # vLLM engine settings that size memory and change no answer: left out of the cache key.
 MEMORY_ONLY_ENGINE_ARGS = frozenset(
     {"gpu_memory_utilization", "kv_cache_memory_bytes", "swap_space", "cpu_offload_gb", "disable_log_stats"}
@@ -46,7 +48,9 @@ class ModelSpec(BaseModel):
     extra_base_urls: tuple[str, ...] = ()
     api_key_env: str | None = "OPENAI_API_KEY"  # null: an endpoint that takes no key (a local vLLM server)
     params_b: float | None = None  # parameters in billions; None when undisclosed
-    category: Literal["general", "reasoning", "closed-source", "psychological", "candidate", "embedded"]
+    category: Literal["general", "reasoning", "closed-source", "psychological", "candidate", "embedded"] = (
+        "candidate"
+    )
     chat_template: bool = True
     reasoning: bool = False
     think_tags: tuple[str, str] = ("<think>", "</think>")
@@ -153,17 +157,19 @@ def load_models(paths: list[Path] | None = None) -> dict[str, ModelSpec]:
 
 
 def resolve_model(name_or_path: str, paths: list[Path] | None = None) -> ModelSpec:
-    """A models.yaml entry by name, or an hf entry for a local model folder."""
+    """A models.yaml entry by name, or an hf entry for a local model folder or a hub id (org/name)."""
     specs = load_models(paths)
     if name_or_path in specs:
         return specs[name_or_path]
     local = Path(name_or_path).expanduser()
     if local.is_dir():
         return ModelSpec(name=local.name, backend="hf", weights=str(local.resolve()), category="candidate")
+    if HUB_ID.fullmatch(name_or_path):  # as lm-eval's pretrained=: transformers fetches it from the hub
+        return ModelSpec(name=name_or_path.replace("/", "__"), backend="hf", weights=name_or_path)
     known = ", ".join(sorted(specs)) or "none"
     raise HarnessError(
         f"unknown model {name_or_path!r}{did_you_mean(name_or_path, specs)}: not in models.yaml ({known})"
-        " and not a local folder"
+        " and not a local folder or hub id (org/name)"
     )
 
 

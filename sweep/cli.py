@@ -20,7 +20,23 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Ablation sweeps: train variants, evaluate them, regenerate Tables 3 and 4 (optional extra).",
 )
-SweepArgument = Annotated[Path, typer.Argument(help="A sweep file (YAML); see sweep/configs/")]
+SweepArgument = Annotated[
+    Path | None, typer.Argument(help="The sweep file, as --config gives it", show_default=False)
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="The sweep file (YAML); see sweep/configs/ or `harness sweep init`"),
+]
+
+
+def _sweep_file(positional: Path | None, config: Path | None) -> Path:
+    """--config FILE, as synth and train take theirs (the file as a bare argument still works)."""
+    if positional is not None and config is not None and positional != config:
+        raise HarnessError(f"two sweep files given ({positional} and --config {config}): give one")
+    chosen = config or positional
+    if chosen is None:
+        raise HarnessError("give the sweep file: --config FILE (e.g. --config sweep/configs/tiny.yaml)")
+    return chosen
 
 
 def _load(path: Path):  # type: ignore[no-untyped-def]
@@ -31,7 +47,8 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
 
 @app.command("run")
 def run_command(
-    sweep_file: SweepArgument,
+    sweep_file: SweepArgument = None,
+    config: ConfigOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List the steps that would run; run nothing")
     ] = False,
@@ -42,6 +59,7 @@ def run_command(
     """Run every step not yet done (shared steps once); a re-run goes on where the last one stopped."""
     from sweep.execute import run_sweep
 
+    sweep_file = _sweep_file(sweep_file, config)
     sweep = _load(sweep_file)
 
     def say(line: str) -> None:
@@ -53,7 +71,7 @@ def run_command(
         raise HarnessError(f"--executor {chosen!r}: use local or slurm")
     if chosen == "slurm" and not dry_run:
         _submit(sweep, say)
-        sys.stdout.write(f"follow with: harness sweep status {sweep_file}\n")
+        sys.stdout.write(f"follow with: harness sweep status --config {sweep_file}\n")
         return
     run_sweep(sweep, say, dry_run)
     if not dry_run and sweep.report.kind != "none":
@@ -73,8 +91,21 @@ def _submit(sweep, say) -> None:  # type: ignore[no-untyped-def]
     submit_sweep(sweep, settings, say)
 
 
+@app.command("init")
+def init_command(
+    example: Annotated[str, typer.Argument(help="tiny, table3, table4, figure3 or figure4")] = "tiny",
+    to: Annotated[Path, typer.Option("--to", help="The folder to copy into")] = Path("."),
+) -> None:
+    """Copy a shipped sweep file and the configs it names into a folder of yours, to edit and run."""
+    from harness.config_files import copy_example
+
+    written = copy_example(Path(__file__).resolve().parent / "configs", example, to)
+    sys.stdout.write(f"wrote {', '.join(str(path) for path in written)}\n")
+    sys.stdout.write(f"run it: harness sweep run --config {written[0]}\n")
+
+
 @app.command("step", hidden=True)
-def step_command(sweep_file: SweepArgument, digest: Annotated[str, typer.Argument()]) -> None:
+def step_command(sweep_file: Path, digest: Annotated[str, typer.Argument()]) -> None:
     """Run one step of a sweep (what the local executor starts for steps it runs side by side)."""
     from sweep.execute import run_marked
     from sweep.plan import plan_sweep
@@ -87,14 +118,14 @@ def step_command(sweep_file: SweepArgument, digest: Annotated[str, typer.Argumen
 
 
 @app.command("status")
-def status_command(sweep_file: SweepArgument) -> None:
+def status_command(sweep_file: SweepArgument = None, config: ConfigOption = None) -> None:
     """Each variant's steps: done, running, failed or pending."""
     from sweep.execute import state
     from sweep.plan import plan_sweep
     from sweep.scheduler import job_states, recorded_job
     from sweep.steps import step_folder
 
-    sweep = _load(sweep_file)
+    sweep = _load(_sweep_file(sweep_file, config))
     plan = plan_sweep(sweep)
     jobs = [recorded_job(step_folder(sweep.output_path, step)) for step in plan.steps.values()]
     scheduler = job_states(job for job in jobs if job)  # asked once for every step
@@ -106,10 +137,10 @@ def status_command(sweep_file: SweepArgument) -> None:
 
 
 @app.command("report")
-def report_command(sweep_file: SweepArgument) -> None:
+def report_command(sweep_file: SweepArgument = None, config: ConfigOption = None) -> None:
     """Write the sweep's table or figure (report.md, and the table as CSV, LaTeX and HTML) from the
     finished eval steps."""
-    sys.stdout.write(f"{_write_report(_load(sweep_file))}\n")
+    sys.stdout.write(f"{_write_report(_load(_sweep_file(sweep_file, config)))}\n")
 
 
 def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]

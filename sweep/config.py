@@ -87,7 +87,9 @@ class SweepFile(BaseModel):
 
     @property
     def output_path(self) -> Path:
-        return self.resolve(self.output_dir)
+        from harness.resources import output_folder
+
+        return output_folder(Path(self.path), self.output_dir)
 
     def expand(self) -> dict[str, Variant]:
         """Each variant: the base with its overrides merged in (a null removes a setting)."""

@@ -42,6 +42,19 @@ def _load(config: Path, max_cost: float | None = None):  # type: ignore[no-untyp
     return loaded
 
 
+@app.command("init")
+def init_command(
+    example: Annotated[str, typer.Argument(help="smoke (SmolLM2, inputs shipped) or paper")] = "smoke",
+    to: Annotated[Path, typer.Option("--to", help="The folder to copy into")] = Path("."),
+) -> None:
+    """Copy a shipped synthesis config and the example inputs it names into a folder of yours."""
+    from harness.config_files import copy_example
+
+    written = copy_example(Path(__file__).resolve().parent / "configs", example, to)
+    sys.stdout.write(f"wrote {', '.join(str(path) for path in written)}\n")
+    sys.stdout.write(f"run it: harness synth run --config {written[0]}\n")
+
+
 @app.command("run")
 def run_command(
     config: ConfigOption,

@@ -203,7 +203,9 @@ class SynthConfig(_Strict):
 
     @property
     def output_path(self) -> Path:
-        return self.resolve(self.output_dir)
+        from harness.resources import output_folder
+
+        return output_folder(Path(self.config_path), self.output_dir)
 
     def stage_settings(self, *keys: str) -> dict[str, Any]:
         """The settings a stage depends on, for its fingerprint."""

@@ -266,6 +266,73 @@ def test_user_mistakes_give_one_line_and_a_non_zero_exit(
     assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0
 
 
+def test_lm_eval_flags_mean_what_they_mean_in_lm_eval(tmp_path: Path, tiny_model_dir: Path) -> None:
+    done = harness_in_process(
+        "eval",
+        "--model",
+        "hf",
+        "--model-args",
+        f"pretrained={tiny_model_dir},dtype=float32",
+        "--tasks",
+        "cpsyexam_case_multi,pceb_moral_smcq",
+        "--num-fewshot",
+        "5",  # CPsyExam's five-shot version; PCEB has none: refused below
+        "--limit",
+        "1",
+        "--output-path",
+        str(tmp_path),
+    )
+    assert done.returncode == 2 and "pceb_moral_smcq has no 5-shot version (it offers 0-shot)" in done.stderr
+    done = harness_in_process(
+        "eval",
+        "--model",
+        "hf",
+        "--model-args",
+        f"pretrained={tiny_model_dir},dtype=float32",
+        "--tasks",
+        "cpsyexam_case_multi",
+        "--num-fewshot",
+        "5",
+        "--gen-kwargs",
+        "max_gen_toks=3,do_sample=false",
+        "--batch-size",
+        "2",
+        "--no-apply-chat-template",
+        "--limit",
+        "1",
+        "--output-path",
+        str(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    results = read_results(tmp_path / tiny_model_dir.name / "latest" / "results.json")
+    assert list(results["tasks"]) == ["cpsyexam_5shot_case_multi"]
+    assert results["generation"]["max_new_tokens"] == 3 and results["generation"]["temperature"] == 0.0
+    assert results["model"]["batch_size"] == 2 and results["model"]["dtype"] == "float32"
+    assert results["model"]["chat_template"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--gen-kwargs", "until=x"], "--gen-kwargs until=...: stop sequences belong to the task file"),
+        (["--gen-kwargs", "temperature=-1"], "--gen-kwargs: setting 'temperature'"),
+        (
+            ["--model", "hf", "--model-args", "pretrained=x,bogus=1"],
+            "--model-args: bogus not understood here",
+        ),
+        (
+            ["--model", "gguf", "--model-args", "pretrained=x"],
+            "--model gguf with --model-args: use one of hf",
+        ),
+        (["--batch-size", "zero"], "--batch-size 'zero': a whole number from 1, or auto"),
+    ],
+)
+def test_lm_eval_flag_mistakes_are_one_line(args: list[str], message: str) -> None:
+    done = harness_in_process("eval", "--tasks", "pceb_moral_smcq", "--limit", "1", *args)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert done.stderr.strip().count("\n") == 0
+
+
 def test_help_reads_as_sentences_without_type_tags() -> None:
     import os
 

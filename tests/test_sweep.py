@@ -174,6 +174,53 @@ def test_the_shipped_sweeps_plan_without_running_anything() -> None:
     assert [step.kind for step in figure3.steps.values()].count("sft") == 1  # MLCS and RS share the SFT
 
 
+def test_init_copies_a_shipped_sweep_that_plans_the_same_steps_and_never_overwrites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import harness_in_process
+
+    monkeypatch.chdir(tmp_path)
+    for example in ("tiny", "table3"):
+        done = harness_in_process("sweep", "init", example, "--to", example)
+        assert done.returncode == 0, done.stderr
+        copied, shipped = (
+            plan_sweep(load_sweep(path))
+            for path in (tmp_path / example / f"{example}.yaml", SHIPPED / f"{example}.yaml")
+        )
+        assert set(copied.steps) == set(shipped.steps)  # contents hashed, not paths: the same steps
+        assert (
+            load_sweep(tmp_path / example / f"{example}.yaml").output_path
+            == tmp_path / example / "runs" / example
+        )
+    assert sorted(p.name for p in (tmp_path / "tiny").iterdir()) == [
+        "tiny.yaml",
+        "tiny_grpo.yaml",
+        "tiny_sft.yaml",
+    ]
+    again = harness_in_process("sweep", "init", "tiny", "--to", "tiny")
+    assert again.returncode == 2 and "already there; nothing copied" in again.stderr
+
+
+def test_an_example_config_read_from_site_packages_writes_under_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sysconfig
+
+    site = tmp_path / "site-packages"
+    (site / "sweep" / "configs").mkdir(parents=True)
+    for name in ("tiny.yaml", "tiny_sft.yaml", "tiny_grpo.yaml"):
+        (site / "sweep" / "configs" / name).write_text(
+            (SHIPPED / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    paths = sysconfig.get_paths() | {"purelib": str(site), "platlib": str(site)}
+    monkeypatch.setattr(sysconfig, "get_paths", lambda *args, **kwargs: paths)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    sweep = load_sweep(site / "sweep" / "configs" / "tiny.yaml")
+    assert sweep.output_path == work / "sweep-runs" / "tiny"  # '../../sweep-runs/tiny' would be inside site
+
+
 def test_a_tiny_sweep_runs_each_step_once_resumes_after_a_kill_and_writes_table3(
     tmp_path: Path, tiny_model_dir: Path
 ) -> None:

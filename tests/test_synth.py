@@ -1066,3 +1066,16 @@ def test_the_shipped_training_configs_read_what_the_paper_synthesis_writes() -> 
         sources = load_config(path, kind).data
         assert sources and all(s.path for s in sources), name
         assert {(path.parent / s.path).resolve(): s.format for s in sources}.items() <= written.items(), name
+
+
+def test_init_copies_the_smoke_config_with_its_example_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import harness_in_process
+
+    monkeypatch.chdir(tmp_path)
+    done = harness_in_process("synth", "init")
+    assert done.returncode == 0, done.stderr
+    config = load_synth_config(tmp_path / "smoke.yaml")
+    assert config.output_path == tmp_path / "runs" / "smoke"
+    assert (tmp_path / "examples" / "dialogues.jsonl").read_text(encoding="utf-8").strip()

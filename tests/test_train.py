@@ -211,6 +211,7 @@ def test_grpo_reads_cpsyexam_from_the_data_directory() -> None:
     assert all("<think>" in row["prompt"][0]["content"] for row in loaded.rows)
     assert loaded.hashes and all(len(digest) == 64 for digest in loaded.hashes.values())
 
+
 def test_sft_reads_cpsyexam_as_questions_answered_directly() -> None:
     config = SFTRunConfig.model_validate(
         {
@@ -227,7 +228,6 @@ def test_sft_reads_cpsyexam_as_questions_answered_directly() -> None:
         assert question["role"] == "user" and "A. " in question["content"]
         [answer] = row["completion"]
         assert answer["role"] == "assistant" and answer["content"].startswith("答案：")
-
 
 
 # --- one step of each, on the tiny model, then evaluated by name -------------------------------------
