@@ -731,6 +731,10 @@ def main() -> None:
     # Weight loading and downloads draw their own bars; the harness shows one progress display.
     # (Set before transformers is imported; a user's own setting wins.)
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    # OpenMP threads that wait by sleeping, not spinning: on a busy 2-core machine spinning threads
+    # fight the other work and the README's job took twice as long (benchmarks/first_run.py --busy 2:
+    # 287 s -> 144 s; no cost when idle, 79 vs 82 s). Read when torch loads, so set before it does.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     signal.signal(signal.SIGTERM, _interrupt)
     if not _names_a_builtin_command(sys.argv[1:]):
         _add_plugins()

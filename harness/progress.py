@@ -28,8 +28,11 @@ class ProgressDisplay:
 
             def say(state: dict[str, Any], now: float, note: str = "") -> None:
                 state["said"] = now
-                elapsed = int(now - state["started"])
-                sys.stderr.write(f"{state['what']}: {state['done']}/{state['total']} ({elapsed} s{note})\n")
+                elapsed = now - state["started"]
+                left = _time_left(elapsed, state["done"], state["total"])
+                sys.stderr.write(
+                    f"{state['what']}: {state['done']}/{state['total']} ({int(elapsed)} s{left}{note})\n"
+                )
                 sys.stderr.flush()
 
             def lines(total: int, what: str) -> Any:
@@ -79,3 +82,15 @@ class ProgressDisplay:
             self._stop.set()
         if self.bar is not None:
             self.bar.stop()
+
+
+def _time_left(elapsed: float, done: int, total: int) -> str:
+    """', about N min left' at the pace so far (nothing before the first answer or at the end)."""
+    if done == 0 or done >= total:
+        return ""
+    seconds = elapsed / done * (total - done)
+    if seconds < 90:
+        return f", about {max(1, round(seconds))} s left"
+    if seconds < 5400:
+        return f", about {round(seconds / 60)} min left"
+    return f", about {seconds / 3600:.1f} h left"

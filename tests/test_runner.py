@@ -524,6 +524,44 @@ def test_off_a_terminal_a_long_wait_still_prints_a_heartbeat_line(capsys: pytest
     assert lines[-1].startswith("generating: 2/2")
 
 
+def test_progress_lines_say_how_long_is_left_at_the_pace_so_far(capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from harness.progress import ProgressDisplay
+
+    with ProgressDisplay(interval_s=0.0, heartbeat_s=0.3) as progress:
+        advance = progress(3, "generating")
+        time.sleep(0.4)
+        advance()  # one answer in about 0.4 s: two more, about 1 s
+        time.sleep(1.0)  # a heartbeat or more while the second is awaited
+        advance()
+        advance()
+    lines = capsys.readouterr().err.splitlines()
+    assert next(line for line in lines if line.startswith("generating: 1/3")).startswith(
+        "generating: 1/3 (0 s, about 1 s left"
+    )
+    assert any(line.startswith("generating: 1/3") and "left, still working" in line for line in lines)
+    assert lines[-1].startswith("generating: 3/3") and "left" not in lines[-1]
+
+
+def test_a_long_cpu_run_says_so_before_it_starts(caplog: pytest.LogCaptureFixture) -> None:
+    from harness.backends.base import GenerationRequest
+    from harness.generation import warn_if_long
+
+    class CpuModel:
+        def describe(self) -> dict[str, object]:
+            return {"device": "cpu"}
+
+    requests = [GenerationRequest(str(i), (), "q", (), 128, 0.0, 1.0) for i in range(3963)]
+    warn_if_long(CpuModel(), requests[:8])  # type: ignore[arg-type]
+    assert not caplog.records
+    warn_if_long(CpuModel(), requests)  # type: ignore[arg-type]
+    [record] = caplog.records
+    assert (
+        "3963 answers of up to 128 new tokens" in record.getMessage() and "--limit 4" in record.getMessage()
+    )
+
+
 def test_the_results_table_never_cuts_a_task_name(tmp_path: Path, models_file: Path) -> None:
     """Piped (160 columns) with PCEB and CPsyExam's many metric columns, every task name is printed whole
     (it was 'pceb_theory_s…')."""
