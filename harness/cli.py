@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -449,11 +450,15 @@ def leaderboard_command(
 
     includes = tuple(include_path or ())
     names = benchmark_names(includes) if benchmark == "all" else [benchmark]
+    started = time.time()
     printed = build_leaderboards(
         names, results_dir, output_format, out_dir, includes, protocol, figure_all_runs
     )
     if printed:
         sys.stdout.write(printed)
+    if out_dir is not None:
+        written = sorted(path.name for path in out_dir.iterdir() if path.stat().st_mtime >= started - 1)
+        sys.stdout.write(f"wrote {len(written)} files in {out_dir}: {', '.join(written)}\n")
 
 
 @app.command("compare")
@@ -476,6 +481,13 @@ def compare_command(
             "per column ours, the paper's, the difference, and whether the paper's value lies in our 95% interval",
         ),
     ] = False,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="benchmark (each benchmark's own reading, as the leaderboard: items both runs answered) or strict",
+        ),
+    ] = "benchmark",
 ) -> None:
     """Paired difference of two runs on their shared items (bootstrap interval, McNemar test), or
     with --paper one reproduced run against the paper's numbers."""
@@ -490,6 +502,8 @@ def compare_command(
         return
     if model_b is None:
         raise HarnessError("compare needs two runs (or one with --paper)")
+    if protocol not in COMPARE_PROTOCOLS:
+        raise HarnessError(f"--protocol {protocol!r}: use {' or '.join(COMPARE_PROTOCOLS)}")
 
     table = Table(
         "tasks",
@@ -501,11 +515,10 @@ def compare_command(
         "only A right",
         "only B right",
         "McNemar p (items)",
-        # paired by item from the samples' per-item scores: the harness's strict reading
-        title=f"{model_a} vs {model_b}: {metric}, strict protocol (stated answers only; unanswered counts wrong)",
+        title=f"{model_a} vs {model_b}: {metric}, {COMPARE_PROTOCOLS[protocol]}",
     )
     comparison = compare_runs(
-        results_dir, model_a, model_b, _split_names(tasks), metric, tuple(include_path or ())
+        results_dir, model_a, model_b, _split_names(tasks), metric, tuple(include_path or ()), protocol
     )
     for item in comparison.compared:
         result, factor = item.result, item.metric.factor
@@ -526,6 +539,14 @@ def compare_command(
         _console().print(AGGREGATE_NOTE)
     if comparison.skipped:
         _console().print(f"left out: {'; '.join(comparison.skipped)}")
+    if comparison.strict_tasks:
+        _console().print(f"no protocol of their own, compared strictly: {', '.join(comparison.strict_tasks)}")
+
+
+COMPARE_PROTOCOLS = {
+    "benchmark": "each benchmark's own protocol, as the leaderboard (items both runs answered)",
+    "strict": "strict protocol (stated answers only; unanswered counts wrong)",
+}
 
 
 def _print_against_paper(run: str, results_dir: Path, include_paths: tuple[Path, ...]) -> None:

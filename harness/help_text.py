@@ -20,8 +20,12 @@ def tidy_help(command: Any) -> None:
             setattr(command, text_field, reflow(text))
     # typer builds its commands on a click of its own (typer._click), hence attributes, not classes
     for param in command.params:
-        if hasattr(param, "is_flag") and param.metavar is None:
-            param.metavar = "" if param.is_flag else _value_word(param)
+        if hasattr(param, "is_flag"):
+            if param.metavar is None:
+                param.metavar = "" if param.is_flag else _value_word(param)
+        elif hasattr(param, "type_descriptor"):  # an argument: its type shown as an option's is
+            word = _value_word(param)
+            param.display_type_rich = lambda ctx, word=word: word
     command.get_help_option = _flag_shown_bare(command.get_help_option)  # --help is made per context
     for sub in getattr(command, "commands", {}).values():
         tidy_help(sub)

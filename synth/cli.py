@@ -101,10 +101,10 @@ def run_command(
 @app.command("status")
 def status_command(config: ConfigOption) -> None:
     """Each stage: finished or not, items in and out, errors; calls made so far."""
+    settings = _load(config)  # first: without the extra, one line saying how to add it
     from synth.pipeline import stage_manifests
     from synth.report import usage_by_stage
 
-    settings = _load(config)
     usage = usage_by_stage(settings)
     for name, manifest in stage_manifests(settings).items():
         calls = sum(v["calls"] for (stage, _), v in usage.items() if stage == name)
@@ -120,9 +120,10 @@ def status_command(config: ConfigOption) -> None:
 @app.command("report")
 def report_command(config: ConfigOption) -> None:
     """Write the funnel report (Markdown, JSON, PNG) into the run folder."""
+    settings = _load(config)
     from synth.report import write_report
 
-    sys.stdout.write(f"{write_report(_load(config))}\n")
+    sys.stdout.write(f"{write_report(settings)}\n")
 
 
 @app.command("label")
@@ -132,10 +133,10 @@ def label_command(
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N items of each task")] = None,
 ) -> None:
     """Label a benchmark's items challenging or not with the cross-selection panel (Figure 4's split)."""
+    settings = _load(config)
     from harness.progress import ProgressDisplay
     from synth.labels import label_tasks
 
-    settings = _load(config)
     names = [name.strip() for name in tasks.split(",") if name.strip()]
     with ProgressDisplay() as progress:
         written = label_tasks(settings, names, limit, progress)
@@ -154,11 +155,11 @@ def review_export(
     out: Annotated[Path, typer.Option("--out", help="The review sheet to write (CSV)")],
 ) -> None:
     """Write the questions that passed the model's control as a CSV sheet (decision: keep)."""
+    settings = _load(config)
     from synth.pipeline import stage_folder
     from synth.records import Question
     from synth.stages.control import write_review_sheet
 
-    settings = _load(config)
     stored = stage_folder(settings, "control")
     if stored.manifest() is None:
         raise HarnessError(

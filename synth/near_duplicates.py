@@ -87,24 +87,19 @@ def _same_context(
 
 
 def linked_groups(size: int, links: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """The groups of 0..size-1 that `links` join, transitively (union-find); groups and members in
-    index order."""
-    parent = list(range(size))
+    """The groups of 0..size-1 that `links` join, transitively (scipy's connected components of
+    the link graph); groups and members in index order."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in links:
-        a, b = root(i), root(j)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+    pairs = np.array(list(links), dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
     groups: dict[int, list[int]] = {}
-    for i in range(size):
-        groups.setdefault(root(i), []).append(i)
-    return sorted(groups.values(), key=lambda members: members[0])
+    for index, label in enumerate(labels.tolist()):
+        groups.setdefault(label, []).append(index)
+    return list(groups.values())  # first seen in index order: ordered by each group's first member
 
 
 def group_labels(groups: Sequence[Sequence[int]], size: int) -> list[int]:

@@ -216,10 +216,34 @@ def test_compare_pairs_two_runs_by_doc_id(tmp_path: Path) -> None:
     name, result = compared.name, compared.result
     assert name == "pceb_mcq" and result.n == 24 and result.difference == pytest.approx(0.75)
     assert result.p_value < 0.001 and (compared.tasks, compared.aggregate) == (6, "macro")
-    done = run_harness("compare", "a", "b", "--tasks", "pceb_mcq", "--results-dir", str(tmp_path))
+    done = run_harness(
+        "compare", "a", "b", "--tasks", "pceb_mcq", "--results-dir", str(tmp_path), "--protocol", "strict"
+    )  # fmt: skip
     assert done.returncode == 0 and "+75.00" in done.stdout and "< 0.0001" in done.stdout
     assert "pceb_mcq (6 tasks, macro)" in done.stdout and "macro = mean of task means" in done.stdout
     assert "strict protocol" in done.stdout  # the title says which protocol the numbers use
+
+
+def test_compare_reads_each_benchmarks_own_protocol_by_default_as_the_leaderboard(
+    tmp_path: Path, models_file: Path
+) -> None:
+    """'CBT认为……' states no answer (strict: wrong) but PCEB's own code reads a letter in it."""
+    from harness.models import resolve_model
+    from harness.runner import RunOptions, evaluate
+
+    for model in ("always-b", "rambler"):
+        evaluate(resolve_model(model, [models_file]), ["pceb_theory_smcq"], RunOptions(output_dir=tmp_path))
+    strict, own = (
+        compare_runs(tmp_path, "always-b", "rambler", ["pceb_theory_smcq"], "acc", (), protocol).compared[0]
+        for protocol in ("strict", "benchmark")
+    )
+    assert strict.result.mean_b == 0.0 and own.result.mean_b > 0.0
+    done = run_harness(
+        "compare", "always-b", "rambler", "--tasks", "pceb_theory_smcq", "--results-dir", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    assert "each benchmark's own protocol, as the leaderboard" in done.stdout
+    assert f"{100 * own.result.mean_b:.2f}" in done.stdout
 
 
 def test_compare_leaves_out_a_task_one_run_lacks_and_marks_the_group_partial(tmp_path: Path) -> None:
@@ -307,6 +331,15 @@ def test_out_dir_gets_tables_in_every_format_and_figure_1(tmp_path: Path) -> Non
     assert rows[-1]["model"] == "Strong" and float(rows[-1]["case_smcq_ci_low"]) == 100.0
     html_page = (tmp_path / "out" / "table1_pceb.html").read_text()
     assert "<svg" in html_page and "src=" not in html_page  # self-contained
+
+
+def test_the_leaderboard_command_says_which_files_it_wrote(tmp_path: Path) -> None:
+    _fake_run(tmp_path / "results", "strong", "Strong", {"case_smcq": 100.0})
+    done = run_harness(
+        "leaderboard", "--benchmark", "pceb", "--results-dir", str(tmp_path / "results"), "--output-dir", str(tmp_path / "out")
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"files in {tmp_path / 'out'}: " in done.stdout and "table1_pceb.md" in done.stdout
 
 
 def test_csv_keeps_the_paper_rows_in_order() -> None:

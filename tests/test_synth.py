@@ -1079,3 +1079,16 @@ def test_init_copies_the_smoke_config_with_its_example_inputs(
     config = load_synth_config(tmp_path / "smoke.yaml")
     assert config.output_path == tmp_path / "runs" / "smoke"
     assert (tmp_path / "examples" / "dialogues.jsonl").read_text(encoding="utf-8").strip()
+
+
+@pytest.mark.parametrize("command", ["status", "report"])
+def test_without_the_synth_extra_every_command_says_how_to_add_it(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import harness_in_process
+
+    for name in ("datasketch", "synth.near_duplicates", "synth.pipeline", "synth.report"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if the extra were not installed
+    done = harness_in_process("synth", command, "--config", str(tmp_path / "any.yaml"))
+    assert done.returncode == 2 and "synthesis needs the synth extra (datasketch missing)" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from harness.leaderboard.layout import Benchmark, benchmark, benchmarks
 from harness.leaderboard.render import to_csv, to_long_csv, to_markdown
 from harness.leaderboard.rows import Row, reference_rows, run_row, run_rows, sort_rows
 from harness.metric_registry import MetricSpec
-from harness.results import read_results, read_sample_scores, resolve_run
+from harness.results import read_protocol_readings, read_results, read_sample_scores, resolve_run
 from harness.stats import PairedComparison, compare_paired, compare_paired_tasks
 from harness.task_index import TaskIndex, index_tasks
 
@@ -127,6 +127,7 @@ class Compared:
 class Comparison:
     compared: list[Compared]
     skipped: list[str]  # leaf tasks left out, and why (they do not report the metric)
+    strict_tasks: list[str] = field(default_factory=list)  # asked for "benchmark", read strictly
 
 
 def compare_runs(
@@ -136,14 +137,18 @@ def compare_runs(
     tasks: list[str],
     metric: str,
     include_paths: Sequence[Path] = (),
+    protocol: str = "strict",
 ) -> Comparison:
     """For each task or group (groups expand to their leaf tasks), pair the two runs' per-item
-    scores by doc id; leaf tasks that do not report the metric are left out and named."""
+    scores by doc id; leaf tasks that do not report the metric are left out and named. Under the
+    "benchmark" protocol a task with one of its own pairs the items both runs answered, with the
+    benchmark's credit (a task without one: strict, named in `strict_tasks`)."""
     index = index_tasks(include_paths)
     spec = index.registry[metric]
     folders = [resolve_run(results_dir, model_a), resolve_run(results_dir, model_b)]
     compared: list[Compared] = []
     skipped: list[str] = []
+    strict_tasks: list[str] = []
     for name in tasks:
         leaves: list[str] = []
         for entry in index.leaves(name):
@@ -170,7 +175,11 @@ def compare_runs(
             continue
         per_task: list[tuple[list[float], list[float]]] = []
         for leaf in leaves:
-            first, second = (_sample_scores(folder, leaf, metric) for folder in folders)
+            read = [_item_scores(folder, leaf, metric, protocol) for folder in folders]
+            if read[0] is None or read[1] is None:  # no protocol of its own: strict
+                strict_tasks.append(leaf)
+                read = [_sample_scores(folder, leaf, metric) for folder in folders]
+            first, second = (scores or {} for scores in read)
             shared = sorted(set(first) & set(second))
             if shared:
                 per_task.append(([first[k] for k in shared], [second[k] for k in shared]))
@@ -189,7 +198,18 @@ def compare_runs(
         compared.append(Compared(name, spec, result, len(leaves), aggregate))
     if not compared:
         raise HarnessError(f"no task among {', '.join(tasks)} reports {metric}: {'; '.join(skipped)}")
-    return Comparison(compared, skipped)
+    return Comparison(compared, skipped, strict_tasks)
+
+
+def _item_scores(folder: Path, task: str, metric: str, protocol: str) -> dict[str, float] | None:
+    """doc_id -> score: strict from the samples' scores; under "benchmark", the benchmark's credit
+    of each answered item (None: the task has no protocol of its own, or not for this metric)."""
+    if protocol != "benchmark":
+        return _sample_scores(folder, task, metric)
+    readings = read_protocol_readings(folder / "samples" / f"{task}.jsonl")
+    if not readings or metric not in ("acc", "acc_elastic"):
+        return None
+    return {doc_id: reading.credit(metric) for doc_id, reading in readings if reading.answered}
 
 
 def _sample_scores(folder: Path, task: str, metric: str) -> dict[str, float]:
