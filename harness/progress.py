@@ -3,8 +3,11 @@ every few seconds when the output is not one (a log file, CI)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
+
+HEARTBEAT_ENV = "PSYCHE_PROGRESS_S"  # seconds between progress lines off a terminal at most
 
 
 class ProgressDisplay:
@@ -13,8 +16,11 @@ class ProgressDisplay:
     and a heartbeat line every `heartbeat_s` seconds while nothing finishes (a slow model's one long
     answer never leaves a log silent)."""
 
-    def __init__(self, interval_s: float = 5.0, heartbeat_s: float = 15.0) -> None:
-        self.interval_s, self.heartbeat_s = interval_s, heartbeat_s
+    def __init__(self, interval_s: float = 5.0, heartbeat_s: float | None = None) -> None:
+        """`heartbeat_s` None: $PSYCHE_PROGRESS_S, else 15 s."""
+        if heartbeat_s is None:
+            heartbeat_s = _seconds_from_environment(HEARTBEAT_ENV, 15.0)
+        self.interval_s, self.heartbeat_s = min(interval_s, heartbeat_s), heartbeat_s
         self.bar: Any = None
         self._open: list[dict[str, Any]] = []  # plain-line progresses not yet complete
         self._stop: Any = None
@@ -94,3 +100,11 @@ def _time_left(elapsed: float, done: int, total: int) -> str:
     if seconds < 5400:
         return f", about {round(seconds / 60)} min left"
     return f", about {seconds / 3600:.1f} h left"
+
+
+def _seconds_from_environment(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default

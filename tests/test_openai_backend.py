@@ -275,3 +275,48 @@ def test_a_malformed_answer_is_sent_again_like_a_dropped_connection(tmp_path: Pa
         results = evaluate(api_spec(server.base_url), ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
     assert server.outcomes["garbled"] == 2 and server.outcomes["ok"] == 2  # each prompt: HTML, then an answer
     assert results["tasks"]["pceb_moral_smcq"]["n_failed"] == 0
+
+
+def test_piped_output_gets_a_progress_line_at_least_every_few_seconds_from_a_slow_model(
+    tmp_path: Path,
+) -> None:
+    """stderr a pipe, not a terminal; each answer takes 1.2 s: lines keep coming while it works."""
+    import threading
+
+    models = tmp_path / "models.yaml"
+    with FakeOpenAI(latency_s=1.2) as server:
+        models.write_text(
+            f"models:\n  slow-api:\n    backend: openai\n    api_model: m\n    base_url: {server.base_url}\n"
+            "    api_key_env: null\n    concurrency: 1\n",
+            encoding="utf-8",
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "harness",
+            "eval",
+            "--model",
+            "slow-api",
+            "--tasks",
+            "pceb_moral_smcq,pceb_theory_smcq",
+        ]
+        command += ["--models-file", str(models), "--output-dir", str(tmp_path / "out")]
+        env = os.environ | {"PSYCHE_PROGRESS_S": "0.5"}
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+        )
+        arrivals: list[tuple[float, str]] = []
+
+        def read() -> None:
+            assert process.stderr is not None
+            for line in process.stderr:
+                arrivals.append((time.monotonic(), line))
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        assert process.wait(timeout=120) == 0, arrivals
+        reader.join()
+    progress = [(at, line) for at, line in arrivals if line.startswith("generating:")]
+    assert progress[-1][1].startswith("generating: 5/5")
+    gaps = [later - earlier for (earlier, _), (later, _) in zip(progress, progress[1:], strict=False)]
+    assert len(progress) >= 8 and max(gaps) < 1.5, progress  # never silent for long, though answers are slow
