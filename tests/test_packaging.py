@@ -122,3 +122,13 @@ def test_the_wheel_installed_elsewhere_lists_tasks_and_runs_a_mock_eval(tmp_path
     assert results["provenance"]["git"] == {"commit": None, "dirty": None}  # installed, not a checkout
     table = run(harness, "leaderboard", "--benchmark", "pceb", "--results-dir", "out", cwd=elsewhere, env=env)
     assert "Psyche-R1" in table  # the paper's reference rows travel with the wheel
+    # the shipped examples, copied into a folder of the user's and planned from there
+    run(harness, "sweep", "init", "tiny", "--to", "sweeps", cwd=elsewhere, env=env)
+    planned = run(
+        harness, "sweep", "run", "--config", "sweeps/tiny.yaml", "--dry-run", cwd=elsewhere, env=env
+    )
+    assert planned.count("would run") == 7  # Base, +GRPO, +SFT, +SFT+GRPO: 4 evals, SFT once, GRPO twice
+    run(harness, "synth", "init", "smoke", cwd=elsewhere, env=env)
+    estimated = run(harness, "synth", "run", "--config", "smoke.yaml", "--dry-run", cwd=elsewhere, env=env)
+    assert "dialogues" in estimated or "calls" in estimated
+    assert not list(site.glob("**/runs")) and not list(site.glob("**/sweep-runs"))  # nothing written there
