@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Message
-from harness.direct_tasks import can_build_directly, direct_docs, stop_strings
+from harness.direct_tasks import can_build_directly, direct_docs, imported_function, stop_strings
 from harness.errors import HarnessError, did_you_mean
 from harness.judge.rubric import Rubric, rubric_from_metadata
 from harness.metric_registry import MetricSpec
+from harness.scoring import BUILTIN_SCORERS, OWN_PROCESS_RESULTS, Scorer, process_results_scorer
 from harness.task_index import TaskEntry, TaskIndex, index_tasks
 
 
@@ -104,6 +105,7 @@ class LeafTask:
     prompt_layout: str = "system_user"  # the task's default: joined or system_user
     benchmark_protocol: dict[str, Any] | None = None  # the benchmark's own scoring (protocols.py)
     description: str | None = None  # the task's system text (a dialogue doc's first message)
+    scoring: Scorer | None = field(default=None, repr=False)  # what scores a response (None: judged)
 
     def messages(self, doc: dict[str, Any], layout: str | None = None) -> list[Message]:
         """The chat messages for a doc, rendered from the task file, in the task's layout unless
@@ -301,6 +303,7 @@ def _leaf(
         stop=stop,
         docs=docs,
         lm_task=lm_task,
+        scoring=_scoring(entry),
         metrics=tuple(index.metrics_of(entry.name)) if scorer != "judge" else (),
         rubric=rubric_from_metadata(entry.name, metadata) if scorer == "judge" else None,
         split=split,
@@ -313,6 +316,13 @@ def _leaf(
         else None,
         description=description,
     )
+
+
+def _scoring(entry: TaskEntry) -> Scorer | None:
+    """The task's scorer object: a built-in one, or its own process_results (the index checked it)."""
+    if entry.scorer == OWN_PROCESS_RESULTS:
+        return process_results_scorer(imported_function(entry.config["process_results"]))
+    return BUILTIN_SCORERS.get(entry.scorer)
 
 
 def _fewshot_as_chat(task: str, metadata: dict[str, Any]) -> dict[str, str] | None:

@@ -56,7 +56,7 @@ from harness.results import (
 )
 from harness.results_schema import SCHEMA_VERSION
 from harness.sample import Sample
-from harness.scoring import SCORERS, SCORING_VERSIONS
+from harness.scoring import SCORING_VERSIONS
 from harness.spec import RunSpec, model_settings
 from harness.submissions import READERS, submission_writer
 from harness.subsets import Subset, load_subset
@@ -696,7 +696,7 @@ def _groups_over(groups: list[GroupSpec], tasks: dict[str, dict[str, Any]]) -> d
 def _scored_sample(
     task: LeafTask, doc: dict[str, Any], request: GenerationRequest, response: str | None, status: str
 ) -> Sample:
-    scored = SCORERS[task.scorer](doc, response) if response is not None else None
+    scored = task.scoring.score(doc, response) if response is not None and task.scoring else None
     benchmark = None
     if task.benchmark_protocol and response is not None:
         benchmark = benchmark_credit(task.benchmark_protocol, doc, response).to_json()

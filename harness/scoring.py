@@ -1,8 +1,14 @@
-"""Per-sample scoring shared by the harness and the lm-eval task files (process_results)."""
+"""Per-sample scoring shared by the harness and the lm-eval task files (process_results).
+
+A scorer is one object that says which metrics it computes and computes them: the built-in `mcq`
+and `open`, or a task's own lm-eval `process_results` (`metadata.scorer: process_results`), whose
+metrics are the task's metric_list. The task index checks a task's metric_list against its
+scorer, so a metric no scorer computes stops before any generation."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,4 +56,32 @@ def score_open(doc: dict[str, Any], response: str) -> SampleScore:
     return SampleScore(None, {"rouge1": scores.rouge1, "rougeL": scores.rougeL, "bleu4": scores.bleu4})
 
 
-SCORERS = {"mcq": score_mcq, "open": score_open}
+@dataclass(frozen=True)
+class Scorer:
+    """What scores a task's responses: the metrics it computes (None: whatever the task's
+    metric_list names) and the function that computes them per response."""
+
+    name: str
+    metrics: tuple[str, ...] | None
+    score: Callable[[dict[str, Any], str], SampleScore]
+
+
+BUILTIN_SCORERS: Mapping[str, Scorer] = {
+    "mcq": Scorer("mcq", ("acc", "acc_elastic", "n_unparsed"), score_mcq),
+    "open": Scorer("open", ("rouge1", "rougeL", "bleu4"), score_open),
+}
+OWN_PROCESS_RESULTS = "process_results"  # metadata.scorer: the task's own lm-eval process_results
+JUDGE = "judge"  # scored by LLM judges (harness/judge/), not per response here
+SCORER_NAMES = (*BUILTIN_SCORERS, OWN_PROCESS_RESULTS, JUDGE)
+
+
+def process_results_scorer(
+    process_results: Callable[[dict[str, Any], list[str]], Mapping[str, Any]],
+) -> Scorer:
+    """A task's lm-eval `process_results(doc, [response]) -> {metric: value}` as a scorer."""
+
+    def score(doc: dict[str, Any], response: str) -> SampleScore:
+        values = process_results(doc, [response])
+        return SampleScore(None, {name: float(value) for name, value in dict(values).items()})
+
+    return Scorer(OWN_PROCESS_RESULTS, None, score)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from harness.errors import HarnessError, describe_validation_error
+from harness.errors import HarnessError, describe_validation_error, did_you_mean
 from harness.metric_registry import MetricRegistry, MetricSpec, declared_metric
 from harness.resources import builtin_tasks_dir
 
@@ -143,7 +143,38 @@ def index_tasks(include_paths: Sequence[Path | str] = ()) -> TaskIndex:
         for sub in entry.subtasks:
             if sub not in entries:
                 raise HarnessError(f"{entry.path}: group {entry.name!r} names unknown task {sub!r}")
+    for entry in entries.values():
+        if not entry.is_group:
+            _check_scorer(entry)
     return TaskIndex(entries, registry, folders)
+
+
+def _check_scorer(entry: TaskEntry) -> None:
+    """A task's scorer is known and computes every metric its metric_list names: one line naming
+    the file otherwise (before any data is read or any response generated)."""
+    from harness.scoring import BUILTIN_SCORERS, OWN_PROCESS_RESULTS, SCORER_NAMES
+
+    if entry.scorer not in SCORER_NAMES:
+        raise HarnessError(
+            f"{entry.path}: metadata.scorer {entry.scorer!r}{did_you_mean(entry.scorer, SCORER_NAMES)}: use "
+            f"{', '.join(SCORER_NAMES)} ({OWN_PROCESS_RESULTS}: the task's own process_results computes its metrics)"
+        )
+    if entry.scorer == OWN_PROCESS_RESULTS and not isinstance(
+        entry.config.get("process_results"), FunctionTag
+    ):
+        raise HarnessError(
+            f"{entry.path}: metadata.scorer {OWN_PROCESS_RESULTS} needs process_results: !function module.name"
+        )
+    builtin = BUILTIN_SCORERS.get(entry.scorer)
+    if builtin is not None and builtin.metrics is not None:
+        computed = set(builtin.metrics)
+        uncomputed = [metric for metric in entry.metrics if metric not in computed]
+        if uncomputed:
+            raise HarnessError(
+                f"{entry.path}: metric {uncomputed[0]!r} is not computed by scorer {entry.scorer!r} (it computes "
+                f"{', '.join(builtin.metrics)}); set metadata.scorer: {OWN_PROCESS_RESULTS} to score with the "
+                "task's own process_results"
+            )
 
 
 def _resolved(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:

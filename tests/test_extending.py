@@ -5,6 +5,7 @@ no edit to the harness."""
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -157,10 +158,14 @@ def test_an_undeclared_metric_in_a_task_file_names_the_file(toy: Path) -> None:
 
 
 def test_a_task_file_can_declare_a_new_metric_once(toy: Path) -> None:
-    declared = TASK_FILE.replace(
-        "  version: 1.0\n",
-        "  version: 1.0\n  metrics:\n    - {name: acc_strict, header: Strict, scale: fraction, exact: true}\n",
-    ).replace("metric: acc_elastic,", "metric: acc_strict,")
+    declared = (
+        TASK_FILE.replace(
+            "  version: 1.0\n",
+            "  version: 1.0\n  metrics:\n    - {name: acc_strict, header: Strict, scale: fraction, exact: true}\n",
+        )
+        .replace("metric: acc_elastic,", "metric: acc_strict,")
+        .replace("scorer: mcq", "scorer: process_results")
+    )
     (toy / "toy.yaml").write_text(declared, encoding="utf-8")
     index = index_tasks([toy])
     assert index.registry["acc_strict"].header == "Strict" and index.registry["acc_strict"].factor == 100
@@ -168,6 +173,59 @@ def test_a_task_file_can_declare_a_new_metric_once(toy: Path) -> None:
         declared.replace("header: Strict", "header: Strict, unit: x"), encoding="utf-8"
     )
     with pytest.raises(HarnessError, match=r"metadata.metrics\[0\]: unknown setting 'unit'"):
+        index_tasks([toy])
+
+
+OWN_METRIC = (
+    TASK_FILE.replace(
+        "process_results: !function utils.process_mcq", "process_results: !function utils.with_length"
+    )
+    .replace(
+        "  - {metric: acc_elastic, aggregation: mean, higher_is_better: true}\n",
+        "  - {metric: reply_len, aggregation: mean, higher_is_better: true}\n",
+    )
+    .replace(
+        "  scorer: mcq\n",
+        "  scorer: process_results\n  metrics:\n    - {name: reply_len, header: reply chars, scale: count, interval: none}\n",
+    )
+)
+WITH_LENGTH = """
+
+def with_length(doc, results):
+    return process_mcq(doc, results) | {"reply_len": len(results[0])}
+"""
+
+
+def test_a_task_scores_a_metric_of_its_own_with_its_own_process_results(toy: Path, tmp_path: Path) -> None:
+    (toy / "toy.yaml").write_text(OWN_METRIC, encoding="utf-8")
+    (toy / "utils.py").write_text(MODULE + WITH_LENGTH, encoding="utf-8")
+    harness("eval", "--model", "always-b", "--tasks", "toy_mcq", "--output-dir", str(tmp_path / "out"),
+            "--models-file", str(tmp_path / "models.yaml"), "--include-path", str(toy))  # fmt: skip
+    run = json.loads((tmp_path / "out" / "always-b" / "latest" / "results.json").read_text(encoding="utf-8"))
+    task = run["tasks"]["toy_mcq"]
+    assert (
+        task["metrics"] == ["acc", "reply_len"]
+        and task["reply_len"] == len("答案：B")
+        and task["acc"] == 50.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("scorer: process_results", "scorer: procss_results"),
+            "metadata.scorer 'procss_results' (did you mean process_results?)",
+        ),
+        (("scorer: process_results", "scorer: mcq"), "metric 'reply_len' is not computed by scorer 'mcq'"),
+    ],
+)
+def test_a_scorer_that_cannot_compute_the_metric_list_stops_before_any_generation(
+    toy: Path, change: tuple[str, str], message: str
+) -> None:
+    path = toy / "toy.yaml"
+    path.write_text(OWN_METRIC.replace(*change), encoding="utf-8")
+    with pytest.raises(HarnessError, match=re.escape(f"{path}: {message}")):
         index_tasks([toy])
 
 
