@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.protocols import BenchmarkCredit
+from harness.reference_tables import read_reference_csv
 from harness.results import read_protocol_readings, read_sample_scores
 from harness.stats import compare_paired_tasks
 
@@ -326,12 +327,7 @@ def to_html(table: Table) -> str:
 
 
 def read_reference(path: Path) -> list[dict[str, str]]:
-    text = "".join(
-        line
-        for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
-        if not line.startswith("#")
-    )
-    return list(csv.DictReader(io.StringIO(text)))
+    return read_reference_csv(path)
 
 
 def build_table(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.answers import extract_choices
+from harness.metrics import elastic_accuracy
 
 FORMAT_OK, FORMAT_BAD = 1.25, -1.0
 WRONG = -1.0
@@ -50,15 +51,10 @@ def accuracy_reward(
     unparsable, or no gold)."""
     rewards = []
     for index, completion in enumerate(completions):
-        predicted = extract_choices(_text(completion), _letters(options, index)) or ""
-        gold = set(answer[index] or "")
-        chosen = set(predicted)
-        if gold and chosen == gold:
-            rewards.append(1.0)
-        elif gold and chosen and chosen < gold:
-            rewards.append(len(chosen) / len(gold))
-        else:
-            rewards.append(WRONG)
+        predicted = extract_choices(_text(completion), _letters(options, index))
+        # the evaluation's own elastic accuracy: 1 for the gold set, |pred|/|gold| for a subset
+        credit = elastic_accuracy(predicted, answer[index] or "")
+        rewards.append(credit if credit > 0 else WRONG)
     return rewards
 
 

@@ -3,7 +3,6 @@ bootstrap intervals and ranks."""
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,6 +12,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.leaderboard.layout import Benchmark
+from harness.reference_tables import read_reference_csv
 from harness.results import find_runs, read_protocol_credits, read_results, read_sample_scores
 from harness.runs import stale_scoring
 from harness.stats import bootstrap_interval, stratified_bootstrap_interval
@@ -57,12 +57,8 @@ def reference_rows(bench: Benchmark) -> list[Row]:
     path = bench.reference_file
     if path is None:
         return []
-    try:
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
-    except OSError as error:
-        raise HarnessError(f"{path}: cannot read the reference table ({error.strerror})") from None
     rows = []
-    for record in csv.DictReader(lines):
+    for record in read_reference_csv(path):
         values = {c.key: _number(record.get(c.key)) for c in bench.columns}
         row = Row(
             label=record["model"],
