@@ -52,7 +52,7 @@ def plan_sweep(sweep: SweepFile) -> Plan:
             settings = {
                 "config": str(sweep.resolve(step.config)),
                 "config_sha256": _file_hash(sweep.resolve(step.config)),
-                "data_sha256": _data_hashes(sweep.resolve(step.config)),
+                "data_sha256": _data_hashes(sweep.resolve(step.config), step.overrides),
                 "overrides": step.overrides,
                 **_accelerate(sweep, step.accelerate),
                 "model": model,
@@ -109,17 +109,17 @@ def _accelerate(sweep: SweepFile, config: str | None) -> dict[str, str]:
 PATH_SETTINGS = ("config", "accelerate")
 
 
-def _data_hashes(config: Path) -> dict[str, str]:
-    """The sha256 of each data file a training config names (`data: [{path: ...}]`), by the path
-    as written: a file cut or edited makes the step new."""
-    import yaml
+def _data_hashes(config: Path, overrides: dict[str, Any]) -> dict[str, str]:
+    """The sha256 of each data file a training step names (`data: [{path: ...}]`, overrides
+    included), by the path as written: a file cut or edited makes the step new."""
+    from sweep.config import training_settings
 
     try:
-        sources = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("data") or []
-    except (OSError, yaml.YAMLError, AttributeError):
-        return {}
+        sources = training_settings(config, overrides).get("data") or []
+    except HarnessError:
+        return {}  # the sweep's load-time check names an unreadable config
     hashes = {}
-    for source in sources:
+    for source in sources if isinstance(sources, list) else []:
         if isinstance(source, dict) and source.get("path"):
             file = config.parent / str(source["path"])
             # not there yet (a data step's output replaces it, or the user adds it): a later file changes the step

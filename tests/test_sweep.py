@@ -116,6 +116,25 @@ def test_editing_one_variant_changes_only_its_own_steps(tmp_path: Path, tiny_mod
     assert set(before.chains["+GRPO"]) & set(after.chains["+GRPO"]) == set()
 
 
+def test_a_data_file_named_in_a_variants_overrides_is_part_of_its_step(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    path = write_sweep(
+        tmp_path,
+        tiny_model_dir,
+        "variants:\n  Base: {sft: null, grpo: null}\n"
+        "  Other: {grpo: null, sft: {overrides: {data: [{path: other.jsonl, format: rationale_qa}]}}}\n"
+        "  +SFT: {grpo: null}\n  +SFT+GRPO: {}\n",
+    )
+    other = tmp_path / "other.jsonl"
+    other.write_text((tmp_path / "sft.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    before = plan_sweep(load_sweep(path)).chains["Other"]
+    other.write_text(
+        other.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8"
+    )  # cut to 1 row
+    assert plan_sweep(load_sweep(path)).chains["Other"] != before
+
+
 def test_a_bad_variant_is_one_line_naming_the_file_and_variant(tmp_path: Path, tiny_model_dir: Path) -> None:
     path = write_sweep(tmp_path, tiny_model_dir, "variants:\n  Broken: {eval: {tasks: []}}\n")
     done = harness("sweep", "status", str(path), cwd=tmp_path)
