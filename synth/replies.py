@@ -7,31 +7,12 @@ import json
 import re
 from typing import Any
 
+from harness.replies import json_objects, without_fence
 from synth.records import Question, content_id
 
-_DECODER = json.JSONDecoder()
+__all__ = ["chosen_index", "json_objects", "question_from", "strip_fences", "verdict"]
+
 _OPTION_MARK = re.compile(r"(?:^|\s|；|;)([A-H])\s*[\.．、:：\)）]\s*")
-
-
-def json_objects(text: str) -> list[dict[str, Any]]:
-    """Every JSON object in the reply, in order (fenced or bare; a top-level list is unpacked)."""
-    found: list[dict[str, Any]] = []
-    index = 0
-    while index < len(text):
-        start = min((i for i in (text.find("{", index), text.find("[", index)) if i >= 0), default=-1)
-        if start < 0:
-            break
-        try:
-            value, end = _DECODER.raw_decode(text, start)
-        except json.JSONDecodeError:
-            index = start + 1
-            continue
-        if isinstance(value, dict):
-            found.append(value)
-        elif isinstance(value, list):
-            found.extend(item for item in value if isinstance(item, dict))
-        index = end
-    return found
 
 
 def verdict(text: str) -> bool | None:
@@ -91,9 +72,7 @@ def _options(raw: Any) -> dict[str, str]:
 
 def strip_fences(text: str) -> str:
     """A free-text reply without a surrounding code fence or quotes."""
-    text = text.strip()
-    fenced = re.fullmatch(r"```[a-zA-Z]*\n?(.*?)\n?```", text, flags=re.DOTALL)
-    return (fenced.group(1) if fenced else text).strip().strip('"“”')
+    return without_fence(text).strip('"“”')
 
 
 def chosen_index(text: str, size: int, keys: tuple[str, ...]) -> int | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from string import Template
 from typing import Any, Literal
@@ -14,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, m
 
 from harness.backends.base import Message
 from harness.errors import HarnessError, describe_validation_error
+from harness.replies import json_objects, without_fence
 
-_FENCED = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.DOTALL | re.IGNORECASE)
 SPEAKERS = {"user": "来访者", "assistant": "咨询师"}
 
 
@@ -81,14 +80,11 @@ class Rubric:
 
     def parse(self, answer: str) -> dict[str, int]:
         """The scores of a strict-JSON verdict, or InvalidVerdict saying what is wrong with it."""
-        text = answer.strip()
-        fenced = _FENCED.match(text)
-        if fenced:
-            text = fenced.group(1).strip()
+        text = without_fence(answer)
         try:
             verdict = json.loads(text)
         except json.JSONDecodeError as error:
-            if _embeds_object(text):
+            if json_objects(text):
                 raise InvalidVerdict(
                     "a JSON object with other text around it; answer only the object"
                 ) from None
@@ -106,18 +102,6 @@ class Rubric:
                 raise InvalidVerdict(f"{dimension.key}={value} is outside {dimension.low}-{dimension.high}")
             scores[dimension.key] = value
         return scores
-
-
-def _embeds_object(text: str) -> bool:
-    """Whether a JSON object starts somewhere inside the text (a verdict wrapped in prose)."""
-    start = text.find("{")
-    if start < 0:
-        return False
-    try:
-        json.JSONDecoder().raw_decode(text[start:])
-    except json.JSONDecodeError:
-        return False
-    return True
 
 
 class InvalidVerdict(ValueError):
