@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from harness.console_tables import console, print_results
 from harness.errors import HarnessError
 from harness.help_text import tidy_help
 from harness.progress import ProgressDisplay
@@ -154,9 +155,9 @@ def eval_command(
     )
     with ProgressDisplay() as progress:
         results = evaluate(spec, names, options, progress)
-    _print_table(results, spec.name, options.include_paths)
+    print_results(results, spec.name, options.include_paths)
     if spec.category == "embedded":
-        _console().print(EMBEDDED_NOTE.format(output_dir=output_dir))
+        console().print(EMBEDDED_NOTE.format(output_dir=output_dir))
 
 
 EMBEDDED_NOTE = (
@@ -220,14 +221,14 @@ def score_command(
         folder = resolve_run(output_dir, run)
         with ProgressDisplay() as progress:
             results = rescore_run(folder, options, progress)
-        _print_table(results, str(folder), options.include_paths)
+        print_results(results, str(folder), options.include_paths)
         return
     if tasks is None or predictions is None:
         raise HarnessError("harness score needs --tasks and --predictions, or --run to re-score a run")
     rows = read_predictions(predictions)
     with ProgressDisplay() as progress:
         results = score_predictions(model_name, _split_names(tasks), rows, options, progress, decoding)
-    _print_table(results, model_name, options.include_paths)
+    print_results(results, model_name, options.include_paths)
 
 
 @app.command("serve", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -271,7 +272,7 @@ def runs_command(
         table.add_row(
             run.model, run.name, run.tasks, run.split, run.limit, run.coverage, run.scoring, run.finished
         )
-    _console().print(table)
+    console().print(table)
 
 
 @app.command("tasks")
@@ -327,11 +328,11 @@ def tasks_command(
                 table.add_row(f"[bold]{name}[/] (group)", docs(name), "", entry.version, "")
             else:
                 table.add_row(name, docs(name), entry.scorer, entry.version, ", ".join(entry.metrics))
-    _console().print(table)
+    console().print(table)
     for top, problem in problems.items():
-        _console().print(f"{top}: not counted ({problem})")
+        console().print(f"{top}: not counted ({problem})")
     if any(not docs(name) for name in tops if name not in problems):
-        _console().print(
+        console().print(
             "docs left blank are not counted yet: `harness tasks --sizes` counts them (reads the data)"
         )
 
@@ -491,113 +492,23 @@ def compare_command(
 ) -> None:
     """Paired difference of two runs on their shared items (bootstrap interval, McNemar test), or
     with --paper one reproduced run against the paper's numbers."""
-    from rich.table import Table
-
-    from harness.leaderboard.build import compare_runs
+    from harness.console_tables import COMPARE_PROTOCOLS, print_against_paper, print_comparison
+    from harness.leaderboard.compare import compare_runs, compare_with_paper
 
     if paper:
         if model_b is not None:
             raise HarnessError("compare --paper takes one run (it is set against the paper's row)")
-        _print_against_paper(model_a, results_dir, tuple(include_path or ()))
+        print_against_paper(model_a, compare_with_paper(results_dir, model_a, tuple(include_path or ())))
         return
     if model_b is None:
         raise HarnessError("compare needs two runs (or one with --paper)")
     if protocol not in COMPARE_PROTOCOLS:
         raise HarnessError(f"--protocol {protocol!r}: use {' or '.join(COMPARE_PROTOCOLS)}")
 
-    table = Table(
-        "tasks",
-        "n",
-        model_a,
-        model_b,
-        "difference",
-        "95% interval",
-        "only A right",
-        "only B right",
-        "McNemar p (items)",
-        title=f"{model_a} vs {model_b}: {metric}, {COMPARE_PROTOCOLS[protocol]}",
-    )
     comparison = compare_runs(
         results_dir, model_a, model_b, _split_names(tasks), metric, tuple(include_path or ()), protocol
     )
-    for item in comparison.compared:
-        result, factor = item.result, item.metric.factor
-        p_value = "< 0.0001" if result.p_value < 1e-4 else f"{result.p_value:.4f}"
-        table.add_row(
-            _compared_name(item.name, item.tasks, item.aggregate),
-            str(result.n),
-            f"{factor * result.mean_a:.2f}",
-            f"{factor * result.mean_b:.2f}",
-            f"{factor * result.difference:+.2f}",
-            f"[{factor * result.interval[0]:+.2f}, {factor * result.interval[1]:+.2f}]",
-            str(result.only_a_right),
-            str(result.only_b_right),
-            p_value if item.metric.scale == "fraction" else "",
-        )
-    _console().print(table)
-    if any(item.tasks > 1 for item in comparison.compared):
-        _console().print(AGGREGATE_NOTE)
-    if comparison.skipped:
-        _console().print(f"left out: {'; '.join(comparison.skipped)}")
-    if comparison.strict_tasks:
-        _console().print(f"no protocol of their own, compared strictly: {', '.join(comparison.strict_tasks)}")
-
-
-COMPARE_PROTOCOLS = {
-    "benchmark": "each benchmark's own protocol, as the leaderboard (items both runs answered)",
-    "strict": "strict protocol (stated answers only; unanswered counts wrong)",
-}
-
-
-def _print_against_paper(run: str, results_dir: Path, include_paths: tuple[Path, ...]) -> None:
-    from rich.table import Table
-
-    from harness.leaderboard.build import compare_with_paper
-    from harness.leaderboard.rows import shown
-
-    cells = compare_with_paper(results_dir, run, include_paths)
-    for name in dict.fromkeys(cell.benchmark for cell in cells):
-        table = Table(
-            "column",
-            "ours",
-            "our 95% interval",
-            "paper",
-            "ours - paper",
-            "paper within",
-            title=f"{run} vs the paper: {name} (ours by the benchmark's own protocol, as the paper's)",
-        )
-        for cell in (c for c in cells if c.benchmark == name):
-            interval = f"[{cell.interval[0]:.2f}, {cell.interval[1]:.2f}]" if cell.interval else ""
-            difference = cell.difference
-            within = {True: "yes", False: "no", None: ""}[cell.paper_within]
-            table.add_row(
-                cell.column,
-                shown(cell.ours),
-                interval,
-                shown(cell.paper),
-                "" if difference is None else f"{float(difference):+.2f}",
-                within,
-            )
-        _console().print(table)
-
-
-AGGREGATE_WORDS = {
-    "macro": "macro",
-    "micro": "micro",
-    "pooled": "items pooled",
-    "partial": "items pooled; partial: not every task of the group is in both runs",
-}
-AGGREGATE_NOTE = (
-    "groups: macro = mean of task means, micro = items weighted by task size (each the group's own "
-    "aggregate, as results.json and the leaderboard report it), items pooled where a group declares none; "
-    "McNemar's test pools the items"
-)
-
-
-def _compared_name(name: str, tasks: int, aggregate: str) -> str:
-    if tasks == 1 and aggregate != "partial":
-        return name
-    return f"{name} ({tasks} task{'s' if tasks > 1 else ''}, {AGGREGATE_WORDS[aggregate]})"
+    print_comparison(comparison, model_a, model_b, metric, COMPARE_PROTOCOLS[protocol])
 
 
 def _judge_names(judges: str | None) -> tuple[str, ...]:
@@ -611,90 +522,6 @@ def _split_names(tasks: str) -> list[str]:
     return names
 
 
-def _print_table(results: dict[str, Any], name: str, include_paths: tuple[Path, ...] = ()) -> None:
-    """The run's tasks and groups, one column per declared metric they report; task names are never
-    cut (the number columns wrap their headers instead)."""
-    from rich.table import Column, Table
-
-    from harness.task_index import index_tasks
-
-    def cell(value: Any) -> str:
-        return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
-
-    rows = [(task, values) for task, values in results["tasks"].items() if "dimensions" not in values]
-    rows += [(f"{group} (avg)", values) for group, values in results["groups"].items()]
-    for task, values in results["tasks"].items():
-        if "dimensions" in values:
-            _print_judged(task, values, name)
-    if not rows:
-        return
-    registry = index_tasks(include_paths).registry
-    reported = [
-        metric for _, values in rows for metric in values.get("metrics") or values if metric in registry
-    ]
-    metrics = registry.in_order(reported)
-    protocol = [m for m in metrics if any(m.name in (v.get("benchmark") or {}) for _, v in rows)]
-    longest = max(len(task) for task, _ in rows)
-    table = Table(
-        Column("task", no_wrap=True, min_width=longest),
-        "scored/expected",
-        *(m.header for m in metrics),
-        *(f"{m.header} (bench.)" for m in protocol),
-        *(["answered (bench.)"] if protocol else []),
-        "failed",
-        "missing",
-        title=f"results: {name} (bench.: the benchmark's own protocol; the rest strict)"
-        if protocol
-        else f"results: {name}",
-    )
-    for task, values in rows:
-        scored = f"{values.get('n_scored', values.get('n'))}/{values.get('n_expected', values.get('n'))}"
-        table.add_row(
-            task,
-            scored if "subtasks" not in values else cell(values.get("n")),
-            *(cell(values.get(m.name)) for m in metrics),
-            *(cell((values.get("benchmark") or {}).get(m.name)) for m in protocol),
-            *([cell((values.get("benchmark") or {}).get("n_answered"))] if protocol else []),
-            cell(values.get("n_failed")),
-            cell(values.get("n_missing")),
-        )
-    _console().print(table)
-    for group, values in results["groups"].items():
-        official = (values.get("benchmark") or {}).get("official")
-        if official:
-            _console().print(
-                f"{group}, as CPsyExam's evaluate_submission.py scores it: MCQA {official['MCQA']:.2f}, "
-                f"MRQA {official['MRQA']:.2f}, Avg {official['Avg']:.2f} (over {len(official['by_subject'])} subjects)"
-            )
-        if values.get("incomplete"):
-            _console().print(f"{group}: no aggregate, incomplete ({'; '.join(values['incomplete'][:3])})")
-
-
-def _print_judged(task: str, values: dict[str, Any], name: str) -> None:
-    """One judged task: each dimension's mean and 95% interval, per judge, and judge failures."""
-    from rich.table import Table
-
-    by_judge = values.get("by_judge") or {values["judge"]: values}
-    table = Table("judge", "judged", "judge failed", *values["dimensions"], title=f"{task}: {name}")
-    for judge, summary in by_judge.items():
-        cells = []
-        for key in values["dimensions"]:
-            mean, interval = summary.get(key), summary.get(f"{key}_ci95")
-            cells.append("" if mean is None else f"{mean:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]")
-        failed = ", ".join(f"{k} {v}" for k, v in summary["judge_failures"].items())
-        table.add_row(judge, f"{summary['n_judged']}/{values['n']}", failed or "0", *cells)
-    _console().print(table)
-    for pair, dimensions in (values.get("agreement") or {}).items():
-        agreement = Table("dimension", "n", "Spearman", "quadratic kappa", title=f"judge agreement {pair}")
-        for key, stats in dimensions.items():
-            agreement.add_row(
-                key,
-                str(stats["n"]),
-                *("" if stats[s] is None else f"{stats[s]:.3f}" for s in ("spearman", "qwk")),
-            )
-        _console().print(agreement)
-
-
 def _results_folder(given: Path | None) -> Path:
     """The folder of run folders: `results` when none is named (it may not exist yet); a named one
     must be a folder that exists, or nothing would be shown as if there were no runs."""
@@ -705,14 +532,6 @@ def _results_folder(given: Path | None) -> Path:
     if not given.is_dir():
         raise HarnessError(f"--results-dir {given}: a file, not a folder of run folders")
     return given
-
-
-def _console() -> Any:
-    """A console wide enough for the tables, also when the output is piped to a file."""
-    from rich.console import Console
-
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
 
 
 PLUGIN_GROUP = "psyche_harness.commands"

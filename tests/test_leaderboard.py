@@ -13,13 +13,8 @@ import pytest
 from conftest import run_harness
 
 from harness.errors import HarnessError
-from harness.leaderboard.build import (
-    benchmark_names,
-    build_leaderboards,
-    compare_runs,
-    compare_with_paper,
-    leaderboard_rows,
-)
+from harness.leaderboard.build import benchmark_names, build_leaderboards, leaderboard_rows
+from harness.leaderboard.compare import compare_runs, compare_with_paper
 from harness.leaderboard.latex import to_latex
 from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.render import to_csv, to_markdown
