@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from harness.done_records import done_record as read_done
+from harness.done_records import mark_done
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
 from sweep.config import training_settings
@@ -24,12 +26,7 @@ def step_folder(output: Path, step: Step) -> Path:
 
 def done_record(output: Path, step: Step) -> dict[str, Any] | None:
     """What a finished step left (its outputs), or None when it has not finished."""
-    path = step_folder(output, step) / "done.json"
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if record.get("digest") == step.digest else None
+    return read_done(step_folder(output, step) / "done.json", step.digest)
 
 
 def run_step(output: Path, plan: Plan, step: Step) -> dict[str, Any]:
@@ -43,14 +40,8 @@ def run_step(output: Path, plan: Plan, step: Step) -> dict[str, Any]:
     started = time.monotonic()
     runner = {"synth": _synth, "data": _data, "sft": _train, "grpo": _train, "eval": _eval}[step.kind]
     outputs = runner(step, folder, inputs)
-    record = {
-        "digest": step.digest,
-        "kind": step.kind,
-        "outputs": outputs,
-        "seconds": round(time.monotonic() - started, 1),
-    }
-    write_text_atomically(folder / "done.json", json.dumps(record, ensure_ascii=False, indent=1))
-    return record
+    record = {"kind": step.kind, "outputs": outputs, "seconds": round(time.monotonic() - started, 1)}
+    return mark_done(folder / "done.json", step.digest, record)
 
 
 def _synth(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:

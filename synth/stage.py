@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from harness.done_records import done_record, mark_done, read_record
 from harness.files import write_text_atomically
 from harness.models import ModelSpec
 from synth.calls import Ask, CallLayer, StageCall
@@ -152,15 +153,12 @@ class StoredStage:
         return self.folder / "manifest.json"
 
     def manifest(self) -> dict[str, Any] | None:
-        try:
-            return dict(json.loads(self.manifest_path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return None
+        return read_record(self.manifest_path)
 
     def load_if_current(self, digest: str) -> StageOutput | None:
         """The stored output when it was made from the same inputs and settings with no errors."""
-        manifest = self.manifest()
-        if not manifest or manifest.get("digest") != digest or manifest.get("errors"):
+        manifest = done_record(self.manifest_path, digest)
+        if not manifest or manifest.get("errors"):
             return None
         dropped = [Drop(**json.loads(line)) for line in _lines(self.folder / "dropped.jsonl")]
         return StageOutput(self.kept(), dropped, manifest.get("groups", {}), manifest.get("notes", {}))
@@ -182,7 +180,6 @@ class StoredStage:
         reasons = Counter(_reason_class(drop.reason) for drop in output.dropped)
         manifest = {
             "stage": name,
-            "digest": digest,
             "in": n_in,
             "out": len(output.kept),
             "errors": output.errors,
@@ -190,8 +187,7 @@ class StoredStage:
             "groups": output.groups,
             "notes": output.notes,
         }
-        # The manifest goes last: it is what marks the stage finished.
-        write_text_atomically(self.manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1))
+        mark_done(self.manifest_path, digest, manifest)  # last: it is what marks the stage finished
 
 
 def stage_digest(stage: Stage, context: StageContext, input_fingerprint: str) -> str:
