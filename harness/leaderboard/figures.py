@@ -126,8 +126,8 @@ def draw_size_figure(
         own = [text for text in labels if text.axes is target]
         if own:
             # labels keep off the markers and off every point of an error bar
-            xs = [text.xy[0] for text in own] + [x for x, _ in _bar_points(target)]
-            ys = [text.xy[1] for text in own] + [y for _, y in _bar_points(target)]
+            avoid = [(float(text.xy[0]), float(text.xy[1])) for text in own] + _bar_points(target)
+            xs, ys = [x for x, _ in avoid], [y for _, y in avoid]
             adjust_text(own, x=xs, y=ys, ax=target, expand=(1.1, 1.3), ensure_inside_axes=True, iter_lim=500)
     return fig, labels
 
@@ -143,7 +143,7 @@ def _dodged(rows: list[Row], figure: SizeFigure) -> list[tuple[Row, float]]:
         low, high = (interval[0], interval[1]) if interval and not row.is_reference else (y, y)
         return low - NEAR_SHARE * span, high + NEAR_SHARE * span
 
-    placed: list[tuple[Row, float, float]] = []  # row, log10 x, y
+    placed: list[tuple[Row, float, float, tuple[float, float]]] = []  # row, log10 x, y, its reach
     for row, y in sorted(
         zip(rows, values, strict=True), key=lambda pair: (float(pair[0].params_b or 0), -pair[1])
     ):
@@ -152,15 +152,14 @@ def _dodged(rows: list[Row], figure: SizeFigure) -> list[tuple[Row, float]]:
         for step in (0, 1, -1, 2, -2, 3, -3, 4, -4):
             x = home + step * DODGE_DEX
             clash = any(
-                abs(x - other_x) < NEAR_DEX
-                and (low <= other_y <= high or reach(other, other_y)[0] <= y <= reach(other, other_y)[1])
-                for other, other_x, other_y in placed
+                abs(x - other_x) < NEAR_DEX and (low <= other_y <= high or other_low <= y <= other_high)
+                for _, other_x, other_y, (other_low, other_high) in placed
             )
             if not clash:
                 break
-        placed.append((row, x, y))
+        placed.append((row, x, y, (low, high)))
     order = {id(row): n for n, row in enumerate(rows)}
-    return [(row, 10**x) for row, x, _ in sorted(placed, key=lambda item: order[id(item[0])])]
+    return [(row, 10**x) for row, x, _, _ in sorted(placed, key=lambda item: order[id(item[0])])]
 
 
 def _size_ticks(axis: Any, sizes: list[float]) -> None:
