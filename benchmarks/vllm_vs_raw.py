@@ -61,7 +61,7 @@ def raw_side(backend: Any, requests: list[Any]) -> tuple[float, list[str]]:
 
     from harness.backends.vllm_engine import finished_text, sampling_options
 
-    eos = backend._eos()
+    eos = backend.end_of_text()
     params, stops = [], []
     for request in requests:
         options, until, max_new_tokens = sampling_options(request, eos)

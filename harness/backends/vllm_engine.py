@@ -55,7 +55,7 @@ class VllmBackend:
 
         engine = self.llm.llm_engine
         max_model_len = int(engine.model_config.max_model_len)
-        eos = self._eos()
+        eos = self.end_of_text()
         waiting: dict[str, tuple[GenerationRequest, list[str]]] = {}
         try:
             for request, tokens in zip(requests, self._encode([r.prompt for r in requests]), strict=True):
@@ -96,7 +96,7 @@ class VllmBackend:
             encoded.append(list(tokenizer(prompt, return_attention_mask=False, **options).input_ids))
         return encoded
 
-    def _eos(self) -> str | None:
+    def end_of_text(self) -> str | None:
         """The end-of-text string lm-eval adds to every request's stop strings."""
         tokenizer = self._tokenizer
         eos = tokenizer.decode(tokenizer.eos_token_id) if tokenizer.eos_token_id is not None else ""
