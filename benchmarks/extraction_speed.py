@@ -8,7 +8,7 @@ import os
 import statistics
 import time
 
-from harness.answers import extract_choices
+from harness.scoring.answers import extract_choices
 
 
 def adversarial_inputs(size: int) -> dict[str, str]:

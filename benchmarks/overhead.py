@@ -90,7 +90,7 @@ def main() -> None:
     import harness.backends as backends
     from harness.backends.embedded import embedded_checkpoint
     from harness.models import resolve_model
-    from harness.runner import RunOptions, evaluate
+    from harness.runs.runner import RunOptions, evaluate
 
     spec = resolve_model(MODEL)
     backend = backends.make_backend(spec)

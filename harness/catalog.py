@@ -15,8 +15,8 @@ from harness.backends.base import Message
 from harness.direct_tasks import can_build_directly, direct_docs, imported_function, stop_strings
 from harness.errors import HarnessError, did_you_mean
 from harness.judge.rubric import Rubric, rubric_from_metadata
-from harness.metric_registry import MetricSpec
-from harness.scoring import BUILTIN_SCORERS, OWN_PROCESS_RESULTS, Scorer, process_results_scorer
+from harness.scoring.metric_registry import MetricSpec
+from harness.scoring.scorers import BUILTIN_SCORERS, OWN_PROCESS_RESULTS, Scorer, process_results_scorer
 from harness.task_index import TaskEntry, TaskIndex, index_tasks
 
 

@@ -127,7 +127,7 @@ def eval_command(
     """Run a model on tasks; writes <output-dir>/<model>/<spec>/results.json and samples/."""
     from harness.lm_eval_flags import model_from_args, tasks_with_shots, with_overrides
     from harness.models import resolve_model
-    from harness.runner import RunOptions, evaluate
+    from harness.runs.runner import RunOptions, evaluate
     from harness.task_index import index_tasks
 
     if model_args:
@@ -203,8 +203,8 @@ def score_command(
 ) -> None:
     """Score responses produced elsewhere (--predictions), or re-score a run (--run), and write the
     same results files."""
-    from harness.results import read_predictions, resolve_run
-    from harness.runner import RunOptions, rescore_run, score_predictions
+    from harness.runs.results import read_predictions, resolve_run
+    from harness.runs.runner import RunOptions, rescore_run, score_predictions
 
     options = RunOptions(
         data_dir=data_dir,
@@ -264,7 +264,7 @@ def runs_command(
     """List the runs: model, spec, tasks, split, coverage (complete or not), scoring, date."""
     from rich.table import Table
 
-    from harness.runs import list_runs
+    from harness.runs.listing import list_runs
 
     results_dir = _results_folder(results_dir)
     table = Table("model", "run", "tasks", "split", "limit", "coverage", "scoring", "finished")
@@ -289,7 +289,7 @@ def tasks_command(
     from rich.table import Table
 
     from harness.catalog import load_tasks
-    from harness.runner import RunOptions
+    from harness.runs.runner import RunOptions
     from harness.task_index import index_tasks
     from harness.task_sizes import data_fingerprint, read_sizes, size_key, store_sizes
 
@@ -355,7 +355,7 @@ def docs_command(
     import json
 
     from harness.catalog import load_tasks
-    from harness.runner import RunOptions
+    from harness.runs.runner import RunOptions
 
     options = RunOptions(data_dir=data_dir, split=split, include_paths=tuple(include_path or ()))
     leaves, _ = load_tasks(_split_names(tasks), options.metadata(), options.include_paths)
@@ -391,7 +391,7 @@ def _write_lines(lines: Any) -> None:
 @app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of results.json (also in schemas/results.schema.json)."""
-    from harness.results_schema import json_schema
+    from harness.runs.results_schema import json_schema
 
     sys.stdout.write(json_schema())
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from harness.metric_registry import BUILTIN_METRICS, MetricSpec
+from harness.scoring.metric_registry import BUILTIN_METRICS, MetricSpec
 
 FILE_NAME = "results_lm-eval.json"  # lm-eval finds result files by "/results_" and ".json"
 STRICT, BENCHMARK = "none", "benchmark"

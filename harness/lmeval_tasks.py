@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.data.location import resolve_data_dir
 from harness.resources import builtin_tasks_dir
-from harness.scoring import score_mcq, score_open
+from harness.scoring.scorers import score_mcq, score_open
 
 Rows = list[dict[str, Any]]
 

@@ -17,8 +17,8 @@ import yaml
 from pydantic import ValidationError
 
 from harness.errors import HarnessError, describe_validation_error, did_you_mean
-from harness.metric_registry import MetricRegistry, MetricSpec, declared_metric
 from harness.resources import builtin_tasks_dir
+from harness.scoring.metric_registry import MetricRegistry, MetricSpec, declared_metric
 
 
 class FunctionTag(str):
@@ -152,7 +152,7 @@ def index_tasks(include_paths: Sequence[Path | str] = ()) -> TaskIndex:
 def _check_scorer(entry: TaskEntry) -> None:
     """A task's scorer is known and computes every metric its metric_list names: one line naming
     the file otherwise (before any data is read or any response generated)."""
-    from harness.scoring import BUILTIN_SCORERS, OWN_PROCESS_RESULTS, SCORER_NAMES
+    from harness.scoring.scorers import BUILTIN_SCORERS, OWN_PROCESS_RESULTS, SCORER_NAMES
 
     if entry.scorer not in SCORER_NAMES:
         raise HarnessError(

@@ -2,7 +2,7 @@
 Table 3's Case/Moral/Theory (micro accuracy over the category's SMCQ and MMCQ items, Δ% = value /
 Base - 1), Table 4's six PCEB accuracies and their mean. Values follow PCEB's own protocol (credit
 over answered items); each difference against Base comes with the paired bootstrap interval and
-exact McNemar test (harness.stats) over the items both runs scored (strict per-item credit)."""
+exact McNemar test (harness.scoring.stats) over the items both runs scored (strict per-item credit)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.protocols import BenchmarkCredit
 from harness.reference_tables import read_reference_csv
-from harness.results import read_protocol_readings, read_sample_scores
-from harness.stats import compare_paired_tasks
+from harness.runs.results import read_protocol_readings, read_sample_scores
+from harness.scoring.protocols import BenchmarkCredit
+from harness.scoring.stats import compare_paired_tasks
 
 CATEGORIES = {
     "case": ("pceb_case_smcq", "pceb_case_mmcq"),

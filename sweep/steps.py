@@ -192,7 +192,7 @@ def _model_step_kind(inputs: dict[str, Any]) -> str:
 
 def _eval(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
     from harness.models import resolve_model
-    from harness.runner import RunOptions, evaluate
+    from harness.runs.runner import RunOptions, evaluate
 
     model = step.settings["model"]
     spec = resolve_model(inputs[_model_step_kind(inputs)]["model"] if "step" in model else model["base"])
@@ -206,6 +206,6 @@ def _eval(step: Step, folder: Path, inputs: dict[str, Any]) -> dict[str, Any]:
 
     with ProgressDisplay() as progress:
         evaluate(spec, list(step.settings["tasks"]), options, progress)
-    from harness.results import resolve_run
+    from harness.runs.results import resolve_run
 
     return {"run": str(resolve_run(folder / "results", spec.name))}

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, GenerationRequest
-from harness.cache import ResponseCache, request_key
 from harness.errors import HarnessError
-from harness.generation import ProgressFactory, fetch_responses
 from harness.models import ModelSpec
+from harness.runs.cache import ResponseCache, request_key
+from harness.runs.responses import ProgressFactory, fetch_responses
 from synth.config import Decoding, Price
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.results import read_jsonl_lines
+from harness.runs.results import read_jsonl_lines
 from synth.config import BankSource, SynthConfig, TextSource
 from synth.records import Passage, QAPair, Question, Subfield, content_id
 from synth.replies import question_from

@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
-from harness.generation import ProgressFactory
+from harness.runs.responses import ProgressFactory
 from synth.config import SynthConfig
 from synth.records import Question
 from synth.stages.select import RULES, Select, label_questions

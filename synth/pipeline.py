@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.generation import ProgressFactory
 from harness.models import ModelSpec, default_models_file, load_models, resolve_model
+from harness.runs.responses import ProgressFactory
 from synth.calls import CallLayer
 from synth.config import SynthConfig
 from synth.inputs import bank_questions, qa_pairs, source_texts, subfields

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from harness.errors import HarnessError
 from harness.models import ModelSpec
-from harness.results import read_jsonl_lines
+from harness.runs.results import read_jsonl_lines
 from synth.config import SynthConfig
 from synth.inputs import bank_questions, qa_pairs, source_texts
 

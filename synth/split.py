@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
-from harness.results import read_jsonl_lines
+from harness.runs.results import read_jsonl_lines
 from synth.config import SynthConfig, settings_hash
 from synth.records import Dialogue, Question, Reasoned, Record
 

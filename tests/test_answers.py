@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.answers import LABEL_LIKE, extract_choices
-from harness.metrics import standard_accuracy
+from harness.scoring.answers import LABEL_LIKE, extract_choices
+from harness.scoring.metrics import standard_accuracy
 
 STATED = [
     ("C", False, "C"),

@@ -13,10 +13,10 @@ from harness.catalog import load_tasks
 from harness.judge.summary import summarize_judged
 from harness.leaderboard.breakdown import breakdowns
 from harness.models import resolve_model
-from harness.results import read_results
-from harness.runner import RunOptions, evaluate
-from harness.sample import Sample
-from harness.summary import coverage
+from harness.runs.results import read_results
+from harness.runs.runner import RunOptions, evaluate
+from harness.runs.sample import Sample
+from harness.scoring.summary import coverage
 
 
 def _cell(text: str) -> tuple[float, int]:

@@ -13,7 +13,7 @@ from conftest import REAL_DATA
 from harness.catalog import lmeval_messages, load_tasks
 from harness.errors import HarnessError
 from harness.resources import builtin_tasks_dir
-from harness.runner import RunOptions
+from harness.runs.runner import RunOptions
 
 QUESTION_TASKS = ["pceb", "cpsyexam", "cpsyexam_5shot"]
 

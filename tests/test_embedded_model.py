@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import read_jsonl, run_harness
 
-from harness.results import read_results
+from harness.runs.results import read_results
 
 pytestmark = [
     pytest.mark.slow,

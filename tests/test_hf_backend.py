@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import read_jsonl, run_harness
 
-from harness.cache import ResponseCache
 from harness.errors import RunInterrupted
 from harness.models import resolve_model
-from harness.runner import RunOptions, evaluate
+from harness.runs.cache import ResponseCache
+from harness.runs.runner import RunOptions, evaluate
 
 
 def test_a_local_model_folder_can_be_evaluated_by_path(tmp_path: Path, tiny_model_dir: Path) -> None:

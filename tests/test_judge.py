@@ -23,7 +23,7 @@ from harness.errors import HarnessError
 from harness.judge.agreement import agreement
 from harness.judge.rubric import Dimension, InvalidVerdict
 from harness.models import resolve_model
-from harness.runner import RunOptions, evaluate
+from harness.runs.runner import RunOptions, evaluate
 
 SECRET = "sk-judge-never-written-9090"
 PSYDT_KEYS = ("emotional_empathy", "cognitive_empathy", "conversation_strategy", "state_attitude", "safety")

@@ -19,8 +19,8 @@ from harness.leaderboard.latex import to_latex
 from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.render import to_csv, to_markdown
 from harness.leaderboard.rows import ranks, reference_rows, shown, sort_rows
-from harness.results import point_latest
-from harness.scoring import SCORING_VERSIONS
+from harness.runs.results import point_latest
+from harness.scoring.scorers import SCORING_VERSIONS
 from harness.task_index import index_tasks
 
 BENCHMARKS = benchmarks(index_tasks())
@@ -189,7 +189,7 @@ def test_a_damaged_results_file_stops_the_leaderboard_with_one_line(tmp_path: Pa
 
 def test_cpsyexam_dev_runs_never_rank_against_the_papers_test_rows(tmp_path: Path, models_file: Path) -> None:
     from harness.models import resolve_model
-    from harness.runner import RunOptions, evaluate
+    from harness.runs.runner import RunOptions, evaluate
 
     evaluate(
         resolve_model("always-b", [models_file]),
@@ -224,7 +224,7 @@ def test_compare_reads_each_benchmarks_own_protocol_by_default_as_the_leaderboar
 ) -> None:
     """'CBT认为……' states no answer (strict: wrong) but PCEB's own code reads a letter in it."""
     from harness.models import resolve_model
-    from harness.runner import RunOptions, evaluate
+    from harness.runs.runner import RunOptions, evaluate
 
     for model in ("always-b", "rambler"):
         evaluate(resolve_model(model, [models_file]), ["pceb_theory_smcq"], RunOptions(output_dir=tmp_path))
@@ -640,7 +640,7 @@ def test_a_run_without_its_samples_says_so_on_its_row(tmp_path: Path) -> None:
 
 
 def test_table_2s_average_of_our_run_is_the_groups_own_number_and_inside_its_interval(tmp_path: Path) -> None:
-    from harness.runner import RunOptions, score_predictions
+    from harness.runs.runner import RunOptions, score_predictions
 
     docs = [json.loads(line) for line in run_harness("docs", "--tasks", "cpsyexam").stdout.splitlines()]
     # Answered unevenly: knowledge_single all unreadable but one, the others all answered (B).

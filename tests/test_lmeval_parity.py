@@ -12,7 +12,7 @@ import pytest
 from conftest import read_jsonl
 
 from harness.models import resolve_model
-from harness.runner import RunOptions, evaluate
+from harness.runs.runner import RunOptions, evaluate
 from harness.task_index import index_tasks
 
 # Five-shot tasks are left out: the harness sends their exemplars as chat turns (as CPsyExam does),

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.metrics import TextScores, elastic_accuracy, segment_words, standard_accuracy, text_scores
+from harness.scoring.metrics import (
+    TextScores,
+    elastic_accuracy,
+    segment_words,
+    standard_accuracy,
+    text_scores,
+)
 
 
 def test_standard_accuracy_needs_the_exact_set() -> None:

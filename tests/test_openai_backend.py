@@ -16,7 +16,7 @@ from fake_openai import FakeOpenAI, one_prompt_always_fails
 
 from harness.errors import HarnessError
 from harness.models import ModelSpec
-from harness.runner import RunOptions, evaluate
+from harness.runs.runner import RunOptions, evaluate
 
 SECRET = "sk-test-never-written-4242"
 

@@ -9,7 +9,8 @@ import pytest
 from conftest import FIXTURE_DATA, REAL_DATA, read_jsonl, run_harness
 
 from harness.catalog import load_tasks
-from harness.protocols import (
+from harness.runs.runner import RunOptions, score_predictions
+from harness.scoring.protocols import (
     BenchmarkCredit,
     cpsyexam_extract,
     official_numbers,
@@ -17,7 +18,6 @@ from harness.protocols import (
     pceb_extract,
     summarize_protocol,
 )
-from harness.runner import RunOptions, score_predictions
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pceb"
 HAVE_REFERENCE = (REFERENCE / "mcq_scores_8ff40f3.jsonl").is_file() and (REAL_DATA / "PCEB").is_dir()
@@ -176,7 +176,7 @@ def test_the_submission_scores_as_cpsyexams_evaluate_submission_does(tmp_path: P
     from conftest import FIXTURE_DATA
 
     from harness.models import ModelSpec
-    from harness.runner import evaluate
+    from harness.runs.runner import evaluate
 
     key: dict[str, list[dict[str, str]]] = {}
     for path in sorted((FIXTURE_DATA / "CPsyExam" / "cpsyexam" / "test").glob("*.json")):
@@ -214,7 +214,7 @@ def test_the_submission_scores_as_cpsyexams_evaluate_submission_does(tmp_path: P
 
 
 def test_a_failed_or_missing_request_counts_wrong_and_never_raises_the_benchmark_accuracy() -> None:
-    from harness.protocols import BenchmarkCredit, summarize_protocol
+    from harness.scoring.protocols import BenchmarkCredit, summarize_protocol
 
     right, wrong, unread = (
         BenchmarkCredit("A", 0, 1.0),
@@ -230,7 +230,7 @@ def test_a_failed_or_missing_request_counts_wrong_and_never_raises_the_benchmark
 
 
 def test_without_gold_answers_the_benchmark_gives_no_accuracy() -> None:
-    from harness.protocols import BenchmarkCredit, summarize_protocol
+    from harness.scoring.protocols import BenchmarkCredit, summarize_protocol
 
     keys = [("KG-心理学-单项选择题", "1"), ("KG-心理学-单项选择题", "2")]
     block = summarize_protocol([BenchmarkCredit("A", 2, 0.0)] * 2, "cpsyexam", keys, has_gold=False)

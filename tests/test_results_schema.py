@@ -11,9 +11,9 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.models import ModelSpec
-from harness.results import read_results
-from harness.results_schema import SCHEMA_VERSION, json_schema
-from harness.runner import RunOptions, evaluate
+from harness.runs.results import read_results
+from harness.runs.results_schema import SCHEMA_VERSION, json_schema
+from harness.runs.runner import RunOptions, evaluate
 
 EXPORTED = Path(__file__).resolve().parents[1] / "schemas" / "results.schema.json"
 ALWAYS_B = ModelSpec(name="b", backend="mock", category="candidate", mock_response="答案：B")

@@ -21,7 +21,7 @@ VOLATILE = {"started_at", "finished_at", "timings", "provenance"}
 def fixed_run(folder: Path) -> str:
     """The run's results.json, timestamps and provenance removed, as canonical JSON text."""
     from harness.models import ModelSpec
-    from harness.runner import RunOptions, evaluate
+    from harness.runs.runner import RunOptions, evaluate
 
     spec = ModelSpec(name="golden", backend="mock", mock_response="答案：B。因为……", category="candidate")
     evaluate(spec, TASKS, RunOptions(output_dir=folder))

@@ -22,9 +22,9 @@ from harness.leaderboard.build import leaderboard_rows
 from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.rows import ranks
 from harness.models import ModelSpec, resolve_model
-from harness.results import read_results
-from harness.runner import RunOptions, evaluate, score_predictions
-from harness.scoring import SCORING_VERSIONS
+from harness.runs.results import read_results
+from harness.runs.runner import RunOptions, evaluate, score_predictions
+from harness.scoring.scorers import SCORING_VERSIONS
 from harness.task_index import index_tasks
 
 BENCHMARKS = benchmarks(index_tasks())
@@ -568,7 +568,7 @@ def test_results_record_the_sha256_of_each_data_file_a_task_read(tmp_path: Path)
 
 
 def _open_cache_at(path: str, start: float) -> str:
-    from harness.cache import ResponseCache
+    from harness.runs.cache import ResponseCache
 
     while time.time() < start:  # every process opens at the same moment
         pass

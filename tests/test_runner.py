@@ -12,8 +12,8 @@ import pytest
 from conftest import harness_in_process, read_jsonl, run_harness
 
 from harness.models import resolve_model
-from harness.results import read_results
-from harness.runner import RunOptions, evaluate, rescore_run, score_predictions
+from harness.runs.results import read_results
+from harness.runs.runner import RunOptions, evaluate, rescore_run, score_predictions
 
 
 def test_eval_writes_results_and_samples_with_paper_aggregates(tmp_path: Path, models_file: Path) -> None:
@@ -473,7 +473,7 @@ def test_a_run_on_a_labelled_subset_scores_only_those_items_is_complete_and_resc
     from harness.errors import HarnessError
     from harness.leaderboard.layout import benchmark
     from harness.leaderboard.rows import run_rows
-    from harness.runner import rescore_run
+    from harness.runs.runner import rescore_run
     from harness.task_index import index_tasks
 
     labels = tmp_path / "labels"
@@ -549,7 +549,7 @@ def test_progress_lines_say_how_long_is_left_at_the_pace_so_far(capsys: pytest.C
 
 def test_a_long_cpu_run_says_so_before_it_starts(caplog: pytest.LogCaptureFixture) -> None:
     from harness.backends.base import GenerationRequest
-    from harness.generation import warn_if_long
+    from harness.runs.responses import warn_if_long
 
     class CpuModel:
         def describe(self) -> dict[str, object]:

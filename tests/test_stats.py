@@ -8,8 +8,8 @@ import pytest
 
 from harness.judge.rubric import rubric_from_metadata
 from harness.judge.summary import summarize_judged
-from harness.sample import Sample
-from harness.stats import (
+from harness.runs.sample import Sample
+from harness.scoring.stats import (
     bootstrap_interval,
     clustered_bootstrap_interval,
     compare_paired,

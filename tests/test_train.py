@@ -330,7 +330,7 @@ def test_an_effective_batch_that_does_not_divide_is_a_one_line_error(
 
 def test_the_evaluation_core_never_imports_the_training_libraries() -> None:
     code = (
-        "import sys, harness.cli, harness.runner, harness.leaderboard.build\n"
+        "import sys, harness.cli, harness.runs.runner, harness.leaderboard.build\n"
         "print(sorted(m for m in ('trl', 'peft', 'train.sft', 'train.grpo') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

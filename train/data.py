@@ -171,7 +171,7 @@ def _cpsyexam_rows(data_dir: str | None, split: str) -> tuple[list[dict[str, Any
 
 
 def _jsonl(path: Path, limit: int | None) -> list[tuple[str, dict[str, Any]]]:
-    from harness.results import read_jsonl_lines
+    from harness.runs.results import read_jsonl_lines
 
     records = [
         (f"{path}, line {number}", record) for number, record in read_jsonl_lines(path, "the data file")

@@ -59,7 +59,7 @@ def plot_metrics(jsonl: Path, png: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from harness.results import read_jsonl_lines
+    from harness.runs.results import read_jsonl_lines
 
     records = [record for _, record in read_jsonl_lines(jsonl, "the training log")]
     present = [(key, label) for key, label in PLOTTED if any(key in r for r in records)]

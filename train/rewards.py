@@ -5,7 +5,7 @@ columns as keyword arguments, and returns one float per completion.
     from train.rewards import format_reward, accuracy_reward
     GRPOTrainer(..., reward_funcs=[format_reward, accuracy_reward])
 
-Answers are read with the harness's own extraction (harness.answers.extract_choices), so training
+Answers are read with the harness's own extraction (harness.scoring.answers.extract_choices), so training
 and evaluation parse a reply the same way.
 """
 
@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from harness.answers import extract_choices
-from harness.metrics import elastic_accuracy
+from harness.scoring.answers import extract_choices
+from harness.scoring.metrics import elastic_accuracy
 
 FORMAT_OK, FORMAT_BAD = 1.25, -1.0
 WRONG = -1.0

@@ -72,7 +72,7 @@ def mcq_docs(records: Sequence[dict[str, Any]], source: str) -> list[Doc]:
 def read_mcq_file(path: Path) -> list[Doc]:
     """Docs from a .jsonl (one record per line) or .json (a list of records) file."""
     from harness.data.records import read_json_list
-    from harness.results import read_jsonl
+    from harness.runs.results import read_jsonl
 
     if path.suffix == ".jsonl":
         records = read_jsonl(path, "the question file", lambda row: True, "a question object")

@@ -8,10 +8,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from harness.backends.base import Backend, GenerationRequest, Message
-from harness.cache import ResponseCache, request_key
-from harness.generation import ProgressFactory, fetch_responses
 from harness.judge.rubric import InvalidVerdict, Rubric
 from harness.models import ModelSpec
+from harness.runs.cache import ResponseCache, request_key
+from harness.runs.responses import ProgressFactory, fetch_responses
 
 Status = Literal["ok", "invalid", "error"]
 

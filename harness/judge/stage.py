@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, GenerationRequest
-from harness.cache import ResponseCache
 from harness.judge.rubric import Rubric
 from harness.judge.run import JudgeItem, Verdict, judge_settings, run_judge
 from harness.models import ModelSpec, resolve_model
+from harness.runs.cache import ResponseCache
 
 Verdicts = dict[str, dict[str, Verdict]]  # judge name -> "<task>/<doc_id>" -> verdict
 ResponseFor = Callable[[str, GenerationRequest, dict[str, Any]], str | None]

@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.judge.agreement import agreement
 from harness.judge.rubric import Rubric
-from harness.sample import Sample
+from harness.runs.sample import Sample
 
 
 def summarize_judged(rubric: Rubric, samples: Sequence[Sample], judges: Sequence[str]) -> dict[str, Any]:
@@ -36,7 +36,10 @@ def summarize_judged(rubric: Rubric, samples: Sequence[Sample], judges: Sequence
 
 
 def _one_judge(rubric: Rubric, samples: Sequence[Sample], judge: str) -> dict[str, Any]:
-    from harness.stats import bootstrap_interval, clustered_bootstrap_interval  # numpy: judged runs only
+    from harness.scoring.stats import (  # numpy: judged runs only
+        bootstrap_interval,
+        clustered_bootstrap_interval,
+    )
 
     verdicts = [sample.verdict(judge) for sample in samples]
     statuses = Counter(verdict["status"] if verdict else "missing" for verdict in verdicts)

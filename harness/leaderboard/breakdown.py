@@ -16,9 +16,9 @@ from harness.data.pceb import PCEB_LEVELS, pceb_level
 from harness.errors import HarnessError
 from harness.leaderboard.headers import shown_columns
 from harness.leaderboard.layout import Benchmark, benchmark
-from harness.protocols import BenchmarkCredit
-from harness.results import find_runs, read_results, read_samples
-from harness.summary import incomplete_reason
+from harness.runs.results import find_runs, read_results, read_samples
+from harness.scoring.protocols import BenchmarkCredit
+from harness.scoring.summary import incomplete_reason
 from harness.task_index import index_tasks
 
 BREAKDOWNS = {"level": "pceb", "subject": "cpsyexam", "topic": "cpsycoune"}

@@ -13,9 +13,9 @@ from harness.leaderboard.build import in_table_order
 from harness.leaderboard.headers import shown_columns
 from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.rows import reference_rows, run_row
-from harness.metric_registry import MetricSpec
-from harness.results import read_protocol_readings, read_results, read_sample_scores, resolve_run
-from harness.stats import PairedComparison, compare_paired, compare_paired_tasks
+from harness.runs.results import read_protocol_readings, read_results, read_sample_scores, resolve_run
+from harness.scoring.metric_registry import MetricSpec
+from harness.scoring.stats import PairedComparison, compare_paired, compare_paired_tasks
 from harness.task_index import TaskIndex, index_tasks
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import HarnessError, describe_validation_error
-from harness.metric_registry import MetricSpec
+from harness.scoring.metric_registry import MetricSpec
 from harness.task_index import TaskEntry, TaskIndex
 
 LAYOUT_KEY = "leaderboard"

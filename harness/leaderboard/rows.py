@@ -13,10 +13,10 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.leaderboard.layout import Benchmark
 from harness.reference_tables import read_reference_csv
-from harness.results import find_runs, read_protocol_credits, read_results, read_sample_scores
-from harness.runs import stale_scoring
-from harness.stats import bootstrap_interval, stratified_bootstrap_interval
-from harness.summary import incomplete_reason, mean_of, task_value
+from harness.runs.listing import stale_scoring
+from harness.runs.results import find_runs, read_protocol_credits, read_results, read_sample_scores
+from harness.scoring.stats import bootstrap_interval, stratified_bootstrap_interval
+from harness.scoring.summary import incomplete_reason, mean_of, task_value
 
 CATEGORY_ORDER = ("general", "reasoning", "closed-source", "psychological", "embedded", "candidate")
 PRINTED_HALF_WIDTH = Fraction(1, 200)  # a value printed with two decimals stands for +-0.005

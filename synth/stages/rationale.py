@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from harness.answers import extract_choices
+from harness.scoring.answers import extract_choices
 from synth.calls import Ask
 from synth.records import Question, Reasoned, Record
 from synth.replies import chosen_index, json_objects, strip_fences

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.answers import extract_choices
+from harness.scoring.answers import extract_choices
 from synth.calls import Ask
 from synth.records import Question, Reasoned, Record
 from synth.stage import Drop, StageContext, StageOutput

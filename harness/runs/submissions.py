@@ -10,7 +10,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
-from harness.sample import Sample
+from harness.runs.sample import Sample
 
 SubmissionWriter = Callable[[Path, str, int, Sequence[dict[str, Any]], Sequence[Sample]], None]
 
@@ -45,7 +45,7 @@ def write_cpsyexam_submission(
 def read_cpsyexam_submission(path: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """The submission a run folder holds ({} when none), checked to be one: {"zero_shot"|"five_shot":
     {subject: [{question_id, ...}]}}; anything else stops in one line before it is written over."""
-    from harness.results import read_json_file
+    from harness.runs.results import read_json_file
 
     if not path.exists():
         return {}

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.results import find_runs, read_results
-from harness.scoring import SCORING_VERSIONS
+from harness.runs.results import find_runs, read_results
+from harness.scoring.scorers import SCORING_VERSIONS
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 computed. The task summaries, results.json, the CLI tables, the leaderboard columns and `compare`
 read these declarations; a task file may declare more under `metadata.metrics`.
 
-The per-item values come from the task's scorer (harness/scoring.py); this module says what they
+The per-item values come from the task's scorer (harness/scoring/scorers.py); this module says what they
 mean. How a *group* combines its subtasks (micro or macro) is the group file's choice, in lm-eval's
 `aggregate_metric_list`; a group that declares none reports no aggregate of its own."""
 

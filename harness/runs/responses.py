@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from harness.backends.base import Backend, GenerationRequest
-from harness.cache import ResponseCache
+from harness.runs.cache import ResponseCache
 
 ProgressFactory = Callable[[int, str], Callable[[], None]]  # (total, what) -> advance
 Observer = Callable[[GenerationRequest, str | None, str | None], None]  # (request, response, failure)

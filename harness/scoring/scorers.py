@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.answers import EXTRACTOR_VERSION, extract_choices
-from harness.metrics import METRICS_VERSION, elastic_accuracy, standard_accuracy, text_scores
-from harness.protocols import PROTOCOL_VERSION
+from harness.scoring.answers import EXTRACTOR_VERSION, extract_choices
+from harness.scoring.metrics import METRICS_VERSION, elastic_accuracy, standard_accuracy, text_scores
+from harness.scoring.protocols import PROTOCOL_VERSION
 
 # Recorded with every task result: a run scored under other versions is marked for re-scoring.
 SCORING_VERSIONS = {"extractor": EXTRACTOR_VERSION, "metrics": METRICS_VERSION, "protocols": PROTOCOL_VERSION}

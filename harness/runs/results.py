@@ -4,7 +4,7 @@ Layout: <output-dir>/<model>/cache.sqlite (every response of the model, keyed by
 its runs), <output-dir>/<model>/<spec-hash>/ (one run: spec.json, results.json, samples/<task>.jsonl,
 cpsyexam_submission.json) and <output-dir>/<model>/latest (a link to the run written last).
 
-results.json: see harness/results_schema.py (a pydantic model; JSON Schema in schemas/), checked
+results.json: see harness/runs/results_schema.py (a pydantic model; JSON Schema in schemas/), checked
 when written and when read; files of schema versions 1 and 2 are read by upgrading them.
 """
 
@@ -19,9 +19,9 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
-from harness.protocols import NO_RESPONSE, BenchmarkCredit
-from harness.results_schema import validate_results
-from harness.sample import Sample
+from harness.runs.results_schema import validate_results
+from harness.runs.sample import Sample
+from harness.scoring.protocols import NO_RESPONSE, BenchmarkCredit
 
 LATEST = "latest"
 LOCK_TIMEOUT_S = 600.0

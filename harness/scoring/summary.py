@@ -14,9 +14,9 @@ from fractions import Fraction
 from typing import Any
 
 from harness.catalog import GroupSpec
-from harness.metric_registry import MetricSpec
-from harness.protocols import BenchmarkCredit, official_numbers, summarize_protocol
-from harness.sample import FAILED, MISSING, SCORED, Sample
+from harness.runs.sample import FAILED, MISSING, SCORED, Sample
+from harness.scoring.metric_registry import MetricSpec
+from harness.scoring.protocols import BenchmarkCredit, official_numbers, summarize_protocol
 
 __all__ = ["FAILED", "MISSING", "SCORED"]
 

@@ -3,7 +3,7 @@ written and when it is read. Its JSON Schema is exported to schemas/results.sche
 schema` prints it); files of schema versions 1 and 2 are read by upgrading them to this one.
 
 Per task, each metric the task reports (`metrics`) stands at the top level under its name, in the
-unit its declaration reports (harness/metric_registry.py): accuracies in percent."""
+unit its declaration reports (harness/scoring/metric_registry.py): accuracies in percent."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from harness.errors import HarnessError, describe_validation_error
-from harness.metric_registry import BUILTIN_METRICS
+from harness.scoring.metric_registry import BUILTIN_METRICS
 
 SCHEMA_VERSION = 3
 READABLE_SCHEMAS = (1, 2, 3)
@@ -46,7 +46,7 @@ class _TaskRecord(BaseModel):
 
 
 class BenchmarkBlock(BaseModel):
-    """A task scored by its benchmark's own protocol (harness/protocols.py): accuracy over answered
+    """A task scored by its benchmark's own protocol (harness/scoring/protocols.py): accuracy over answered
     items, in percent, beside the strict metrics."""
 
     model_config = ConfigDict(extra="forbid")

@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, GenerationRequest
-from harness.cache import ResponseCache, request_key
 from harness.catalog import GroupSpec, LeafTask, load_tasks
 from harness.data.location import DATA_DIR_ENV
 from harness.errors import HarnessError, RunInterrupted
-from harness.generation import ProgressFactory, fetch_responses
 from harness.judge.stage import (
     Judge,
     ResponseFor,
@@ -35,12 +33,12 @@ from harness.judge.stage import (
 from harness.judge.summary import summarize_judged
 from harness.lm_eval_format import FILE_NAME as LM_EVAL_FILE
 from harness.lm_eval_format import lm_eval_results
-from harness.metric_registry import BUILTIN_METRICS
 from harness.models import ModelSpec
-from harness.protocols import benchmark_credit, subject_keys
 from harness.provenance import collect, command_line
 from harness.resources import checkout_root
-from harness.results import (
+from harness.runs.cache import ResponseCache, request_key
+from harness.runs.responses import ProgressFactory, fetch_responses
+from harness.runs.results import (
     check_existing_files,
     check_writable,
     locked,
@@ -54,13 +52,15 @@ from harness.results import (
     write_samples,
     write_text_atomically,
 )
-from harness.results_schema import SCHEMA_VERSION
-from harness.sample import Sample
-from harness.scoring import SCORING_VERSIONS
-from harness.spec import RunSpec, model_settings
-from harness.submissions import READERS, submission_writer
+from harness.runs.results_schema import SCHEMA_VERSION
+from harness.runs.sample import Sample
+from harness.runs.spec import RunSpec, model_settings
+from harness.runs.submissions import READERS, submission_writer
+from harness.scoring.metric_registry import BUILTIN_METRICS
+from harness.scoring.protocols import benchmark_credit, subject_keys
+from harness.scoring.scorers import SCORING_VERSIONS
+from harness.scoring.summary import FAILED, MISSING, SCORED, coverage, summarize_group, summarize_task
 from harness.subsets import Subset, load_subset
-from harness.summary import FAILED, MISSING, SCORED, coverage, summarize_group, summarize_task
 
 SPLITS = ("dev", "test", "train")
 SPLIT_ENV = "PSYCHE_CPSYEXAM_SPLIT"
