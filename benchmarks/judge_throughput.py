@@ -32,10 +32,10 @@ from _rounds import load_average, spread  # noqa: E402
 from fake_openai import FakeOpenAI  # noqa: E402
 
 from harness.backends.openai_chat import OpenAIChatBackend  # noqa: E402
-from harness.catalog import load_tasks  # noqa: E402
 from harness.judge.run import JudgeItem, run_judge  # noqa: E402
 from harness.models import ModelSpec  # noqa: E402
 from harness.runs.cache import ResponseCache  # noqa: E402
+from harness.tasks.catalog import load_tasks  # noqa: E402
 
 VERDICT = json.dumps(
     {

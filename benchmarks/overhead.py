@@ -115,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         _, warm = harness_run(Path(tmp) / "warm")  # imports and file caches warm for both sides
         prompts = [sample["prompt"] for sample in warm]
-        from harness.catalog import load_tasks
+        from harness.tasks.catalog import load_tasks
 
         leaves, _ = load_tasks([TASK], {})
         stops = [*leaves[0].stop, tokenizer.decode(tokenizer.eos_token_id)]

@@ -25,7 +25,7 @@ TASKS = ("pceb_moral_smcq", "pceb_moral_mmcq", "pceb_theory_smcq", "pceb_theory_
 def requests_for(backend: Any, count: int, max_new_tokens: int) -> list[Any]:
     """The first `count` PCEB prompts (rendered by the backend) as generation requests."""
     from harness.backends.base import GenerationRequest
-    from harness.catalog import load_tasks
+    from harness.tasks.catalog import load_tasks
 
     leaves, _ = load_tasks(list(TASKS), {})
     requests: list[GenerationRequest] = []

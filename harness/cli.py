@@ -128,7 +128,7 @@ def eval_command(
     from harness.lm_eval_flags import model_from_args, tasks_with_shots, with_overrides
     from harness.models import resolve_model
     from harness.runs.runner import RunOptions, evaluate
-    from harness.task_index import index_tasks
+    from harness.tasks.index import index_tasks
 
     if model_args:
         spec = model_from_args(model, model_args)
@@ -288,10 +288,10 @@ def tasks_command(
     version, metrics. Counts are cached by the data files' sizes and dates."""
     from rich.table import Table
 
-    from harness.catalog import load_tasks
     from harness.runs.runner import RunOptions
-    from harness.task_index import index_tasks
-    from harness.task_sizes import data_fingerprint, read_sizes, size_key, store_sizes
+    from harness.tasks.catalog import load_tasks
+    from harness.tasks.index import index_tasks
+    from harness.tasks.sizes import data_fingerprint, read_sizes, size_key, store_sizes
 
     options = RunOptions(data_dir=data_dir, split=split, include_paths=tuple(include_path or ()))
     index = index_tasks(options.include_paths)
@@ -354,8 +354,8 @@ def docs_command(
     """Print each doc's id, rendered prompt (chat messages) and gold as JSONL."""
     import json
 
-    from harness.catalog import load_tasks
     from harness.runs.runner import RunOptions
+    from harness.tasks.catalog import load_tasks
 
     options = RunOptions(data_dir=data_dir, split=split, include_paths=tuple(include_path or ()))
     leaves, _ = load_tasks(_split_names(tasks), options.metadata(), options.include_paths)

@@ -101,3 +101,12 @@ def copy_example(shipped: Path, example: str, target: Path) -> list[Path]:
     for path, content in copies.items():
         write_text_atomically(path, content)
     return list(copies)
+
+
+def init_from_example(shipped: Path, example: str, target: Path, command: str) -> None:
+    """`harness <command> init`: copy the example, then say what was written and how to run it."""
+    import sys
+
+    written = copy_example(shipped, example, target)
+    sys.stdout.write(f"wrote {', '.join(str(path) for path in written)}\n")
+    sys.stdout.write(f"run it: harness {command} run --config {written[0]}\n")

@@ -106,7 +106,7 @@ def print_results(results: dict[str, Any], name: str, include_paths: tuple[Path,
     cut (the number columns wrap their headers instead)."""
     from rich.table import Column, Table
 
-    from harness.task_index import index_tasks
+    from harness.tasks.index import index_tasks
 
     def cell(value: Any) -> str:
         return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)

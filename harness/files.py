@@ -1,10 +1,12 @@
-"""Files written whole or not at all."""
+"""Files written whole or not at all, and text files read with one clear line when they cannot be."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+from harness.errors import HarnessError
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -62,3 +64,13 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True  # another user's process
     return True
+
+
+def read_text_file(path: Path, what: str) -> str:
+    """A UTF-8 text file, or a HarnessError naming it and `what` it is (missing, unreadable, not UTF-8)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise HarnessError(f"{path}: cannot read {what} ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise HarnessError(f"{path}: not UTF-8 text ({what}; invalid byte at offset {error.start})") from None

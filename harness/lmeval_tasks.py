@@ -19,7 +19,7 @@ Rows = list[dict[str, Any]]
 
 def dataset_loader(rows: Callable[..., Rows]) -> Callable[..., Any]:
     """A task file's custom_dataset from a function returning the docs as rows: lm-eval calls it and
-    gets {"test": Dataset}; the harness calls its `.rows` and builds no Dataset (harness/direct_tasks.py).
+    gets {"test": Dataset}; the harness calls its `.rows` and builds no Dataset (harness/tasks/direct.py).
     """
 
     @functools.wraps(rows)

@@ -97,11 +97,9 @@ def init_command(
     to: Annotated[Path, typer.Option("--to", help="The folder to copy into")] = Path("."),
 ) -> None:
     """Copy a shipped sweep file and the configs it names into a folder of yours, to edit and run."""
-    from harness.config_files import copy_example
+    from harness.config_files import init_from_example
 
-    written = copy_example(Path(__file__).resolve().parent / "configs", example, to)
-    sys.stdout.write(f"wrote {', '.join(str(path) for path in written)}\n")
-    sys.stdout.write(f"run it: harness sweep run --config {written[0]}\n")
+    init_from_example(Path(__file__).resolve().parent / "configs", example, to, "sweep")
 
 
 @app.command("step", hidden=True)

@@ -31,7 +31,7 @@ def benchmark_questions(
     task_names: list[str], data_dir: str | None, limit: int | None
 ) -> dict[str, list[Question]]:
     """The multiple-choice docs of the tasks (groups expand), as Questions keyed by doc id."""
-    from harness.catalog import load_tasks
+    from harness.tasks.catalog import load_tasks
 
     metadata = {"data_dir": data_dir} if data_dir else {}
     leaves, _ = load_tasks(task_names, metadata)

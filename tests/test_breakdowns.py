@@ -9,7 +9,6 @@ from pathlib import Path
 
 from conftest import FIXTURE_DATA, run_harness
 
-from harness.catalog import load_tasks
 from harness.judge.summary import summarize_judged
 from harness.leaderboard.breakdown import breakdowns
 from harness.models import resolve_model
@@ -17,6 +16,7 @@ from harness.runs.results import read_results
 from harness.runs.runner import RunOptions, evaluate
 from harness.runs.sample import Sample
 from harness.scoring.summary import coverage
+from harness.tasks.catalog import load_tasks
 
 
 def _cell(text: str) -> tuple[float, int]:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import REAL_DATA
 
-from harness.catalog import lmeval_messages, load_tasks
 from harness.errors import HarnessError
 from harness.resources import builtin_tasks_dir
 from harness.runs.runner import RunOptions
+from harness.tasks.catalog import lmeval_messages, load_tasks
 
 QUESTION_TASKS = ["pceb", "cpsyexam", "cpsyexam_5shot"]
 
@@ -85,7 +85,7 @@ def test_a_task_file_using_lm_evals_own_features_is_built_by_lm_eval(tmp_path: P
 
 def test_building_the_asked_tasks_imports_neither_lm_eval_nor_datasets() -> None:
     probe = (
-        "import sys; from harness.catalog import load_tasks; "
+        "import sys; from harness.tasks.catalog import load_tasks; "
         "load_tasks(['pceb', 'cpsyexam_5shot'], {}); "
         "print(sorted(m for m in ('lm_eval', 'datasets', 'pandas', 'torch') if m in sys.modules))"
     )

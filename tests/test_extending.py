@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from harness.cli import app
 from harness.data.mcq_records import mcq_docs
 from harness.errors import HarnessError
-from harness.task_index import index_tasks
+from harness.tasks.index import index_tasks
 
 TASK_FILE = """\
 task: toy_mcq

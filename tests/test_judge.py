@@ -18,12 +18,12 @@ import pytest
 from conftest import harness_in_process, read_jsonl, run_harness
 from fake_openai import FakeOpenAI
 
-from harness.catalog import load_tasks
 from harness.errors import HarnessError
 from harness.judge.agreement import agreement
 from harness.judge.rubric import Dimension, InvalidVerdict
 from harness.models import resolve_model
 from harness.runs.runner import RunOptions, evaluate
+from harness.tasks.catalog import load_tasks
 
 SECRET = "sk-judge-never-written-9090"
 PSYDT_KEYS = ("emotional_empathy", "cognitive_empathy", "conversation_strategy", "state_attitude", "safety")
@@ -410,7 +410,7 @@ def test_stock_lm_eval_indexes_the_same_task_files_as_the_harness(tmp_path: Path
     from lm_eval.tasks import TaskManager
 
     from harness.resources import builtin_tasks_dir
-    from harness.task_index import index_tasks
+    from harness.tasks.index import index_tasks
 
     manager = TaskManager(include_path=str(builtin_tasks_dir()), include_defaults=False)
     assert {"psydt", "cpsycoune"} <= set(manager.all_tasks)
@@ -423,7 +423,7 @@ def test_stock_lm_eval_indexes_the_same_task_files_as_the_harness(tmp_path: Path
 def test_table5_reference_rows_are_the_papers_numbers() -> None:
     from harness.leaderboard.layout import benchmarks
     from harness.leaderboard.rows import reference_rows
-    from harness.task_index import index_tasks
+    from harness.tasks.index import index_tasks
 
     rows = {row.label: row for row in reference_rows(benchmarks(index_tasks())["psydt"])}
     assert list(rows) == ["Qwen2.5-7B-Instruct", "CPsyCounX", "EmoLLM", "PsycoLLM", "PsyDT", "Psyche-R1"]

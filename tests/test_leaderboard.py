@@ -21,7 +21,7 @@ from harness.leaderboard.render import to_csv, to_markdown
 from harness.leaderboard.rows import ranks, reference_rows, shown, sort_rows
 from harness.runs.results import point_latest
 from harness.scoring.scorers import SCORING_VERSIONS
-from harness.task_index import index_tasks
+from harness.tasks.index import index_tasks
 
 BENCHMARKS = benchmarks(index_tasks())
 

@@ -13,7 +13,7 @@ from conftest import read_jsonl
 
 from harness.models import resolve_model
 from harness.runs.runner import RunOptions, evaluate
-from harness.task_index import index_tasks
+from harness.tasks.index import index_tasks
 
 # Five-shot tasks are left out: the harness sends their exemplars as chat turns (as CPsyExam does),
 # which a task file cannot express; stock lm-eval asks them without exemplars.

@@ -78,28 +78,21 @@ def test_permanent_failures_are_recorded_and_a_rerun_retries_only_them(tmp_path:
     assert results["tasks"]["pceb_moral_smcq"]["n_failed"] == 0
 
 
+def slow_api_eval(folder: Path, base_url: str, tasks: str) -> list[str]:
+    """`harness eval` of a one-at-a-time API model at `base_url` (its models file written in `folder`)."""
+    models = folder / "models.yaml"
+    models.write_text(
+        f"models:\n  slow-api:\n    backend: openai\n    api_model: m\n    base_url: {base_url}\n"
+        "    category: closed-source\n    concurrency: 1\n",
+        encoding="utf-8",
+    )
+    return [sys.executable, "-m", "harness", "eval", "--model", "slow-api", "--tasks", tasks,
+            "--models-file", str(models), "--output-dir", str(folder / "out")]  # fmt: skip
+
+
 def test_kill_minus_nine_then_rerun_generates_only_what_is_missing(tmp_path: Path) -> None:
-    models = tmp_path / "models.yaml"
     with FakeOpenAI(latency_s=0.3) as server:
-        models.write_text(
-            f"models:\n  slow-api:\n    backend: openai\n    api_model: m\n    base_url: {server.base_url}\n"
-            "    category: closed-source\n    concurrency: 1\n",
-            encoding="utf-8",
-        )
-        command = [
-            sys.executable,
-            "-m",
-            "harness",
-            "eval",
-            "--model",
-            "slow-api",
-            "--tasks",
-            "pceb",
-            "--models-file",
-            str(models),
-            "--output-dir",
-            str(tmp_path / "out"),
-        ]
+        command = slow_api_eval(tmp_path, server.base_url, "pceb")
         process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy()
         )
@@ -283,24 +276,8 @@ def test_piped_output_gets_a_progress_line_at_least_every_few_seconds_from_a_slo
     """stderr a pipe, not a terminal; each answer takes 1.2 s: lines keep coming while it works."""
     import threading
 
-    models = tmp_path / "models.yaml"
     with FakeOpenAI(latency_s=1.2) as server:
-        models.write_text(
-            f"models:\n  slow-api:\n    backend: openai\n    api_model: m\n    base_url: {server.base_url}\n"
-            "    api_key_env: null\n    concurrency: 1\n",
-            encoding="utf-8",
-        )
-        command = [
-            sys.executable,
-            "-m",
-            "harness",
-            "eval",
-            "--model",
-            "slow-api",
-            "--tasks",
-            "pceb_moral_smcq,pceb_theory_smcq",
-        ]
-        command += ["--models-file", str(models), "--output-dir", str(tmp_path / "out")]
+        command = slow_api_eval(tmp_path, server.base_url, "pceb_moral_smcq,pceb_theory_smcq")
         env = os.environ | {"PSYCHE_PROGRESS_S": "0.5"}
         process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE_DATA, REAL_DATA, read_jsonl, run_harness
 
-from harness.catalog import load_tasks
 from harness.runs.runner import RunOptions, score_predictions
 from harness.scoring.protocols import (
     BenchmarkCredit,
@@ -18,6 +17,7 @@ from harness.scoring.protocols import (
     pceb_extract,
     summarize_protocol,
 )
+from harness.tasks.catalog import load_tasks
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "pceb"
 HAVE_REFERENCE = (REFERENCE / "mcq_scores_8ff40f3.jsonl").is_file() and (REAL_DATA / "PCEB").is_dir()

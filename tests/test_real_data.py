@@ -82,7 +82,7 @@ def test_stored_exemplars_are_the_fixed_seed_draw_on_the_real_train_split() -> N
 
 
 def test_every_real_dev_and_test_doc_gets_five_exemplars(monkeypatch: pytest.MonkeyPatch) -> None:
-    from harness.catalog import load_tasks
+    from harness.tasks.catalog import load_tasks
 
     monkeypatch.delenv("PSYCHE_CPSYEXAM_EXEMPLARS")
     for split in ("dev", "test"):

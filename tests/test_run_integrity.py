@@ -25,7 +25,7 @@ from harness.models import ModelSpec, resolve_model
 from harness.runs.results import read_results
 from harness.runs.runner import RunOptions, evaluate, score_predictions
 from harness.scoring.scorers import SCORING_VERSIONS
-from harness.task_index import index_tasks
+from harness.tasks.index import index_tasks
 
 BENCHMARKS = benchmarks(index_tasks())
 
@@ -405,7 +405,7 @@ def test_predictions_that_are_not_utf8_are_one_line(tmp_path: Path) -> None:
     done = harness_in_process(
         "score", "--tasks", "pceb_moral_smcq", "--predictions", str(path), "--output-dir", str(tmp_path / "o")
     )
-    _one_line_error(done, "p.jsonl: predictions must be UTF-8 text")
+    _one_line_error(done, "p.jsonl: not UTF-8 text (predictions")
 
 
 def test_a_base_url_that_is_not_a_url_is_one_line(tmp_path: Path) -> None:

@@ -268,42 +268,18 @@ def test_user_mistakes_give_one_line_and_a_non_zero_exit(
 
 
 def test_lm_eval_flags_mean_what_they_mean_in_lm_eval(tmp_path: Path, tiny_model_dir: Path) -> None:
-    done = harness_in_process(
-        "eval",
-        "--model",
-        "hf",
-        "--model-args",
-        f"pretrained={tiny_model_dir},dtype=float32",
-        "--tasks",
-        "cpsyexam_case_multi,pceb_moral_smcq",
-        "--num-fewshot",
-        "5",  # CPsyExam's five-shot version; PCEB has none: refused below
-        "--limit",
-        "1",
-        "--output-path",
-        str(tmp_path),
-    )
+    def lm_eval_style(tasks: str, *more: str) -> subprocess.CompletedProcess[str]:
+        return harness_in_process(
+            "eval", "--model", "hf", "--model-args", f"pretrained={tiny_model_dir},dtype=float32",
+            "--tasks", tasks, "--num-fewshot", "5", "--limit", "1", "--output-path", str(tmp_path), *more,
+        )  # fmt: skip
+
+    done = lm_eval_style("cpsyexam_case_multi,pceb_moral_smcq")  # PCEB has no five-shot version
     assert done.returncode == 2 and "pceb_moral_smcq has no 5-shot version (it offers 0-shot)" in done.stderr
-    done = harness_in_process(
-        "eval",
-        "--model",
-        "hf",
-        "--model-args",
-        f"pretrained={tiny_model_dir},dtype=float32",
-        "--tasks",
-        "cpsyexam_case_multi",
-        "--num-fewshot",
-        "5",
-        "--gen-kwargs",
-        "max_gen_toks=3,do_sample=false",
-        "--batch-size",
-        "2",
+    done = lm_eval_style(
+        "cpsyexam_case_multi", "--gen-kwargs", "max_gen_toks=3,do_sample=false", "--batch-size", "2",
         "--no-apply-chat-template",
-        "--limit",
-        "1",
-        "--output-path",
-        str(tmp_path),
-    )
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     results = read_results(tmp_path / tiny_model_dir.name / "latest" / "results.json")
     assert list(results["tasks"]) == ["cpsyexam_5shot_case_multi"]
@@ -474,7 +450,7 @@ def test_a_run_on_a_labelled_subset_scores_only_those_items_is_complete_and_resc
     from harness.leaderboard.layout import benchmark
     from harness.leaderboard.rows import run_rows
     from harness.runs.runner import rescore_run
-    from harness.task_index import index_tasks
+    from harness.tasks.index import index_tasks
 
     labels = tmp_path / "labels"
     labels.mkdir()

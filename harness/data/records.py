@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.files import read_text_file
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,7 @@ class LoadReport:
 
 def read_json_list(path: Path) -> list[dict[str, Any]]:
     """Read a benchmark file that must hold a JSON list of objects."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise HarnessError(f"{path}: cannot be read ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise HarnessError(
-            f"{path}: not UTF-8 text (invalid byte at offset {error.start}); the file is damaged or in another encoding"
-        ) from None
+    raw = read_text_file(path, "the benchmark file")
     if not raw.strip():
         raise HarnessError(f"{path}: the file is empty; expected a JSON list of questions")
     try:

@@ -19,7 +19,7 @@ from harness.leaderboard.layout import Benchmark, benchmark
 from harness.runs.results import find_runs, read_results, read_samples
 from harness.scoring.protocols import BenchmarkCredit
 from harness.scoring.summary import incomplete_reason
-from harness.task_index import index_tasks
+from harness.tasks.index import index_tasks
 
 BREAKDOWNS = {"level": "pceb", "subject": "cpsyexam", "topic": "cpsycoune"}
 

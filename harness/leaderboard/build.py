@@ -14,7 +14,7 @@ from harness.leaderboard.latex import to_latex
 from harness.leaderboard.layout import Benchmark, benchmark, benchmarks
 from harness.leaderboard.render import to_csv, to_long_csv, to_markdown
 from harness.leaderboard.rows import Row, reference_rows, run_rows, sort_rows
-from harness.task_index import index_tasks
+from harness.tasks.index import index_tasks
 
 
 def benchmark_names(include_paths: Sequence[Path] = ()) -> list[str]:

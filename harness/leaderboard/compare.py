@@ -16,7 +16,7 @@ from harness.leaderboard.rows import reference_rows, run_row
 from harness.runs.results import read_protocol_readings, read_results, read_sample_scores, resolve_run
 from harness.scoring.metric_registry import MetricSpec
 from harness.scoring.stats import PairedComparison, compare_paired, compare_paired_tasks
-from harness.task_index import TaskIndex, index_tasks
+from harness.tasks.index import TaskIndex, index_tasks
 
 
 @dataclass(frozen=True)

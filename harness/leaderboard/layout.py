@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from harness.errors import HarnessError, describe_validation_error
 from harness.scoring.metric_registry import MetricSpec
-from harness.task_index import TaskEntry, TaskIndex
+from harness.tasks.index import TaskEntry, TaskIndex
 
 LAYOUT_KEY = "leaderboard"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.files import write_text_atomically
+from harness.files import read_text_file, write_text_atomically
 from harness.runs.results_schema import validate_results
 from harness.runs.sample import Sample
 from harness.scoring.protocols import NO_RESPONSE, BenchmarkCredit
@@ -121,7 +121,7 @@ def read_results(path: Path) -> dict[str, Any]:
 def read_json_file(path: Path, what: str) -> Any:
     """JSON from a file the harness wrote, or a HarnessError naming it (missing, damaged, not UTF-8)."""
     try:
-        return json.loads(_read_text(path, what))
+        return json.loads(read_text_file(path, what))
     except json.JSONDecodeError as error:
         raise HarnessError(
             f"{path}: invalid JSON at line {error.lineno} ({error.msg}); the file is damaged: "
@@ -236,16 +236,4 @@ def read_predictions(path: Path) -> list[dict[str, Any]]:
 
 
 def _text_lines(path: Path, what: str) -> list[str]:
-    return _read_text(path, what).splitlines()
-
-
-def _read_text(path: Path, what: str) -> str:
-    """A UTF-8 text file, or a HarnessError naming it (missing, unreadable, not UTF-8)."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise HarnessError(f"{path}: cannot read {what} ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise HarnessError(
-            f"{path}: {what} must be UTF-8 text (invalid byte at offset {error.start})"
-        ) from None
+    return read_text_file(path, what).splitlines()

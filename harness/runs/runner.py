@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, GenerationRequest
-from harness.catalog import GroupSpec, LeafTask, load_tasks
 from harness.data.location import DATA_DIR_ENV
 from harness.errors import HarnessError, RunInterrupted
 from harness.judge.stage import (
@@ -31,12 +30,12 @@ from harness.judge.stage import (
     load_judges,
 )
 from harness.judge.summary import summarize_judged
-from harness.lm_eval_format import FILE_NAME as LM_EVAL_FILE
-from harness.lm_eval_format import lm_eval_results
 from harness.models import ModelSpec
 from harness.provenance import collect, command_line
 from harness.resources import checkout_root
 from harness.runs.cache import ResponseCache, request_key
+from harness.runs.lm_eval_format import FILE_NAME as LM_EVAL_FILE
+from harness.runs.lm_eval_format import lm_eval_results
 from harness.runs.responses import ProgressFactory, fetch_responses
 from harness.runs.results import (
     check_existing_files,
@@ -60,7 +59,8 @@ from harness.scoring.metric_registry import BUILTIN_METRICS
 from harness.scoring.protocols import benchmark_credit, subject_keys
 from harness.scoring.scorers import SCORING_VERSIONS
 from harness.scoring.summary import FAILED, MISSING, SCORED, coverage, summarize_group, summarize_task
-from harness.subsets import Subset, load_subset
+from harness.tasks.catalog import GroupSpec, LeafTask, load_tasks
+from harness.tasks.subsets import Subset, load_subset
 
 SPLITS = ("dev", "test", "train")
 SPLIT_ENV = "PSYCHE_CPSYEXAM_SPLIT"
@@ -83,7 +83,7 @@ class RunOptions:
     judges: tuple[str, ...] = ()  # judge models for judge-scored tasks (default: the task's)
     models_files: tuple[Path, ...] | None = None  # where judge names are looked up
     include_paths: tuple[Path, ...] = ()  # task folders beyond the built-in ones (--include-path)
-    subset: str | None = None  # challenging / non-challenging (harness.subsets), with `labels`
+    subset: str | None = None  # challenging / non-challenging (harness.tasks.subsets), with `labels`
     labels: Path | None = None
 
     def __post_init__(self) -> None:

@@ -29,7 +29,7 @@ class RunSpec:
     judges: tuple[str, ...]
     source: str  # "model" (generated here) or "predictions:<sha256>" (scored from a file)
     protocol: str = PROTOCOL
-    subset: dict[str, str] | None = None  # a labelled subset of the items (harness.subsets)
+    subset: dict[str, str] | None = None  # a labelled subset of the items (harness.tasks.subsets)
 
     def to_json(self) -> dict[str, Any]:
         record = asdict(self)

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from harness.catalog import GroupSpec
 from harness.runs.sample import FAILED, MISSING, SCORED, Sample
 from harness.scoring.metric_registry import MetricSpec
 from harness.scoring.protocols import BenchmarkCredit, official_numbers, summarize_protocol
+from harness.tasks.catalog import GroupSpec
 
 __all__ = ["FAILED", "MISSING", "SCORED"]
 

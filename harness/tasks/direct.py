@@ -4,7 +4,7 @@ Dataset, when a file uses only what that takes: docs from a `custom_dataset` fun
 milliseconds where importing lm-eval and `datasets` alone takes about a second; the docs and the
 rendered messages are lm-eval's (tested equal on every shipped task, on the fixtures and the real
 data). Any other file (few-shot sampling, choices, process_docs, filters, a hub dataset) is built by
-lm-eval (harness/catalog.py)."""
+lm-eval (harness/tasks/catalog.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.task_index import FunctionTag, TaskEntry
+from harness.tasks.index import FunctionTag, TaskEntry
 
 # The settings a directly built task may use; any other key sends the task to lm-eval.
 DIRECT_KEYS = frozenset(

@@ -2,7 +2,7 @@
 read straight from the YAML (with `include:` templates) in a few milliseconds. Listing tasks,
 finding a benchmark's leaderboard layout or a metric's declaration needs no data and no network.
 
-lm-eval's TaskManager indexes the same files when a task is loaded to run (harness/catalog.py)."""
+lm-eval's TaskManager indexes the same files when a task is loaded to run (harness/tasks/catalog.py)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from typing import Any
 from harness.data.fetch import cache_root
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
-from harness.task_index import TaskEntry
+from harness.tasks.index import TaskEntry
 
 SIZES_FILE = "task_sizes.json"
 # Environment variables a loader reads beside its settings: a change must not reuse a count.

@@ -1,6 +1,6 @@
 """Tasks loaded to run: each task's docs and prompt template, built straight from the task files
-(harness/direct_tasks.py) or, for files that need it, by lm-eval's TaskManager; the task index
-(harness/task_index.py) says what the files declare (metrics, scorer, split)."""
+(harness/tasks/direct.py) or, for files that need it, by lm-eval's TaskManager; the task index
+(harness/tasks/index.py) says what the files declare (metrics, scorer, split)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Message
-from harness.direct_tasks import can_build_directly, direct_docs, imported_function, stop_strings
 from harness.errors import HarnessError, did_you_mean
 from harness.judge.rubric import Rubric, rubric_from_metadata
 from harness.scoring.metric_registry import MetricSpec
 from harness.scoring.scorers import BUILTIN_SCORERS, OWN_PROCESS_RESULTS, Scorer, process_results_scorer
-from harness.task_index import TaskEntry, TaskIndex, index_tasks
+from harness.tasks.direct import can_build_directly, direct_docs, imported_function, stop_strings
+from harness.tasks.index import TaskEntry, TaskIndex, index_tasks
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class PromptTemplate:
         """`fewshot_as_chat` (task metadata: user and assistant templates, the exemplar as `e`)
         renders a doc's stored exemplars as chat turns before its question; a doc_to_text that
         names a doc field is that field's text (as in lm-eval)."""
-        from harness.direct_tasks import jinja_environment
+        from harness.tasks.direct import jinja_environment
 
         env = jinja_environment()
         system = env.from_string(description) if description else None
@@ -168,7 +168,7 @@ def load_tasks(
     through_lm_eval: bool = False,
 ) -> tuple[list[LeafTask], list[GroupSpec]]:
     """Leaf tasks and groups for the requested names (groups expand to their subtasks, depth first).
-    Built straight from the task files where every one allows it (harness/direct_tasks.py), else, or
+    Built straight from the task files where every one allows it (harness/tasks/direct.py), else, or
     when `through_lm_eval`, by lm-eval's TaskManager; both give the same tasks."""
     index = index_tasks(include_paths)
     unknown = [name for name in names if name not in index.entries]
