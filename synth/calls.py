@@ -130,7 +130,6 @@ class CallLayer:
 
     def _request(self, call: StageCall, spec: ModelSpec, backend: Backend, ask: Ask) -> GenerationRequest:
         messages = [{"role": role, "content": content} for role, content in ask.messages]
-        prompt = backend.render(messages)
         decoding = call.decoding.model_dump()
         settings = {
             "stage": call.stage,
@@ -139,14 +138,9 @@ class CallLayer:
             "item": ask.item,
             "attempt": ask.attempt,
         } | decoding
-        return GenerationRequest(
-            key=request_key(spec.fingerprint(), prompt, settings),
-            messages=ask.messages,
-            prompt=prompt,
-            stop=(),
-            max_new_tokens=call.decoding.max_new_tokens,
-            temperature=call.decoding.temperature,
-            top_p=call.decoding.top_p,
+        fingerprint = spec.fingerprint()
+        return GenerationRequest.asking(
+            messages, backend.render, decoding, lambda prompt: request_key(fingerprint, prompt, settings)
         )
 
     def _record(

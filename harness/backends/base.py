@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 Message = dict[str, str]
 
@@ -23,6 +23,29 @@ class GenerationRequest:
 
     def message_dicts(self) -> list[Message]:
         return [{"role": role, "content": content} for role, content in self.messages]
+
+    @classmethod
+    def asking(
+        cls,
+        messages: Sequence[Message],
+        render: Callable[[list[Message]], str],
+        decoding: Mapping[str, Any],
+        key: Callable[[str], str],
+        stop: tuple[str, ...] = (),
+    ) -> GenerationRequest:
+        """The request for chat `messages`: rendered by the backend, decoded with `decoding`
+        (max_new_tokens, temperature, top_p), its cache key made from the rendered prompt by `key`
+        (each caller says what else decides the answer: model, decoding, a stage, an attempt)."""
+        prompt = render(list(messages))
+        return cls(
+            key=key(prompt),
+            messages=tuple((message["role"], message["content"]) for message in messages),
+            prompt=prompt,
+            stop=stop,
+            max_new_tokens=int(decoding["max_new_tokens"]),
+            temperature=float(decoding["temperature"]),
+            top_p=float(decoding["top_p"]),
+        )
 
 
 OnResponse = Callable[[GenerationRequest, str], None]

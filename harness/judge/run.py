@@ -94,13 +94,7 @@ def run_judge(
 
 def _request(spec: ModelSpec, backend: Backend, rubric: Rubric, messages: list[Message]) -> GenerationRequest:
     settings = judge_settings(rubric)
-    prompt = backend.render(messages)
-    return GenerationRequest(
-        key=request_key({"judge": spec.fingerprint()}, prompt, settings),
-        messages=tuple((m["role"], m["content"]) for m in messages),
-        prompt=prompt,
-        stop=(),
-        max_new_tokens=settings["max_new_tokens"],
-        temperature=settings["temperature"],
-        top_p=settings["top_p"],
+    judge = {"judge": spec.fingerprint()}
+    return GenerationRequest.asking(
+        messages, backend.render, settings, lambda prompt: request_key(judge, prompt, settings)
     )

@@ -578,19 +578,15 @@ def _plan(
     if subset is not None and task.name in subset.doc_ids:
         plan.subset = subset.record()
     fingerprint = spec.fingerprint()
+    decoding = {**settings, "stop": list(task.stop)}
     for doc in docs:
-        messages = task.messages(doc, spec.prompt_layout)
-        prompt = render(messages)
-        decoding = {**settings, "stop": list(task.stop)}
         plan.requests.append(
-            GenerationRequest(
-                key=request_key(fingerprint, prompt, decoding),
-                messages=tuple((m["role"], m["content"]) for m in messages),
-                prompt=prompt,
-                stop=task.stop,
-                max_new_tokens=settings["max_new_tokens"],
-                temperature=settings["temperature"],
-                top_p=settings["top_p"],
+            GenerationRequest.asking(
+                task.messages(doc, spec.prompt_layout),
+                render,
+                settings,
+                lambda prompt: request_key(fingerprint, prompt, decoding),
+                task.stop,
             )
         )
     return plan
