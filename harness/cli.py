@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -451,15 +450,11 @@ def leaderboard_command(
 
     includes = tuple(include_path or ())
     names = benchmark_names(includes) if benchmark == "all" else [benchmark]
-    started = time.time()
     printed = build_leaderboards(
         names, results_dir, output_format, out_dir, includes, protocol, figure_all_runs
     )
     if printed:
         sys.stdout.write(printed)
-    if out_dir is not None:
-        written = sorted(path.name for path in out_dir.iterdir() if path.stat().st_mtime >= started - 1)
-        sys.stdout.write(f"wrote {len(written)} files in {out_dir}: {', '.join(written)}\n")
 
 
 @app.command("compare")

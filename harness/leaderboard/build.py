@@ -61,7 +61,8 @@ def build_leaderboards(
     figure_unranked: bool = False,
 ) -> str:
     """With out_dir: write md, csv, tex and html for each benchmark plus its figure (and, for
-    several, leaderboards.html and leaderboards.csv holding them all); else return
+    several, leaderboards.html and leaderboards.csv holding them all) and return a line naming
+    the files written; else return
     one format holding every named benchmark: Markdown and LaTeX one table after another, HTML one
     page, CSV one file with one header (long: a row per benchmark, model and column, when there
     are several benchmarks). Each title says which protocol scored our rows."""
@@ -71,6 +72,12 @@ def build_leaderboards(
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     tables: list[tuple[Benchmark, list[Row], str | None]] = []
+    written: list[Path] = []
+
+    def write(path: Path, text: str) -> None:
+        write_text_atomically(path, text)
+        written.append(path)
+
     for name in names:
         layout = benchmark(index, name)
         rows = _rows(layout, results_dir, protocol)
@@ -79,23 +86,28 @@ def build_leaderboards(
         bench = replace(layout, title=title)
         svg = None
         if bench.figure is not None and (out_dir is not None or output_format == "html"):
+            figures = (
+                [out_dir / f"{bench.figure.file_stem}.{kind}" for kind in ("png", "svg")] if out_dir else []
+            )
             svg = size_figure(
                 rows,
                 bench.figure,
-                png=out_dir / f"{bench.figure.file_stem}.png" if out_dir else None,
-                svg=out_dir / f"{bench.figure.file_stem}.svg" if out_dir else None,
+                png=figures[0] if figures else None,
+                svg=figures[1] if figures else None,
                 include_unranked=figure_unranked,
             )
+            written += figures
         if out_dir is not None:
             for extension, render in FORMATS.items():
-                write_text_atomically(out_dir / f"{bench.file_stem}.{extension}", render(bench, rows))
-            write_text_atomically(out_dir / f"{bench.file_stem}.html", to_html(bench, rows, svg))
+                write(out_dir / f"{bench.file_stem}.{extension}", render(bench, rows))
+            write(out_dir / f"{bench.file_stem}.html", to_html(bench, rows, svg))
         tables.append((bench, rows, svg))
     if out_dir is not None:
         if len(tables) > 1:  # and every table in one page / one file
-            write_text_atomically(out_dir / "leaderboards.html", to_html_page(tables))
-            write_text_atomically(out_dir / "leaderboards.csv", to_long_csv([(b, r) for b, r, _ in tables]))
-        return ""
+            write(out_dir / "leaderboards.html", to_html_page(tables))
+            write(out_dir / "leaderboards.csv", to_long_csv([(b, r) for b, r, _ in tables]))
+        names = sorted(path.name for path in written)
+        return f"wrote {len(names)} files in {out_dir}: {', '.join(names)}\n"
     if output_format == "html":
         return to_html_page(tables)
     if output_format == "csv" and len(tables) > 1:
