@@ -525,7 +525,7 @@ def test_progress_lines_say_how_long_is_left_at_the_pace_so_far(capsys: pytest.C
 
 def test_a_long_cpu_run_says_so_before_it_starts(caplog: pytest.LogCaptureFixture) -> None:
     from harness.backends.base import GenerationRequest
-    from harness.runs.responses import warn_if_long
+    from harness.runs.runner import warn_if_long
 
     class CpuModel:
         def describe(self) -> dict[str, object]:

@@ -3,7 +3,6 @@ new one written to the cache as it arrives (shared by generation and judging).""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 
 from harness.backends.base import Backend, GenerationRequest
@@ -21,13 +20,16 @@ def fetch_responses(
     progress: ProgressFactory | None,
     what: str,
     observe: Observer | None = None,
+    before_asking: Callable[[Sequence[GenerationRequest]], None] | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """(responses, failures), both by request key; identical requests are asked once. `observe`
-    sees each new response or failure as it arrives (after the cache has it)."""
+    sees each new response or failure as it arrives (after the cache has it); `before_asking`
+    sees the requests the cache could not answer, before the backend is asked."""
     responses = cache.get_many([request.key for request in requests]) if use_cache else {}
     failures: dict[str, str] = {}
     missing = list({r.key: r for r in requests if r.key not in responses}.values())
-    warn_if_long(backend, missing)
+    if before_asking is not None and missing:
+        before_asking(missing)
     advance = progress(len(missing), what) if progress and missing else (lambda: None)
 
     def keep(request: GenerationRequest, text: str) -> None:
@@ -46,23 +48,3 @@ def fetch_responses(
     if missing:
         backend.generate(missing, keep, fail)
     return responses, failures
-
-
-# New tokens a local model on a CPU writes in well under an hour on 2 cores (SmolLM2-135M: about 15
-# per second there, counting the prompts it reads).
-CPU_TOKENS_PER_HOUR = 50_000
-
-
-def warn_if_long(backend: Backend, missing: Sequence[GenerationRequest]) -> None:
-    """Before a long run of a local model on a CPU starts: one line saying so, and how to try a few."""
-    bound = sum(request.max_new_tokens for request in missing)
-    if bound <= CPU_TOKENS_PER_HOUR or str(backend.describe().get("device", "")) != "cpu":
-        return
-    logging.getLogger("harness").warning(
-        "%d answers of up to %d new tokens each from a local model on a CPU: up to %d new tokens, "
-        "likely more than an hour here; --limit 4 tries four items of each task first, --max-new-tokens "
-        "caps each answer",
-        len(missing),
-        max(request.max_new_tokens for request in missing),
-        bound,
-    )

@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,7 +166,13 @@ def evaluate(
         clock.lap("setup")
         try:
             responses, failures = fetch_responses(
-                backend, every, cache, options.use_cache, progress, "generating"
+                backend,
+                every,
+                cache,
+                options.use_cache,
+                progress,
+                "generating",
+                before_asking=lambda missing: warn_if_long(backend, missing),
             )
             clock.lap("generation")
             kept = {key: failures.pop(key) for key in list(failures) if key in answered_before}
@@ -195,6 +201,26 @@ def evaluate(
     )
     _raise_for_failures(folder, list(failures.values()), failed_calls(verdicts))
     return results
+
+
+# New tokens a local model on a CPU writes in well under an hour on 2 cores (SmolLM2-135M: about 15
+# per second there, counting the prompts it reads).
+CPU_TOKENS_PER_HOUR = 50_000
+
+
+def warn_if_long(backend: Backend, missing: Sequence[GenerationRequest]) -> None:
+    """Before a long run of a local model on a CPU starts: one line saying so, and how to try a few."""
+    bound = sum(request.max_new_tokens for request in missing)
+    if bound <= CPU_TOKENS_PER_HOUR or str(backend.describe().get("device", "")) != "cpu":
+        return
+    log.warning(
+        "%d answers of up to %d new tokens each from a local model on a CPU: up to %d new tokens, "
+        "likely more than an hour here; --limit 4 tries four items of each task first, --max-new-tokens "
+        "caps each answer",
+        len(missing),
+        max(request.max_new_tokens for request in missing),
+        bound,
+    )
 
 
 def score_predictions(
