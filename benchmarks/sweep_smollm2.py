@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,18 +18,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from harness.config_files import copy_example  # noqa: E402
+
 SHIPPED = REPO / "sweep" / "configs"
-
-
-def copy_tiny_sweep(folder: Path) -> Path:
-    """tiny.yaml and its training configs, writing into the folder instead of beside the repo."""
-    for name in ("tiny_sft.yaml", "tiny_grpo.yaml"):
-        shutil.copy(SHIPPED / name, folder / name)
-    text = (SHIPPED / "tiny.yaml").read_text(encoding="utf-8")
-    (folder / "tiny.yaml").write_text(
-        re.sub(r"(?m)^output_dir: .*$", "output_dir: out", text), encoding="utf-8"
-    )
-    return folder / "tiny.yaml"
 
 
 def main() -> None:
@@ -41,7 +32,9 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="sweep-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    sweep = copy_tiny_sweep(folder)
+    sweep = folder / "tiny.yaml"  # a --keep folder run before keeps its copy (and its finished steps)
+    if not sweep.exists():
+        copy_example(SHIPPED, "tiny", folder)  # as `harness sweep init` does: output in runs/tiny
     env = os.environ | {"PSYCHE_DATA_DIR": str(args.data_dir.resolve())}
     print(f"tiny sweep in {folder} (load average {os.getloadavg()[0]:.2f})", flush=True)
     for attempt in ("first run", "second run"):
@@ -61,7 +54,7 @@ def main() -> None:
         print(f"{attempt}: {wall:.1f} s wall ({child_cpu:.0f} s CPU), {len(ran)} steps run", flush=True)
         for line in ran:
             print(f"  {line}")
-    report = folder / "out" / "report.md"
+    report = folder / "runs" / "tiny" / "report.md"
     ours = [line for line in report.read_text(encoding="utf-8").splitlines() if "| ours |" in line]
     print(f"report: {report} (load average {os.getloadavg()[0]:.2f})")
     print("\n".join(ours))
