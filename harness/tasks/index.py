@@ -93,7 +93,9 @@ class TaskIndex:
 
     def entry(self, name: str) -> TaskEntry:
         if name not in self.entries:
-            raise HarnessError(f"unknown task {name!r}: available are {', '.join(sorted(self.entries))}")
+            raise HarnessError(
+                f"unknown task {name!r}{did_you_mean(name, self.entries)}: available are {', '.join(sorted(self.entries))}"
+            )
         return self.entries[name]
 
     def metrics_of(self, name: str) -> list[MetricSpec]:
