@@ -7,11 +7,14 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from sweep.config import SweepFile
 
 logger = logging.getLogger("harness")
 
@@ -141,7 +144,7 @@ def report_command(sweep_file: SweepArgument = None, config: ConfigOption = None
     sys.stdout.write(f"{_write_report(_load(_sweep_file(sweep_file, config)))}\n")
 
 
-def _write_report(sweep) -> Path:  # type: ignore[no-untyped-def]
+def _write_report(sweep: SweepFile) -> Path:
     from harness.files import write_text_atomically
     from sweep.plan import plan_sweep
     from sweep.report import build_table, read_reference, read_run, to_csv, to_html, to_latex, to_markdown

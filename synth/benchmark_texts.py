@@ -35,7 +35,7 @@ def _pceb(data_dir: Path) -> Iterator[tuple[str, str]]:
     cases: dict[str, str] = {}
     for area in ("case", "moral", "theory"):
         for kind in ("single", "multi"):
-            for doc in pceb.load_pceb_mcq(data_dir, area, kind).docs:  # type: ignore[arg-type]
+            for doc in pceb.load_pceb_mcq(data_dir, area, kind).docs:
                 yield f"pceb/{doc.doc_id}", _doc_text(doc)
                 if doc.case_text:
                     cases.setdefault(doc.case_text, f"pceb/case/{doc.doc_id}")
@@ -53,7 +53,7 @@ def _cpsyexam(data_dir: Path) -> Iterator[tuple[str, str]]:
     for split in ("dev", "test"):
         for category in ("KG", "CA"):
             for kind in ("single", "multi"):
-                report = cpsyexam.load_cpsyexam(data_dir, split, category, kind, strict=False)  # type: ignore[arg-type]
+                report = cpsyexam.load_cpsyexam(data_dir, split, category, kind, strict=False)
                 for doc in report.docs:
                     yield f"cpsyexam/{split}/{doc.doc_id}", _doc_text(doc)
 

@@ -75,7 +75,7 @@ def _cpsyexam_docs(data_dir: str | None, split: str) -> list[Any]:
     docs = []
     for category in ("KG", "CA"):
         for kind in ("single", "multi"):
-            report = cpsyexam.load_cpsyexam(root, split, category, kind, strict=False)  # type: ignore[arg-type]
+            report = cpsyexam.load_cpsyexam(root, split, category, kind, strict=False)
             docs.extend(report.docs)
     return docs
 

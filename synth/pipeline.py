@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.models import ModelSpec, default_models_file, load_models, resolve_model
+from harness.models import ModelSpec, load_models, resolve_model
+from harness.resources import default_models_file
 from harness.runs.responses import ProgressFactory
 from synth.calls import CallLayer
 from synth.config import SynthConfig

@@ -152,8 +152,8 @@ def _cpsyexam_rows(data_dir: str | None, split: str) -> tuple[list[dict[str, Any
     rows, files = [], []
     for category in ("KG", "CA"):
         for kind in ("single", "multi"):
-            files += cpsyexam.subject_files(root, split, category, kind)  # type: ignore[arg-type]
-            report = cpsyexam.load_cpsyexam(root, split, category, kind, strict=False)  # type: ignore[arg-type]
+            files += cpsyexam.subject_files(root, split, category, kind)
+            report = cpsyexam.load_cpsyexam(root, split, category, kind, strict=False)
             report.warn(f"CPsyExam {split}")  # malformed records are skipped and counted, not fatal
             for doc in report.docs:
                 if not doc.answer:

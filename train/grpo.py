@@ -54,7 +54,8 @@ def run_grpo(config_path: Path) -> Candidate | None:
     folder = run_folder(config)
 
     from datasets import Dataset
-    from trl import GRPOConfig, GRPOTrainer
+    from trl.trainer.grpo_config import GRPOConfig
+    from trl.trainer.grpo_trainer import GRPOTrainer
 
     model, tokenizer = load_base(base)
     rows = _prompts_that_fit(data.rows, tokenizer, config.max_prompt_length)

@@ -21,7 +21,7 @@ PLOTTED = (
 TRAIN_PACKAGES = ("torch", "transformers", "trl", "peft", "accelerate", "datasets", "deepspeed", "vllm")
 
 
-class MetricsRecorder(TrainerCallback):  # type: ignore[misc]
+class MetricsRecorder(TrainerCallback):  # type: ignore[misc,unused-ignore]
     """Appends every log to metrics.jsonl (main process only) and shows loss/reward on the bar."""
 
     def __init__(self, path: Path) -> None:

@@ -18,7 +18,8 @@ def run_sft(config_path: Path) -> Candidate | None:
     folder = run_folder(config)
 
     from datasets import Dataset
-    from trl import SFTConfig, SFTTrainer
+    from trl.trainer.sft_config import SFTConfig
+    from trl.trainer.sft_trainer import SFTTrainer
 
     model, tokenizer = load_base(base)
     arguments = SFTConfig(

@@ -256,10 +256,10 @@ def main(argv: list[str] | None = None) -> None:
     subjects: dict[str, dict[str, Any]] = {}
     for category in ("KG", "CA"):
         for kind in ("single", "multi"):
-            pool = exemplar_pool(data_dir, category, kind)  # type: ignore[arg-type]
+            pool = exemplar_pool(data_dir, category, kind)
             names = {
                 p.stem for split in ("dev", "test") for p in subject_files(data_dir, split, category, kind)
-            }  # type: ignore[arg-type]
+            }
             subjects |= draw_exemplars(pool, names, seed)
     print(
         json.dumps(

@@ -52,7 +52,8 @@ class Doc:
     def to_row(self) -> dict[str, Any]:
         """A plain dict row (what lm-eval and the prompt templates read), lists where the record
         holds tuples, as a `datasets` Dataset gives them back."""
-        return plain(self)
+        row: dict[str, Any] = plain(self)
+        return row
 
 
 @dataclass

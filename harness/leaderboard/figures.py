@@ -81,6 +81,7 @@ def draw_size_figure(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from adjustText import adjust_text
+    from matplotlib.lines import Line2D
 
     points = figure_rows(rows, figure, include_unranked)
     sized = [row for row in points if row.params_b]
@@ -108,7 +109,7 @@ def draw_size_figure(
     drawn = {row.category for row in points}
     categories = [c for c in dict.fromkeys((*CATEGORY_ORDER, *sorted(drawn))) if c in drawn]
     handles = [
-        plt.Line2D(
+        Line2D(
             [], [], linestyle="", marker=MARKERS.get(c, "o"), color=COLOURS.get(c, "#333333"), markersize=8
         )
         for c in categories

@@ -18,6 +18,7 @@ from typing import Any
 from harness.backends.base import Backend, GenerationRequest
 from harness.data.location import DATA_DIR_ENV
 from harness.errors import HarnessError, RunInterrupted
+from harness.files import write_text_atomically
 from harness.judge.stage import (
     Judge,
     ResponseFor,
@@ -49,7 +50,6 @@ from harness.runs.results import (
     read_samples,
     run_dir,
     write_samples,
-    write_text_atomically,
 )
 from harness.runs.results_schema import SCHEMA_VERSION
 from harness.runs.sample import Sample

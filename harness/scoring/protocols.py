@@ -111,8 +111,9 @@ def cpsyexam_extract(response: str, choices: str, multi: bool) -> str:
         # Its code calls .upper() on the value: a list, number, null or object raises, it asks again
         # (the same prompt, greedy) and stops the run after five tries. Nothing is read.
         return ""
-    if isinstance(parsed, dict) and isinstance(parsed.get("ans"), str):
-        answer = parsed["ans"].upper()
+    stated = parsed.get("ans") if isinstance(parsed, dict) else None
+    if isinstance(stated, str):
+        answer = stated.upper()
         if not multi and answer in choices and len(answer) == 1:
             return answer
         letters = [letter for letter in answer if letter in choices]

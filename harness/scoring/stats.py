@@ -60,9 +60,10 @@ def stratified_bootstrap_interval(
         return fixed, fixed
 
     def average(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
-        return fixed + sum(  # type: ignore[return-value]
+        means: np.ndarray = fixed + sum(
             shares[i] * np.mean(sample, axis=axis) for i, sample in zip(varying, samples, strict=True)
         )
+        return means
 
     result = bootstrap(
         tuple(data[i] for i in varying),

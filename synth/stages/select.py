@@ -5,6 +5,7 @@ as well (`label_questions`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from harness.scoring.answers import extract_choices
@@ -12,7 +13,7 @@ from synth.calls import Ask
 from synth.records import Question, Reasoned, Record
 from synth.stage import Drop, StageContext, StageOutput
 
-RULES = {
+RULES: dict[str, Callable[[int, int], bool]] = {
     "all_wrong": lambda wrong, panel: wrong == panel,
     "majority_wrong": lambda wrong, panel: wrong * 2 > panel,
     "any_wrong": lambda wrong, panel: wrong > 0,
@@ -40,8 +41,8 @@ class Select:
         rule = RULES[context.config.challenging_rule]
         panel = len(context.config.models.select)
         kept = [r for r in inputs if getattr(r, "id", None) not in errors]
-        challenging = [r.id for r in kept if rule(wrong[r.id], panel)]  # type: ignore[union-attr]
-        regular = [r.id for r in kept if not rule(wrong[r.id], panel)]  # type: ignore[union-attr]
+        challenging = [r.id for r in kept if rule(wrong[r.id], panel)]
+        regular = [r.id for r in kept if not rule(wrong[r.id], panel)]
         dropped = [Drop(item, f"error: {reason}") for item, reason in errors.items()]
         return StageOutput(
             kept, dropped, groups={"challenging": challenging, "regular": regular}, notes={"answers": answers}
