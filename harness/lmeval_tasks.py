@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.data.location import resolve_data_dir
 from harness.resources import builtin_tasks_dir
-from harness.scoring.scorers import score_mcq, score_open
+from harness.scoring.scorers import MCQ_SCORER, OPEN_SCORER
 
 Rows = list[dict[str, Any]]
 
@@ -106,14 +106,10 @@ def process_judged(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
     return {"response_chars": float(len(results[0]))}
 
 
-def process_mcq(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
-    """lm-eval process_results for MCQ tasks."""
-    return score_mcq(doc, results[0]).metrics
-
-
-def process_open(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
-    """lm-eval process_results for open questions."""
-    return score_open(doc, results[0]).metrics
+# lm-eval's process_results of the built-in scorers: the scorer objects themselves, so a task file's
+# `process_results: !function utils.process_mcq` is the one place it says how it is scored.
+process_mcq = MCQ_SCORER
+process_open = OPEN_SCORER
 
 
 def total(values: list[float]) -> float:

@@ -157,6 +157,17 @@ def test_an_undeclared_metric_in_a_task_file_names_the_file(toy: Path) -> None:
         index_tasks([toy])
 
 
+STRICT_SCORER = """
+from harness.scoring.scorers import MCQ_SCORER, scorer
+
+
+@scorer(metrics=["acc", "acc_strict"])
+def strict(doc, response):
+    scored = MCQ_SCORER.score(doc, response).metrics
+    return {"acc": scored["acc"], "acc_strict": scored["acc"]}
+"""
+
+
 def test_a_task_file_can_declare_a_new_metric_once(toy: Path) -> None:
     declared = (
         TASK_FILE.replace(
@@ -164,9 +175,11 @@ def test_a_task_file_can_declare_a_new_metric_once(toy: Path) -> None:
             "  version: 1.0\n  metrics:\n    - {name: acc_strict, header: Strict, scale: fraction, exact: true}\n",
         )
         .replace("metric: acc_elastic,", "metric: acc_strict,")
-        .replace("scorer: mcq", "scorer: process_results")
+        .replace("process_results: !function utils.process_mcq", "process_results: !function utils.strict")
+        .replace("  scorer: mcq\n", "")
     )
     (toy / "toy.yaml").write_text(declared, encoding="utf-8")
+    (toy / "utils.py").write_text(MODULE + STRICT_SCORER, encoding="utf-8")
     index = index_tasks([toy])
     assert index.registry["acc_strict"].header == "Strict" and index.registry["acc_strict"].factor == 100
     (toy / "toy.yaml").write_text(
@@ -174,6 +187,18 @@ def test_a_task_file_can_declare_a_new_metric_once(toy: Path) -> None:
     )
     with pytest.raises(HarnessError, match=r"metadata.metrics\[0\]: unknown setting 'unit'"):
         index_tasks([toy])
+
+
+def test_the_task_file_names_its_scorer_once_for_lm_eval_and_the_harness(toy: Path) -> None:
+    """process_results names the scorer object, which is lm-eval's hook as well: the index takes the
+    scorer from there, and metadata.scorer is not needed."""
+    from harness.scoring.scorers import MCQ_SCORER
+
+    (toy / "toy.yaml").write_text(TASK_FILE.replace("  scorer: mcq\n", ""), encoding="utf-8")
+    entry = index_tasks([toy]).entry("toy_mcq")
+    assert entry.scorer == "mcq" and entry.scoring is MCQ_SCORER
+    doc = {"options": [{"label": "A", "text": "x"}, {"label": "B", "text": "y"}], "answer": "B"}
+    assert MCQ_SCORER(doc, ["答案：B"]) == {"acc": 1.0, "acc_elastic": 1.0, "n_unparsed": 0.0}
 
 
 OWN_METRIC = (
@@ -186,19 +211,39 @@ OWN_METRIC = (
     )
     .replace(
         "  scorer: mcq\n",
-        "  scorer: process_results\n  metrics:\n    - {name: reply_len, header: reply chars, scale: count, interval: none}\n",
+        "  metrics:\n    - {name: reply_len, header: reply chars, scale: count, interval: none}\n",
     )
 )
-WITH_LENGTH = """
+WITH_LENGTH_SCORER = """
+from harness.scoring.scorers import scorer
+
+
+@scorer(metrics=["acc", "reply_len"])
+def with_length(doc, response):
+    return process_mcq.score(doc, response).metrics | {"reply_len": len(response)}
+"""
+WITH_LENGTH_FUNCTION = """
 
 def with_length(doc, results):
     return process_mcq(doc, results) | {"reply_len": len(results[0])}
 """
 
 
-def test_a_task_scores_a_metric_of_its_own_with_its_own_process_results(toy: Path, tmp_path: Path) -> None:
-    (toy / "toy.yaml").write_text(OWN_METRIC, encoding="utf-8")
-    (toy / "utils.py").write_text(MODULE + WITH_LENGTH, encoding="utf-8")
+@pytest.mark.parametrize(
+    ("module", "scorer_line"),
+    [
+        (WITH_LENGTH_SCORER, ""),  # a scorer object named once, as process_results
+        (WITH_LENGTH_FUNCTION, ""),  # a plain lm-eval process_results function
+        (WITH_LENGTH_FUNCTION, "  scorer: process_results\n"),  # the same, said in metadata too
+    ],
+)
+def test_a_task_scores_a_metric_of_its_own_with_its_own_scorer(
+    toy: Path, tmp_path: Path, module: str, scorer_line: str
+) -> None:
+    (toy / "toy.yaml").write_text(
+        OWN_METRIC.replace("  metrics:\n", scorer_line + "  metrics:\n"), encoding="utf-8"
+    )
+    (toy / "utils.py").write_text(MODULE + module, encoding="utf-8")
     harness("eval", "--model", "always-b", "--tasks", "toy_mcq", "--output-dir", str(tmp_path / "out"),
             "--models-file", str(tmp_path / "models.yaml"), "--include-path", str(toy))  # fmt: skip
     run = json.loads((tmp_path / "out" / "always-b" / "latest" / "results.json").read_text(encoding="utf-8"))
@@ -211,22 +256,52 @@ def test_a_task_scores_a_metric_of_its_own_with_its_own_process_results(toy: Pat
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("module", "change", "message"),
     [
         (
-            ("scorer: process_results", "scorer: procss_results"),
+            WITH_LENGTH_FUNCTION,
+            ("  metrics:\n", "  scorer: procss_results\n  metrics:\n"),
             "metadata.scorer 'procss_results' (did you mean process_results?)",
         ),
-        (("scorer: process_results", "scorer: mcq"), "metric 'reply_len' is not computed by scorer 'mcq'"),
+        (
+            WITH_LENGTH_FUNCTION,
+            ("  metrics:\n", "  scorer: mcq\n  metrics:\n"),
+            "process_results utils.with_length is not scorer 'mcq' (metadata.scorer), so stock lm-eval and "
+            "the harness would score it differently",
+        ),
+        (
+            WITH_LENGTH_SCORER.replace('["acc", "reply_len"]', '["acc"]'),
+            ("", ""),
+            "metric 'reply_len' is not computed by scorer 'with_length' (it computes acc)",
+        ),
+        (
+            MODULE.replace("process_mcq", "process_open"),
+            ("utils.with_length", "utils.process_open"),
+            "metric 'acc' is not computed by scorer 'open'",
+        ),
     ],
 )
 def test_a_scorer_that_cannot_compute_the_metric_list_stops_before_any_generation(
-    toy: Path, change: tuple[str, str], message: str
+    toy: Path, module: str, change: tuple[str, str], message: str
 ) -> None:
     path = toy / "toy.yaml"
     path.write_text(OWN_METRIC.replace(*change), encoding="utf-8")
+    (toy / "utils.py").write_text(MODULE + module, encoding="utf-8")
     with pytest.raises(HarnessError, match=re.escape(f"{path}: {message}")):
         index_tasks([toy])
+
+
+def test_a_scorer_that_does_not_return_a_metric_it_declares_stops_in_one_line(
+    toy: Path, tmp_path: Path
+) -> None:
+    (toy / "toy.yaml").write_text(OWN_METRIC, encoding="utf-8")
+    forgetful = WITH_LENGTH_SCORER.replace(' | {"reply_len": len(response)}', "")
+    (toy / "utils.py").write_text(MODULE + forgetful, encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "--model", "always-b", "--tasks", "toy_mcq",
+                                      "--output-dir", str(tmp_path / "out"), "--models-file",
+                                      str(tmp_path / "models.yaml"), "--include-path", str(toy)])  # fmt: skip
+    assert isinstance(result.exception, HarnessError)
+    assert "scorer 'with_length' declares metric 'reply_len' but did not return it" in str(result.exception)
 
 
 def test_a_leaderboard_layout_naming_an_unknown_column_is_a_one_line_error(toy: Path, tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from harness.backends.base import Message
 from harness.errors import HarnessError, did_you_mean
 from harness.judge.rubric import Rubric, rubric_from_metadata
 from harness.scoring.metric_registry import MetricSpec
-from harness.scoring.scorers import BUILTIN_SCORERS, OWN_PROCESS_RESULTS, Scorer, process_results_scorer
-from harness.tasks.direct import can_build_directly, direct_docs, imported_function, stop_strings
+from harness.scoring.scorers import Scorer
+from harness.tasks.direct import can_build_directly, direct_docs, stop_strings
 from harness.tasks.index import TaskEntry, TaskIndex, index_tasks
 
 
@@ -303,7 +303,7 @@ def _leaf(
         stop=stop,
         docs=docs,
         lm_task=lm_task,
-        scoring=_scoring(entry),
+        scoring=entry.scoring,
         metrics=tuple(index.metrics_of(entry.name)) if scorer != "judge" else (),
         rubric=rubric_from_metadata(entry.name, metadata) if scorer == "judge" else None,
         split=split,
@@ -316,13 +316,6 @@ def _leaf(
         else None,
         description=description,
     )
-
-
-def _scoring(entry: TaskEntry) -> Scorer | None:
-    """The task's scorer object: a built-in one, or its own process_results (the index checked it)."""
-    if entry.scorer == OWN_PROCESS_RESULTS:
-        return process_results_scorer(imported_function(entry.config["process_results"]))
-    return BUILTIN_SCORERS.get(entry.scorer)
 
 
 def _fewshot_as_chat(task: str, metadata: dict[str, Any]) -> dict[str, str] | None:

@@ -1,6 +1,7 @@
 """The task files, indexed without lm-eval: names, groups, scorer, version, metrics and metadata,
-read straight from the YAML (with `include:` templates) in a few milliseconds. Listing tasks,
-finding a benchmark's leaderboard layout or a metric's declaration needs no data and no network.
+read straight from the YAML (with `include:` templates) in a few milliseconds; a module a file
+names as its scorer is imported (as lm-eval imports it). Listing tasks, finding a benchmark's
+leaderboard layout or a metric's declaration needs no data and no network.
 
 lm-eval's TaskManager indexes the same files when a task is loaded to run (harness/tasks/catalog.py)."""
 
@@ -9,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -19,6 +20,9 @@ from pydantic import ValidationError
 from harness.errors import HarnessError, describe_validation_error, did_you_mean
 from harness.resources import builtin_tasks_dir
 from harness.scoring.metric_registry import MetricRegistry, MetricSpec, declared_metric
+
+if TYPE_CHECKING:
+    from harness.scoring.scorers import Scorer
 
 
 class FunctionTag(str):
@@ -60,12 +64,13 @@ class TaskEntry:
     path: Path
     is_group: bool
     subtasks: tuple[str, ...] = ()
-    scorer: str = ""
+    scorer: str = ""  # the scorer's name ("judge" for judge-scored tasks)
     version: str = "0"
     metrics: tuple[str, ...] = ()  # the metric_list names, in order
     metadata: Mapping[str, Any] = field(default_factory=dict)
     config_hash: str = ""  # of the resolved config: changes when the file or a template does
     config: Mapping[str, Any] = field(default_factory=dict, repr=False)  # resolved, includes merged
+    scoring: Scorer | None = field(default=None, repr=False)  # the scorer object (harness/tasks/task_scorer.py)
 
     @property
     def aggregates(self) -> tuple[tuple[str, bool], ...]:
@@ -145,38 +150,14 @@ def index_tasks(include_paths: Sequence[Path | str] = ()) -> TaskIndex:
         for sub in entry.subtasks:
             if sub not in entries:
                 raise HarnessError(f"{entry.path}: group {entry.name!r} names unknown task {sub!r}")
-    for entry in entries.values():
+    from harness.scoring.scorers import JUDGE
+    from harness.tasks.task_scorer import scorer_of
+
+    for name, entry in entries.items():
         if not entry.is_group:
-            _check_scorer(entry)
+            scoring = scorer_of(entry)
+            entries[name] = replace(entry, scorer=scoring.name if scoring else JUDGE, scoring=scoring)
     return TaskIndex(entries, registry, folders)
-
-
-def _check_scorer(entry: TaskEntry) -> None:
-    """A task's scorer is known and computes every metric its metric_list names: one line naming
-    the file otherwise (before any data is read or any response generated)."""
-    from harness.scoring.scorers import BUILTIN_SCORERS, OWN_PROCESS_RESULTS, SCORER_NAMES
-
-    if entry.scorer not in SCORER_NAMES:
-        raise HarnessError(
-            f"{entry.path}: metadata.scorer {entry.scorer!r}{did_you_mean(entry.scorer, SCORER_NAMES)}: use "
-            f"{', '.join(SCORER_NAMES)} ({OWN_PROCESS_RESULTS}: the task's own process_results computes its metrics)"
-        )
-    if entry.scorer == OWN_PROCESS_RESULTS and not isinstance(
-        entry.config.get("process_results"), FunctionTag
-    ):
-        raise HarnessError(
-            f"{entry.path}: metadata.scorer {OWN_PROCESS_RESULTS} needs process_results: !function module.name"
-        )
-    builtin = BUILTIN_SCORERS.get(entry.scorer)
-    if builtin is not None and builtin.metrics is not None:
-        computed = set(builtin.metrics)
-        uncomputed = [metric for metric in entry.metrics if metric not in computed]
-        if uncomputed:
-            raise HarnessError(
-                f"{entry.path}: metric {uncomputed[0]!r} is not computed by scorer {entry.scorer!r} (it computes "
-                f"{', '.join(builtin.metrics)}); set metadata.scorer: {OWN_PROCESS_RESULTS} to score with the "
-                "task's own process_results"
-            )
 
 
 def _resolved(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -222,8 +203,7 @@ def _entries(path: Path, config: Mapping[str, Any]) -> Iterable[TaskEntry]:
     metrics = tuple(
         str(item["metric"]) for item in metric_list if isinstance(item, dict) and "metric" in item
     )
-    scorer = str(metadata.get("scorer", "mcq"))
-    yield TaskEntry(str(config["task"]), path, False, (), scorer, version, metrics, metadata, digest, config)
+    yield TaskEntry(str(config["task"]), path, False, (), "", version, metrics, metadata, digest, config)
 
 
 def _declared_metrics(path: Path, config: Mapping[str, Any]) -> list[MetricSpec]:
