@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from harness.ask_until_read import Attempt, NoReply, Unread
+from harness.ask_until_read import ask_until_read as shared_ask_until_read
 from harness.done_records import done_record, mark_done, read_record
 from harness.files import write_text_atomically
 from harness.models import ModelSpec
@@ -94,24 +96,29 @@ def ask_until_read(
     read: Callable[[str, Item], Value | None],
     attempts: int,
 ) -> Asked[Item, Value]:
-    """Ask about each item; an item whose reply `read` cannot use (None) is asked again, a new
-    attempt (a distinct cached call), up to `attempts` times."""
+    """Ask about each item; an item whose reply `read` cannot use (None) is asked again afresh, a
+    new attempt (a distinct cached call), up to `attempts` times (harness/ask_until_read.py)."""
+
+    def ask(round_: Sequence[Attempt[Item]]) -> list[str | NoReply]:
+        asks = [Ask(item_id(a.item), messages(a.item), a.number - 1) for a in round_]
+        replies = context.calls.ask(call, asks)
+        return [reply.text if reply.text is not None else NoReply(str(reply.error)) for reply in replies]
+
+    def read_or_say_why(text: str, item: Item) -> Value | Unread:
+        value = read(text, item)
+        return Unread("unreadable") if value is None else value
+
     asked: Asked[Item, Value] = Asked()
-    pending = list(items)
-    for attempt in range(attempts):
-        replies = context.calls.ask(call, [Ask(item_id(item), messages(item), attempt) for item in pending])
-        again = []
-        for item, reply in zip(pending, replies, strict=True):
-            if reply.text is None:
-                asked.errors.append((item, str(reply.error)))
-                continue
-            value = read(reply.text, item)
-            if value is None:
-                again.append(item)
-            else:
-                asked.read.append((item, value))
-        pending = again
-    asked.unread = pending
+    outcomes = shared_ask_until_read(items, ask, read_or_say_why, attempts)
+    # in the order they ended (by round, then item order): the stored outputs' order is unchanged
+    for outcome in sorted(outcomes, key=lambda outcome: outcome.attempts):
+        if outcome.failure is not None:
+            asked.errors.append((outcome.item, outcome.failure))
+        elif outcome.unread is not None:
+            asked.unread.append(outcome.item)
+        else:
+            assert outcome.value is not None
+            asked.read.append((outcome.item, outcome.value))
     return asked
 
 

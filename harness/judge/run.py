@@ -4,9 +4,11 @@ with scores or a recorded failure."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from harness.ask_until_read import Attempt, NoReply, Outcome, Unread, ask_until_read
 from harness.backends.base import Backend, GenerationRequest, Message
 from harness.judge.rubric import InvalidVerdict, Rubric
 from harness.models import ModelSpec
@@ -57,39 +59,45 @@ def run_judge(
     progress: ProgressFactory | None = None,
 ) -> dict[str, Verdict]:
     """A verdict for every item (keyed by item_id)."""
-    verdicts: dict[str, Verdict] = {}
-    pending = {item.item_id: (item, item.messages) for item in items}
-    attempt = 0
-    while pending:
-        attempt += 1
-        requests = {
-            item_id: _request(spec, backend, item.rubric, messages)
-            for item_id, (item, messages) in pending.items()
-        }
-        what = f"judging ({spec.name})" + (f", retry {attempt - 1}" if attempt > 1 else "")
-        answers, failures = fetch_responses(
-            backend, list(requests.values()), cache, use_cache, progress, what
-        )
-        following = {}
-        for item_id, request in requests.items():
-            item, messages = pending[item_id]
-            answer = answers.get(request.key)
-            if answer is None:
-                reason = failures.get(request.key, "no answer")
-                verdicts[item_id] = Verdict("error", attempts=attempt, reason=reason)
-                continue
-            try:
-                verdicts[item_id] = Verdict("ok", item.rubric.parse(answer), attempts=attempt)
-            except InvalidVerdict as error:
-                if attempt >= item.rubric.max_attempts:
-                    verdicts[item_id] = Verdict("invalid", attempts=attempt, reason=str(error), answer=answer)
-                else:
-                    following[item_id] = (
-                        item,
-                        messages + item.rubric.correction_messages(answer, str(error)),
-                    )
-        pending = following
-    return verdicts
+
+    def ask(attempts: Sequence[Attempt[JudgeItem]]) -> list[str | NoReply]:
+        requests = [_request(spec, backend, attempt.item.rubric, _messages(attempt)) for attempt in attempts]
+        retry = attempts[0].number - 1
+        what = f"judging ({spec.name})" + (f", retry {retry}" if retry else "")
+        answers, failures = fetch_responses(backend, requests, cache, use_cache, progress, what)
+        return [
+            answers[request.key]
+            if request.key in answers
+            else NoReply(failures.get(request.key, "no answer"))
+            for request in requests
+        ]
+
+    def read(answer: str, item: JudgeItem) -> dict[str, int] | Unread:
+        try:
+            return item.rubric.parse(answer)
+        except InvalidVerdict as error:
+            return Unread(str(error))
+
+    outcomes = ask_until_read(items, ask, read, lambda item: item.rubric.max_attempts)
+    return {outcome.item.item_id: _verdict(outcome) for outcome in outcomes}
+
+
+def _messages(attempt: Attempt[JudgeItem]) -> list[Message]:
+    """The item's messages, then a correction after each earlier answer that was no verdict."""
+    messages = list(attempt.item.messages)
+    for answer, reason in attempt.earlier:
+        messages += attempt.item.rubric.correction_messages(answer, reason)
+    return messages
+
+
+def _verdict(outcome: Outcome[JudgeItem, dict[str, int]]) -> Verdict:
+    if outcome.failure is not None:
+        return Verdict("error", attempts=outcome.attempts, reason=outcome.failure)
+    if outcome.unread is not None:
+        answer, reason = outcome.unread
+        return Verdict("invalid", attempts=outcome.attempts, reason=reason, answer=answer)
+    assert outcome.value is not None
+    return Verdict("ok", outcome.value, attempts=outcome.attempts)
 
 
 def _request(spec: ModelSpec, backend: Backend, rubric: Rubric, messages: list[Message]) -> GenerationRequest:
