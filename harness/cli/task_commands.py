@@ -34,7 +34,7 @@ def tasks_command(
     version, metrics. Counts are cached by the data files' sizes and dates."""
     from rich.table import Table
 
-    from harness.runs.runner import RunOptions
+    from harness.runs.options import RunOptions
     from harness.tasks.catalog import load_tasks
     from harness.tasks.index import index_tasks
     from harness.tasks.sizes import data_fingerprint, read_sizes, size_key, store_sizes
@@ -100,7 +100,7 @@ def docs_command(
     """Print each doc's id, rendered prompt (chat messages) and gold as JSONL."""
     import json
 
-    from harness.runs.runner import RunOptions
+    from harness.runs.options import RunOptions
     from harness.tasks.catalog import load_tasks
 
     options = RunOptions(data_dir=data_dir, split=split, include_paths=tuple(include_path or ()))

@@ -70,7 +70,8 @@ class TaskEntry:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     config_hash: str = ""  # of the resolved config: changes when the file or a template does
     config: Mapping[str, Any] = field(default_factory=dict, repr=False)  # resolved, includes merged
-    scoring: Scorer | None = field(default=None, repr=False)  # the scorer object (harness/tasks/task_scorer.py)
+    # the scorer object (harness/tasks/task_scorer.py), None for judge-scored tasks and groups
+    scoring: Scorer | None = field(default=None, repr=False)
 
     @property
     def aggregates(self) -> tuple[tuple[str, bool], ...]:
