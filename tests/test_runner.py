@@ -552,3 +552,42 @@ def test_the_results_table_never_cuts_a_task_name(tmp_path: Path, models_file: P
     for task in ("pceb_theory_smcq", "pceb_case_qa", "cpsyexam_knowledge_single", "cpsyexam_case_multi"):
         assert task in done.stdout, done.stdout
     assert "…" not in "".join(line.split("│")[1] for line in done.stdout.splitlines() if line.count("│") > 2)
+
+
+def test_a_new_source_of_responses_is_one_class_handed_to_run(tmp_path: Path, models_file: Path) -> None:
+    """A source only says each doc's response; planning, scoring and writing are run()'s, the same
+    for every source: here, one that answers every question "B" without a model."""
+    from harness.runs.planning import generation_settings, plan_task, run_spec_for
+    from harness.runs.results import run_dir
+    from harness.runs.runner import RunPlan, run
+    from harness.runs.sources import Answers, PredictionResponses
+    from harness.scoring.summary import MISSING
+    from harness.tasks.catalog import load_tasks
+
+    class AlwaysB:
+        absent, generates = MISSING, False
+
+        def answers(self, plan, cache, progress):
+            return Answers(lambda task, request, doc: "答案：B")
+
+        def asked(self, plan):
+            return []
+
+        def describe(self):
+            return {"backend": {"name": "always B"}}
+
+    options = RunOptions(output_dir=tmp_path)
+    spec = resolve_model("always-b", [models_file])
+    leaves, groups = load_tasks(["pceb_theory_smcq"], options.metadata())
+    settings = generation_settings(spec, options)
+    planned = [plan_task(leaf, None, str, spec, settings) for leaf in leaves]
+    run_spec = run_spec_for(spec.name, spec, settings, options, "model")
+    folder = run_dir(tmp_path, spec.name, run_spec.digest)
+    results = run(RunPlan(spec, run_spec, folder, planned, groups, options), AlwaysB(), [])
+
+    assert results["tasks"]["pceb_theory_smcq"]["acc"] == pytest.approx(100 / 3)
+    assert results["backend"] == {"name": "always B"}
+    assert read_results(folder / "results.json")["tasks"] == results["tasks"]
+    # a source that asks no model and no judge opens no response cache
+    assert not (tmp_path / spec.name / "cache.sqlite").exists()
+    assert PredictionResponses({}).generates is False
