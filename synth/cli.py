@@ -167,5 +167,5 @@ def review_export(
     write_review_sheet(out, questions)
     sys.stdout.write(
         f"{out}: {len(questions)} questions; write drop in the decision column to remove one, "
-        "then set review_file in the config and run again\n"
+        "then set stages: {review: {review_file: ...}} in the config and run again\n"
     )

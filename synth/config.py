@@ -73,31 +73,41 @@ class Inputs(_Strict):
 
 
 class StageModels(_Strict):
-    """A models.yaml name for each stage that calls a model; `select` names the cross-selection
-    panel (the paper's is three different model families)."""
+    """A models.yaml name for each stage that calls a model, or `default` for every stage not
+    named; `select` names the cross-selection panel (the paper's is three different model
+    families; default: the default model alone)."""
 
-    clean: str
-    generate: str
-    rank: str
-    control: str
-    rationale: str
-    refine: str
-    compare: str
-    select: list[str] = Field(min_length=1)
-    empathy: str
+    default: str | None = None
+    clean: str = ""
+    generate: str = ""
+    rank: str = ""
+    control: str = ""
+    rationale: str = ""
+    refine: str = ""
+    compare: str = ""
+    select: list[str] = []
+    empathy: str = ""
+
+    @model_validator(mode="after")
+    def _every_stage_has_a_model(self) -> StageModels:
+        for role in ROLES:
+            if not getattr(self, role):
+                if not self.default:
+                    raise ValueError(f"no model for {role}: name one, or a default for every stage")
+                setattr(self, role, self.default)
+        if not self.select:
+            if not self.default:
+                raise ValueError("no model for select: name a panel, or a default")
+            self.select = [self.default]
+        return self
 
     def names(self) -> list[str]:
         """Every model the run calls, each once, in stage order."""
-        named = [
-            self.clean,
-            self.generate,
-            self.rank,
-            self.control,
-            self.rationale,
-            self.refine,
-            self.compare,
-        ]
+        named = [getattr(self, role) for role in ROLES[:-1]]
         return list(dict.fromkeys([*named, *self.select, self.empathy]))
+
+
+ROLES = ("clean", "generate", "rank", "control", "rationale", "refine", "compare", "empathy")
 
 
 class Decoding(_Strict):
@@ -134,6 +144,16 @@ class Price(_Strict):
     output: float = Field(ge=0)
 
 
+# A stage's own settings that files may give at the top level (as before the stage sections).
+STAGE_KEYS_AT_TOP_LEVEL = {
+    "questions_per_chunk": "generate",
+    "question_kinds": "generate",
+    "rationale_attempts": "rationale",
+    "refine_rounds": "refine",
+    "select_decoding": "select",
+    "challenging_rule": "select",
+    "review_file": "review",
+}
 FALLBACK_CHUNK_CHARS = 3000  # a model entry without context_window
 PROMPT_TOKENS = 1024  # the generation prompt's instructions, with room to spare (Appendix D: ~600)
 MIN_CHUNK_CHARS = 200
@@ -147,24 +167,41 @@ class SynthConfig(_Strict):
     prompts_dir: str | None = None  # prompt files that replace the shipped ones (same names)
     inputs: Inputs
     models: StageModels
+    # Settings every stage that names them shares; a stage's section (`stages:`) may set its own.
     decoding: Decoding = Decoding()
-    select_decoding: Decoding = Decoding(temperature=0.0, max_new_tokens=16)
-    questions_per_chunk: int = Field(5, gt=0)
     # Characters of source text per generation call; None: as much as the generation model's
     # context_window holds beside the prompt and the reply (see chunk_size).
     chunk_chars: int | None = Field(None, ge=20)
-    question_kinds: list[Literal["single", "multi"]] = ["single", "multi"]
     format_attempts: int = Field(2, gt=0)  # a malformed reply is asked again, then recorded invalid
-    rationale_attempts: int = Field(3, gt=0)  # the paper's T
-    refine_rounds: int = Field(3, ge=0)  # the paper's R
-    challenging_rule: Literal["all_wrong", "majority_wrong", "any_wrong"] = "all_wrong"
     dedup: Dedup = Dedup()
     decontamination: Decontamination = Decontamination()
-    review_file: str | None = None  # human review decisions (CSV from `harness synth review export`)
+    # Each stage's own settings, by stage name (synth/stage_settings.py): questions_per_chunk and
+    # question_kinds (generate), rationale_attempts (rationale, the paper's T), refine_rounds
+    # (refine, the paper's R), select_decoding and challenging_rule (select), review_file (review),
+    # and any shared setting above for that stage alone. Checked against the stages when loaded.
+    stages: dict[str, dict[str, Any]] = {}
     prices: dict[str, Price] = {}
     max_cost: float | None = Field(None, gt=0)
     seed: int = 0
     config_path: str = Field("", exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_settings_at_top_level(cls, data: Any) -> Any:
+        """Files written before the sections give a stage's own settings at the top level: they
+        are read into that stage's section (set in both places, it is one line)."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        stages = {name: dict(section or {}) for name, section in (data.get("stages") or {}).items()}
+        for key, stage in STAGE_KEYS_AT_TOP_LEVEL.items():
+            if key in data:
+                if key in stages.get(stage, {}):
+                    raise ValueError(f"{key} is set twice: at the top level and under stages.{stage}")
+                stages.setdefault(stage, {})[key] = data.pop(key)
+        if stages:
+            data["stages"] = stages
+        return data
 
     def chunk_size(self, context_window: int | None) -> int:
         """`chunk_chars`, or what the generation model's context holds: its window less the reply
@@ -207,15 +244,14 @@ class SynthConfig(_Strict):
 
         return output_folder(Path(self.config_path), self.output_dir)
 
-    def stage_settings(self, *keys: str) -> dict[str, Any]:
-        """The settings a stage depends on, for its fingerprint."""
-        dumped = self.model_dump(mode="json")
-        return {key: dumped[key] for key in keys}
-
 
 def load_synth_config(path: Path) -> SynthConfig:
+    """The config, each stage's section checked against the stage (one line naming the file)."""
+    from synth.pipeline import check_stage_sections
+
     config = read_yaml_config(path, SynthConfig)
     config.config_path = str(Path(path).resolve())
+    check_stage_sections(config)
     return config
 
 

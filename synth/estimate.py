@@ -1,6 +1,7 @@
 """What a run would cost before it runs (`harness synth run --dry-run`): the inputs counted, and per
 stage the number of calls (at least, at most: filters and retries decide) and an upper bound on
-tokens and dollars (prompt characters counted as tokens, replies at the decoding cap)."""
+tokens and dollars (prompt characters counted as tokens, replies at the decoding cap). Each stage
+estimates its own calls (`estimate` beside its `run`); this module counts what they all read."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from synth.inputs import bank_questions, qa_pairs, source_texts, subfields
 from synth.text_cleaning import chunks, clean_text
 
 PROMPT_OVERHEAD_CHARS = 900  # the instructions around an item in the longest prompts (Appendix D)
+QUESTION_CHARS = 200  # a generated question with its options, about
 
 
 @dataclass(frozen=True)
@@ -29,47 +31,45 @@ class StageEstimate:
         return self.calls_max * (self.chars_per_call * price.input + self.reply_tokens * price.output) / 1e6
 
 
+@dataclass(frozen=True)
+class Counts:
+    """What the stages' estimates read: the inputs counted, and the questions the pool may hold
+    (every generated one and every bank question)."""
+
+    passages: int  # source text chunks
+    avg_passage: int  # characters
+    pairs: int  # QA pairs (Type IV)
+    avg_pair: int  # characters
+    fields: int  # subfields (Type III)
+    field_questions: int  # asked for over all subfields
+    pool: int
+
+
 def estimate(config: SynthConfig, context_window: int | None = None) -> list[StageEstimate]:
     """`context_window`: the generation model's (it sizes the chunks when chunk_chars is unset)."""
+    from synth.pipeline import PIPELINE
+    from synth.stage_settings import GenerateSettings
+
     size = config.chunk_size(context_window)
     passages = [piece for text in source_texts(config) for piece in chunks(clean_text(text.text), size)]
     pairs = qa_pairs(config)
     fields = subfields(config)
     bank = bank_questions(config, config.inputs.question_banks)
-    kinds = len(config.question_kinds)
-    generated = len(passages) * kinds * config.questions_per_chunk + sum(f.questions for f in fields) * kinds
-    pool = generated + len(bank)
-    models, cap, tries = config.models, config.decoding.max_new_tokens, config.format_attempts
-    avg_passage = sum(len(p) for p in passages) // max(len(passages), 1)
-    avg_pair = sum(len(p.question) + len(p.description) + len(p.answer) for p in pairs) // max(len(pairs), 1)
-    question_chars, per = 200, PROMPT_OVERHEAD_CHARS
-    rounds = config.refine_rounds
-    rows = [
-        StageEstimate("clean_dialogues", models.clean, len(pairs), len(pairs) * tries, per + avg_pair, 8),
-        StageEstimate(
-            "generate",
-            models.generate,
-            (len(passages) + len(fields)) * kinds,
-            (len(passages) + len(fields)) * kinds * tries,
-            per + avg_passage,
-            cap,
-        ),
-        StageEstimate("pool", models.rank, 0, pool // 2 * tries, per + 3 * question_chars, 64),
-        StageEstimate("control", models.control, 0, pool * tries, per + question_chars, 8),
-        StageEstimate(
-            "rationale", models.rationale, 0, pool * config.rationale_attempts, per + question_chars, cap
-        ),
-        StageEstimate("refine", models.refine, 0, pool * 2 * rounds, per + question_chars + cap, cap),
-        StageEstimate(
-            "refine.compare", models.compare, 0, pool * tries if rounds else 0, per + (rounds + 1) * cap, 256
-        ),
-    ]
-    rows += [
-        StageEstimate("select", name, 0, pool, per + question_chars, config.select_decoding.max_new_tokens)
-        for name in models.select
-    ]
-    rows.append(StageEstimate("empathy", models.empathy, 0, 2 * len(pairs), per + avg_pair + cap, cap))
-    return rows
+    generate = GenerateSettings.of(config, "generate")
+    kinds = len(generate.question_kinds)
+    field_questions = sum(f.questions for f in fields)
+    generated = len(passages) * kinds * generate.questions_per_chunk + field_questions * kinds
+    counts = Counts(
+        passages=len(passages),
+        avg_passage=sum(len(p) for p in passages) // max(len(passages), 1),
+        pairs=len(pairs),
+        avg_pair=sum(len(p.question) + len(p.description) + len(p.answer) for p in pairs)
+        // max(len(pairs), 1),
+        fields=len(fields),
+        field_questions=field_questions,
+        pool=generated + len(bank),
+    )
+    return [row for step in PIPELINE for row in step.stage.estimate(config, counts)]
 
 
 def render_estimate(rows: list[StageEstimate], config: SynthConfig | None = None) -> str:

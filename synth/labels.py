@@ -15,6 +15,7 @@ from harness.files import write_text_atomically
 from harness.runs.responses import ProgressFactory
 from synth.config import SynthConfig
 from synth.records import Question
+from synth.stage_settings import SelectSettings
 from synth.stages.select import RULES, Select, label_questions
 
 
@@ -53,7 +54,8 @@ def label_tasks(
     from synth.pipeline import open_context
 
     context = open_context(config, progress)
-    rule = RULES[config.challenging_rule]
+    chosen_rule = context.settings("select", SelectSettings).challenging_rule
+    rule = RULES[chosen_rule]
     panel = config.models.select
     written = []
     try:
@@ -72,7 +74,7 @@ def label_tasks(
             path.parent.mkdir(parents=True, exist_ok=True)
             document = {
                 "task": task,
-                "rule": config.challenging_rule,
+                "rule": chosen_rule,
                 "panel": panel,
                 "errors": errors,
                 "items": items,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError, did_you_mean
 from harness.models import ModelSpec, load_models, resolve_model
 from harness.resources import default_models_file
 from harness.runs.responses import ProgressFactory
@@ -31,21 +32,61 @@ from synth.stages.pool import Pool
 from synth.stages.rationale import Rationale, Refine
 from synth.stages.select import Select
 
-STAGE_ORDER = (
-    "clean_texts",
-    "clean_dialogues",
-    "generate",
-    "pool",
-    "decontaminate_questions",
-    "control",
-    "review",
-    "rationale",
-    "refine",
-    "select",
-    "empathy",
-    "decontaminate_dialogues",
-    "decontaminate_exams",  # D_cp: the GRPO exam bank, checked like everything the pipeline makes
+Outputs = dict[str, list[Record]]  # each finished stage's kept records, by stage name
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage of the pipeline and what it reads: records from the config's inputs and from the
+    kept output of stages before it."""
+
+    stage: Stage
+    inputs: Callable[[SynthConfig, Outputs], list[Record]]
+
+
+def _after(*names: str) -> Callable[[SynthConfig, Outputs], list[Record]]:
+    return lambda config, kept: [record for name in names for record in kept[name]]
+
+
+# The pipeline, declared once: stages run in this order, their folders are numbered by it, each
+# step's section of the config is checked against its stage (check_stage_sections).
+PIPELINE: tuple[Step, ...] = (
+    Step(CleanTexts(), lambda config, kept: list(source_texts(config))),
+    Step(CleanDialogues(), lambda config, kept: list(qa_pairs(config))),
+    Step(Generate(), lambda config, kept: [*kept["clean_texts"], *subfields(config)]),
+    Step(
+        Pool(),
+        lambda config, kept: [*kept["generate"], *bank_questions(config, config.inputs.question_banks)],
+    ),
+    Step(Decontaminate("decontaminate_questions"), _after("pool")),
+    Step(Control(), _after("decontaminate_questions")),
+    Step(Review(), _after("control")),
+    Step(Rationale(), _after("review")),
+    Step(Refine(), _after("rationale")),
+    Step(Select(), _after("refine")),
+    Step(Empathy(), _after("clean_dialogues")),
+    Step(Decontaminate("decontaminate_dialogues"), _after("empathy")),
+    # D_cp: the GRPO exam bank, checked like everything the pipeline makes
+    Step(
+        Decontaminate("decontaminate_exams"),
+        lambda config, kept: list(bank_questions(config, config.inputs.grpo_exams)),
+    ),
 )
+STAGE_ORDER = tuple(step.stage.name for step in PIPELINE)
+
+
+def check_stage_sections(config: SynthConfig) -> None:
+    """Each `stages:` section names a stage of the pipeline and holds only settings of its own:
+    one line naming the file otherwise, before anything runs."""
+    sections = {step.stage.name: step.stage.section for step in PIPELINE}
+    for name in config.stages:
+        if name not in sections:
+            raise HarnessError(
+                f"{config.config_path}: stages.{name}: no such stage{did_you_mean(name, sections)} "
+                f"(stages: {', '.join(sections)})"
+            )
+    for name, section in sections.items():
+        section.of(config, name)
 
 
 @dataclass(frozen=True)
@@ -83,38 +124,36 @@ def run_pipeline(
     check_before_any_call(config, context.resolve)
     outputs: dict[str, StageOutput] = {}
 
-    def run(stage: Stage, inputs: list[Record]) -> list[Record]:
-        stored = stage_folder(config, stage.name)
-        digest = stage_digest(stage, context, fingerprint(inputs))
-        output = stored.load_if_current(digest)
-        reused = output is not None
-        if output is None:
-            output = stage.run(context, inputs)
-            stored.save(stage.name, digest, len(inputs), output)
-        outputs[stage.name] = output
-        state = (
-            "reused"
-            if reused
-            else f"{output.errors} in error (re-run to retry them)"
-            if output.errors
-            else "done"
-        )
-        tell(f"{stage.name}: {len(inputs)} in, {len(output.kept)} out ({state})")
-        return output.kept
-
+    kept: Outputs = {}
     try:
-        passages = run(CleanTexts(), list(source_texts(config)))
-        pairs = run(CleanDialogues(), list(qa_pairs(config)))
-        generated = run(Generate(), [*passages, *subfields(config)])
-        pooled = run(Pool(), [*generated, *bank_questions(config, config.inputs.question_banks)])
-        clean_questions = run(Decontaminate("decontaminate_questions"), pooled)
-        reviewed = run(Review(), run(Control(), clean_questions))
-        selected = run(Select(), run(Refine(), run(Rationale(), reviewed)))
-        dialogues = run(Decontaminate("decontaminate_dialogues"), run(Empathy(), pairs))
-        exam_bank: list[Record] = list(bank_questions(config, config.inputs.grpo_exams))
-        exams = run(Decontaminate("decontaminate_exams"), exam_bank)
+        for step in PIPELINE:
+            stage = step.stage
+            inputs = step.inputs(config, kept)
+            stored = stage_folder(config, stage.name)
+            digest = stage_digest(stage, context, fingerprint(inputs))
+            output = stored.load_if_current(digest)
+            reused = output is not None
+            if output is None:
+                output = stage.run(context, inputs)
+                stored.save(stage.name, digest, len(inputs), output)
+            outputs[stage.name], kept[stage.name] = output, output.kept
+            state = (
+                "reused"
+                if reused
+                else f"{output.errors} in error (re-run to retry them)"
+                if output.errors
+                else "done"
+            )
+            tell(f"{stage.name}: {len(inputs)} in, {len(output.kept)} out ({state})")
         index, _ = benchmark_index(context)  # D_ps, the public files, is checked as it is read
-        dataset = write_dataset(config, selected, outputs["select"].groups, dialogues, exams, index.hits)
+        dataset = write_dataset(
+            config,
+            kept["select"],
+            outputs["select"].groups,
+            kept["decontaminate_dialogues"],
+            kept["decontaminate_exams"],
+            index.hits,
+        )
     finally:
         context.calls.close()
     return PipelineResult(outputs, dataset)

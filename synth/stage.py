@@ -19,8 +19,10 @@ from harness.files import write_text_atomically
 from harness.models import ModelSpec
 from synth.calls import Ask, CallLayer, StageCall
 from synth.config import Decoding, SynthConfig, settings_hash
+from synth.estimate import Counts, StageEstimate
 from synth.prompts import PromptSet
 from synth.records import Record, from_json, to_json
+from synth.stage_settings import Section, StageSettings
 
 
 @dataclass(frozen=True)
@@ -57,15 +59,17 @@ class StageContext:
         value: Value = self.built[key]
         return value
 
-    def call(
-        self, stage: Named, model: str, templates: tuple[str, ...], decoding: Decoding | None = None
-    ) -> StageCall:
+    def settings(self, stage: str, section: type[Section]) -> Section:
+        """The stage's typed section of the config (synth/stage_settings.py), read once per run."""
+        return self.once(("settings", stage), lambda: section.of(self.config, stage))
+
+    def call(self, stage: Named, model: str, templates: tuple[str, ...], decoding: Decoding) -> StageCall:
         return StageCall(
             stage=stage.name,
             version=stage.version,
             template=self.prompts.digest(*templates),
             model=model,
-            decoding=decoding or self.config.decoding,
+            decoding=decoding,
         )
 
     def model_fingerprint(self, name: str) -> dict[str, Any]:
@@ -144,11 +148,21 @@ class Named(Protocol):
 
 
 class Stage(Named, Protocol):
+    @property
+    def section(self) -> type[StageSettings]:
+        """Its typed section of the config."""
+        ...
+
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
         """Everything besides its input that decides the output: settings, templates, models."""
         ...
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput: ...
+
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        """Its calls before a run (at least, at most) and their size; none for a stage that asks
+        no model."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from synth_script import SynthScript
 
 pytest.importorskip("datasketch")
 
+from harness.errors import HarnessError  # noqa: E402
 from synth.config import SynthConfig, load_synth_config  # noqa: E402
 from synth.near_duplicates import BenchmarkIndex, clusters  # noqa: E402
 from synth.replies import json_objects, question_from, verdict  # noqa: E402
@@ -181,6 +183,7 @@ def write_inputs(folder: Path, server_url: str, **settings: object) -> Path:
         "refine_rounds": 2,
         "prices": {"writer": {"input": 1.0, "output": 2.0}},
     } | settings
+    config = {key: value for key, value in config.items() if value is not None}  # None: left out
     path = folder / "synth.yaml"
     path.write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")  # JSON is YAML
     return path
@@ -1092,3 +1095,108 @@ def test_without_the_synth_extra_every_command_says_how_to_add_it(
     done = harness_in_process("synth", command, "--config", str(tmp_path / "any.yaml"))
     assert done.returncode == 2 and "synthesis needs the synth extra (datasketch missing)" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+NO_SERVER = "http://127.0.0.1:9"  # settings are read, no model is asked
+
+
+def stage_fingerprints(config_path: Path) -> dict[str, str]:
+    from synth.pipeline import PIPELINE, open_context
+
+    context = open_context(load_synth_config(config_path), None)
+    try:
+        return {step.stage.name: json.dumps(step.stage.fingerprint(context)) for step in PIPELINE}
+    finally:
+        context.calls.close()
+
+
+def test_a_stage_reads_its_own_section_and_a_setting_there_reruns_that_stage_alone(tmp_path: Path) -> None:
+    """The top-level spelling of a stage's own setting reads as its section; a shared setting in a
+    stage's section (decoding) is that stage's alone: only its fingerprint changes."""
+    flat = stage_fingerprints(write_inputs(tmp_path / "flat", NO_SERVER))
+    sections = stage_fingerprints(
+        write_inputs(
+            tmp_path / "sections",
+            NO_SERVER,
+            rationale_attempts=None,
+            refine_rounds=None,
+            stages={"rationale": {"rationale_attempts": 3}, "refine": {"refine_rounds": 2}},
+        )
+    )
+    own = stage_fingerprints(
+        write_inputs(tmp_path / "own", NO_SERVER, stages={"generate": {"decoding": {"temperature": 0}}})
+    )
+    assert sections == flat
+    assert [name for name in flat if own[name] != flat[name]] == ["generate"]
+
+
+def test_one_default_model_serves_every_stage_not_named(tmp_path: Path) -> None:
+    config = load_synth_config(
+        write_inputs(tmp_path, NO_SERVER, models={"default": "writer", "select": list(PANEL)})
+    )
+    assert config.models.generate == config.models.empathy == "writer"
+    assert config.models.select == list(PANEL)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"stages": {"genrate": {}}}, "stages.genrate: no such stage (did you mean generate?)"),
+        (
+            {"stages": {"generate": {"questions_per_chunk": 0}}},
+            "stages.generate: setting 'questions_per_chunk'",
+        ),
+        (
+            {"stages": {"rationale": {"refine_rounds": 2}}},
+            "stages.rationale: unknown setting 'refine_rounds'",
+        ),
+        ({"stages": {"rationale": {"rationale_attempts": 2}}}, "rationale_attempts is set twice"),
+        ({"models": {"clean": "writer"}}, "no model for generate"),
+    ],
+)
+def test_a_bad_stage_section_is_one_line_naming_the_file(
+    tmp_path: Path, settings: dict[str, object], message: str
+) -> None:
+    path = write_inputs(tmp_path, NO_SERVER, **settings)
+    with pytest.raises(HarnessError, match=re.escape(message)) as raised:
+        load_synth_config(path)
+    assert str(path) in str(raised.value)
+
+
+def test_a_new_stage_is_its_module_and_one_pipeline_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its own setting, with its default, is declared in its section: no change to SynthConfig, to
+    the config files or to the other stages; `stages.<name>` sets it."""
+    from synth import pipeline
+    from synth.stage import StageOutput
+    from synth.stage_settings import StageSettings
+
+    class KeepShortSettings(StageSettings):
+        max_chars: int = 400
+
+    class KeepShort:
+        name, version, section = "keep_short", 1, KeepShortSettings
+
+        def fingerprint(self, context):
+            return context.settings(self.name, KeepShortSettings).fingerprint()
+
+        def run(self, context, inputs):
+            limit = context.settings(self.name, KeepShortSettings).max_chars
+            return StageOutput([r for r in inputs if len(r.question) <= limit])
+
+        def estimate(self, config, counts):
+            return []
+
+    step = pipeline.Step(KeepShort(), pipeline._after("select"))
+    monkeypatch.setattr(pipeline, "PIPELINE", (*pipeline.PIPELINE, step))
+    config = load_synth_config(write_inputs(tmp_path, NO_SERVER, stages={"keep_short": {"max_chars": 30}}))
+    context = pipeline.open_context(config, None)
+    try:
+        assert KeepShort().fingerprint(context) == {"max_chars": 30}
+        assert KeepShort().run(context, []).kept == []
+    finally:
+        context.calls.close()
+    bad = write_inputs(tmp_path / "bad", NO_SERVER, stages={"keep_short": {"max_chars": "x"}})
+    with pytest.raises(HarnessError, match=re.escape("stages.keep_short: setting 'max_chars'")):
+        load_synth_config(bad)

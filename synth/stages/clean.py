@@ -7,16 +7,23 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from synth.config import SynthConfig
+from synth.estimate import PROMPT_OVERHEAD_CHARS, Counts, StageEstimate
 from synth.near_duplicates import normalise
 from synth.records import Passage, QAPair, Record, content_id
 from synth.replies import verdict
 from synth.stage import Drop, StageContext, StageOutput, ask_until_read, judged
+from synth.stage_settings import Formatted, StageSettings
 from synth.text_cleaning import chunks, clean_text
 
 
 class CleanTexts:
+    section = StageSettings  # its settings (synth/stage_settings.py)
     name = "clean_texts"
     version = 2  # 2: identical chunks kept once
+
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        return []  # no model call
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
         return {"chunk_chars": self.chunk_chars(context)}
@@ -49,15 +56,21 @@ class CleanTexts:
 
 
 class CleanDialogues:
+    section = Formatted  # its settings (synth/stage_settings.py)
     name = "clean_dialogues"
     version = 1
     template = "clean_dialogue"
+
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        tries = self.section.of(config, self.name).format_attempts
+        pairs, chars = counts.pairs, PROMPT_OVERHEAD_CHARS + counts.avg_pair
+        return [StageEstimate(self.name, config.models.clean, pairs, pairs * tries, chars, 8)]
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
         return {
             "model": context.model_fingerprint(context.config.models.clean),
             "prompt": context.prompts.digest(self.template),
-        } | context.config.stage_settings("decoding", "format_attempts")
+        } | context.settings(self.name, Formatted).fingerprint()
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         pairs: list[QAPair] = []
@@ -74,7 +87,8 @@ class CleanDialogues:
                 pairs.append(cleaned)
             else:
                 dropped.append(Drop(pair.id, "filtered: empty after cleaning"))
-        call = context.call(self, context.config.models.clean, (self.template,))
+        settings = context.settings(self.name, Formatted)
+        call = context.call(self, context.config.models.clean, (self.template,), settings.decoding)
         template = context.prompts.get(self.template)
         asked = ask_until_read(
             context,
@@ -90,7 +104,7 @@ class CleanDialogues:
                 ),
             ),
             lambda text, pair: verdict(text),
-            context.config.format_attempts,
+            settings.format_attempts,
         )
         kept, rejected = judged(asked, lambda pair: pair.id, "answer judged unreasonable")
         dropped += rejected

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from synth.config import SynthConfig
+from synth.estimate import PROMPT_OVERHEAD_CHARS, QUESTION_CHARS, Counts, StageEstimate
 from synth.records import Question, Record
 from synth.replies import verdict
 from synth.stage import Drop, StageContext, StageOutput, ask_until_read, judged
+from synth.stage_settings import ReviewSettings, Worded
 
 KIND_NAMES = {
     "zh": {"single": "单项选择题", "multi": "多项选择题"},
@@ -22,21 +25,28 @@ REVIEW_COLUMNS = ("id", "question", "answer", "origin", "decision", "note")
 
 
 class Control:
+    section = Worded  # its settings (synth/stage_settings.py)
     name = "control"
     version = 1
     templates = ("question_control", "question_control_examples")
+
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        tries = self.section.of(config, self.name).format_attempts
+        chars = PROMPT_OVERHEAD_CHARS + QUESTION_CHARS
+        return [StageEstimate(self.name, config.models.control, 0, counts.pool * tries, chars, 8)]
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
         return {
             "model": context.model_fingerprint(context.config.models.control),
             "prompt": context.prompts.digest(*self.templates),
-        } | context.config.stage_settings("decoding", "format_attempts", "language")
+        } | context.settings(self.name, Worded).fingerprint()
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         template = context.prompts.get("question_control")
         examples = context.prompts.get("question_control_examples").text
-        names = KIND_NAMES[context.config.language]
-        call = context.call(self, context.config.models.control, self.templates)
+        settings = context.settings(self.name, Worded)
+        names = KIND_NAMES[settings.language]
+        call = context.call(self, context.config.models.control, self.templates, settings.decoding)
         questions = [record for record in inputs if isinstance(record, Question)]
         asked = ask_until_read(
             context,
@@ -45,24 +55,28 @@ class Control:
             lambda q: q.id,
             lambda q: (("user", template.fill(examples=examples, type=names[q.kind], question=q.as_text())),),
             lambda text, q: verdict(text),
-            context.config.format_attempts,
+            settings.format_attempts,
         )
         kept, dropped = judged(asked, lambda q: q.id, "question judged not self-contained")
         return StageOutput([*kept], dropped)
 
 
 class Review:
+    section = ReviewSettings  # its settings (synth/stage_settings.py)
     name = "review"
     version = 1
 
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        return []  # no model call
+
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
-        path = context.config.review_file
+        path = context.settings(self.name, ReviewSettings).review_file
         if not path:
             return {"review": None}
         return {"review": hashlib.sha256(context.config.resolve(path).read_bytes()).hexdigest()}
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
-        path = context.config.review_file
+        path = context.settings(self.name, ReviewSettings).review_file
         decisions = read_review(context.config.resolve(path)) if path else {}
         kept: list[Record] = []
         dropped: list[Drop] = []

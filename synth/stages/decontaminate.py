@@ -8,21 +8,27 @@ from typing import Any
 
 from harness.data.location import resolve_data_dir
 from synth.benchmark_texts import benchmark_texts
+from synth.config import SynthConfig
+from synth.estimate import Counts, StageEstimate
 from synth.near_duplicates import BenchmarkIndex
 from synth.records import Record, record_text
 from synth.stage import Drop, StageContext, StageOutput
+from synth.stage_settings import DecontaminateSettings
 
 
 class Decontaminate:
+    section = DecontaminateSettings  # its settings (synth/stage_settings.py)
     version = 2  # 2: options compared as a set
 
     def __init__(self, name: str) -> None:
         self.name = name
 
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        return []  # no model call
+
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
-        return context.config.stage_settings("decontamination", "dedup") | {
-            "data_dir": str(resolve_data_dir(context.config.data_dir))
-        }
+        settings = context.settings(self.name, DecontaminateSettings)
+        return settings.fingerprint() | {"data_dir": str(resolve_data_dir(settings.data_dir))}
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         index, missing = benchmark_index(context)

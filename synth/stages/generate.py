@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from synth.config import SynthConfig
+from synth.estimate import PROMPT_OVERHEAD_CHARS, Counts, StageEstimate
 from synth.records import Passage, Record, Subfield
 from synth.replies import json_objects, question_from
 from synth.stage import Drop, StageContext, StageOutput, ask_until_read
+from synth.stage_settings import GenerateSettings
 
 TYPE_INSTRUCTIONS = {
     "zh": {
@@ -23,20 +26,33 @@ TYPE_INSTRUCTIONS = {
 
 
 class Generate:
+    section = GenerateSettings  # its settings (synth/stage_settings.py)
     name = "generate"
     version = 1
     templates = ("generate_questions", "generate_subfield_questions")
+
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        settings = self.section.of(config, self.name)
+        calls = (counts.passages + counts.fields) * len(settings.question_kinds)
+        return [
+            StageEstimate(
+                self.name,
+                config.models.generate,
+                calls,
+                calls * settings.format_attempts,
+                PROMPT_OVERHEAD_CHARS + counts.avg_passage,
+                settings.decoding.max_new_tokens,
+            )
+        ]
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
         return {
             "model": context.model_fingerprint(context.config.models.generate),
             "prompt": context.prompts.digest(*self.templates),
-        } | context.config.stage_settings(
-            "decoding", "format_attempts", "questions_per_chunk", "question_kinds", "language"
-        )
+        } | context.settings(self.name, GenerateSettings).fingerprint()
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
-        config = context.config
+        config = context.settings(self.name, GenerateSettings)
         instructions = TYPE_INSTRUCTIONS[config.language]
         jobs: list[tuple[str, str, str, str]] = []  # (job id, prompt, origin, source)
         for record in inputs:
@@ -57,7 +73,7 @@ class Generate:
                     jobs.append((f"{record.id}:{kind}", prompt, "III", f"subfield:{record.name}"))
         asked = ask_until_read(
             context,
-            context.call(self, config.models.generate, self.templates),
+            context.call(self, context.config.models.generate, self.templates, config.decoding),
             jobs,
             lambda job: job[0],
             lambda job: (("user", job[1]),),

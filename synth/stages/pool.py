@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from synth.config import Dedup
+from synth.config import Dedup, SynthConfig
+from synth.estimate import PROMPT_OVERHEAD_CHARS, QUESTION_CHARS, Counts, StageEstimate
 from synth.near_duplicates import clusters
 from synth.records import Question, Record, content_id, question_parts
 from synth.replies import chosen_index
 from synth.stage import Drop, StageContext, StageOutput, ask_until_read
+from synth.stage_settings import PoolSettings
 
 
 def question_groups(questions: Sequence[Question], dedup: Dedup) -> list[list[int]]:
@@ -31,19 +33,26 @@ def question_groups(questions: Sequence[Question], dedup: Dedup) -> list[list[in
 
 
 class Pool:
+    section = PoolSettings  # its settings (synth/stage_settings.py)
     name = "pool"
     version = 3  # 2: options compared as a set; 3: case questions compared by what they ask
     template = "rank_questions"
+
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        tries = self.section.of(config, self.name).format_attempts
+        chars = PROMPT_OVERHEAD_CHARS + 3 * QUESTION_CHARS
+        return [StageEstimate(self.name, config.models.rank, 0, counts.pool // 2 * tries, chars, 64)]
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
         return {
             "model": context.model_fingerprint(context.config.models.rank),
             "prompt": context.prompts.digest(self.template),
-        } | context.config.stage_settings("dedup", "decoding", "format_attempts")
+        } | context.settings(self.name, PoolSettings).fingerprint()
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         questions = [record for record in inputs if isinstance(record, Question)]
-        groups = question_groups(questions, context.config.dedup)
+        settings = context.settings(self.name, PoolSettings)
+        groups = question_groups(questions, settings.dedup)
         kept: list[Record] = [questions[members[0]] for members in groups if len(members) == 1]
         dropped: list[Drop] = []
         contested = [[questions[i] for i in members] for members in groups if len(members) > 1]
@@ -54,12 +63,12 @@ class Pool:
 
         asked = ask_until_read(
             context,
-            context.call(self, context.config.models.rank, (self.template,)),
+            context.call(self, context.config.models.rank, (self.template,), settings.decoding),
             contested,
             lambda members: content_id(*(q.id for q in members)),
             lambda members: (("user", template.fill(questions=listed(members))),),
             lambda text, members: chosen_index(text, len(members), ("best_index",)),
-            context.config.format_attempts,
+            settings.format_attempts,
         )
         # No usable ranking after every attempt: the first of the cluster stays.
         chosen = [(members, best, "") for members, best in asked.read]

@@ -11,9 +11,12 @@ from typing import Any
 
 from harness.scoring.answers import extract_choices
 from synth.calls import Ask
+from synth.config import SynthConfig
+from synth.estimate import PROMPT_OVERHEAD_CHARS, QUESTION_CHARS, Counts, StageEstimate
 from synth.records import Question, Reasoned, Record
 from synth.replies import chosen_index, json_objects, strip_fences
 from synth.stage import Drop, Stage, StageContext, StageOutput, ask_until_read
+from synth.stage_settings import RationaleSettings, RefineSettings
 
 
 def rationale_messages(context: StageContext, prompt: str, question: Question) -> tuple[tuple[str, str], ...]:
@@ -32,26 +35,41 @@ def read_rationale(text: str, question: Question) -> tuple[str, str] | None:
 
 
 class Rationale:
+    section = RationaleSettings  # its settings (synth/stage_settings.py)
     name = "rationale"
     version = 1
     templates = ("rationale", "rationale_format")
+
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        settings = self.section.of(config, self.name)
+        return [
+            StageEstimate(
+                self.name,
+                config.models.rationale,
+                0,
+                counts.pool * settings.rationale_attempts,
+                PROMPT_OVERHEAD_CHARS + QUESTION_CHARS,
+                settings.decoding.max_new_tokens,
+            )
+        ]
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
         return {
             "model": context.model_fingerprint(context.config.models.rationale),
             "prompt": context.prompts.digest(*self.templates),
-        } | context.config.stage_settings("decoding", "rationale_attempts")
+        } | context.settings(self.name, RationaleSettings).fingerprint()
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         prompt = context.prompts.get("rationale").text
-        call = context.call(self, context.config.models.rationale, self.templates)
+        settings = context.settings(self.name, RationaleSettings)
+        call = context.call(self, context.config.models.rationale, self.templates, settings.decoding)
         questions = [record for record in inputs if isinstance(record, Question)]
 
         def correct(text: str, question: Question) -> tuple[str, str] | None:
             read = read_rationale(text, question)
             return read if read is not None and read[1] == question.answer else None  # else regenerated
 
-        limit = context.config.rationale_attempts
+        limit = settings.rationale_attempts
         asked = ask_until_read(
             context,
             call,
@@ -68,26 +86,43 @@ class Rationale:
 
 
 class Refine:
+    section = RefineSettings  # its settings (synth/stage_settings.py)
     name = "refine"
     version = 1
     templates = ("candidate_prompt", "rationale_format", "compare_rationales")
+
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        settings = self.section.of(config, self.name)
+        rounds, cap, per = settings.refine_rounds, settings.decoding.max_new_tokens, PROMPT_OVERHEAD_CHARS
+        compared = counts.pool * settings.format_attempts if rounds else 0
+        return [
+            StageEstimate(
+                self.name, config.models.refine, 0, counts.pool * 2 * rounds, per + QUESTION_CHARS + cap, cap
+            ),
+            StageEstimate(
+                f"{self.name}.compare", config.models.compare, 0, compared, per + (rounds + 1) * cap, 256
+            ),
+        ]
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
         models = context.config.models
         return {
             "models": [context.model_fingerprint(models.refine), context.model_fingerprint(models.compare)],
             "prompt": context.prompts.digest(*self.templates),
-        } | context.config.stage_settings("decoding", "refine_rounds", "format_attempts")
+        } | context.settings(self.name, RefineSettings).fingerprint()
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         items = {record.id: record for record in inputs if isinstance(record, Reasoned)}
         failed: dict[str, str] = {}
         candidate = context.prompts.get("candidate_prompt")
         models = context.config.models
-        prompt_call = context.call(self, models.refine, ("candidate_prompt",))
-        revise_call = context.call(_Step(self, "revise"), models.refine, ("rationale_format",))
+        settings = context.settings(self.name, RefineSettings)
+        prompt_call = context.call(self, models.refine, ("candidate_prompt",), settings.decoding)
+        revise_call = context.call(
+            _Step(self, "revise"), models.refine, ("rationale_format",), settings.decoding
+        )
         accepted = 0
-        for round_number in range(1, context.config.refine_rounds + 1):
+        for round_number in range(1, settings.refine_rounds + 1):
             active = [r for r in items.values() if r.id not in failed]
             asks = [
                 Ask(
@@ -136,7 +171,9 @@ class Refine:
         """The best rationale of the rounds for each item with several (the last one when the
         comparison gives no valid index)."""
         template = context.prompts.get("compare_rationales")
-        call = context.call(_Step(self, "compare"), context.config.models.compare, ("compare_rationales",))
+        settings = context.settings(self.name, RefineSettings)
+        step = _Step(self, "compare")
+        call = context.call(step, context.config.models.compare, ("compare_rationales",), settings.decoding)
         asked = ask_until_read(
             context,
             call,
@@ -152,7 +189,7 @@ class Refine:
                 ),
             ),
             lambda text, r: chosen_index(text, len(r.rounds), ("best_rational_index", "best_index")),
-            context.config.format_attempts,
+            settings.format_attempts,
         )
         failed.update({r.id: reason for r, reason in asked.errors})
         chosen = {r.id: replace(r, rationale=r.rounds[best]) for r, best in asked.read}

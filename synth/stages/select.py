@@ -10,8 +10,11 @@ from typing import Any
 
 from harness.scoring.answers import extract_choices
 from synth.calls import Ask
+from synth.config import SynthConfig
+from synth.estimate import PROMPT_OVERHEAD_CHARS, QUESTION_CHARS, Counts, StageEstimate
 from synth.records import Question, Reasoned, Record
 from synth.stage import Drop, StageContext, StageOutput
+from synth.stage_settings import SelectSettings
 
 RULES: dict[str, Callable[[int, int], bool]] = {
     "all_wrong": lambda wrong, panel: wrong == panel,
@@ -21,15 +24,21 @@ RULES: dict[str, Callable[[int, int], bool]] = {
 
 
 class Select:
+    section = SelectSettings  # its settings (synth/stage_settings.py)
     name = "select"
     version = 1
     template = "select_answer"
+
+    def estimate(self, config: SynthConfig, counts: Counts) -> list[StageEstimate]:
+        reply = self.section.of(config, self.name).select_decoding.max_new_tokens
+        chars = PROMPT_OVERHEAD_CHARS + QUESTION_CHARS
+        return [StageEstimate(self.name, name, 0, counts.pool, chars, reply) for name in config.models.select]
 
     def fingerprint(self, context: StageContext) -> dict[str, Any]:
         return {
             "models": [context.model_fingerprint(name) for name in context.config.models.select],
             "prompt": context.prompts.digest(self.template),
-        } | context.config.stage_settings("select_decoding", "challenging_rule")
+        } | context.settings(self.name, SelectSettings).fingerprint()
 
     def run(self, context: StageContext, inputs: list[Record]) -> StageOutput:
         questions = [
@@ -38,7 +47,7 @@ class Select:
             if isinstance(r, (Reasoned, Question))
         ]
         wrong, errors, answers = label_questions(context, self, questions)
-        rule = RULES[context.config.challenging_rule]
+        rule = RULES[context.settings(self.name, SelectSettings).challenging_rule]
         panel = len(context.config.models.select)
         kept = [r for r in inputs if getattr(r, "id", None) not in errors]
         challenging = [r.id for r in kept if rule(wrong[r.id], panel)]
@@ -58,7 +67,8 @@ def label_questions(
     errors: dict[str, str] = {}
     answers: dict[str, dict[str, str]] = {}
     for model in context.config.models.select:
-        call = context.call(stage, model, (stage.template,), context.config.select_decoding)
+        decoding = context.settings(stage.name, SelectSettings).select_decoding
+        call = context.call(stage, model, (stage.template,), decoding)
         asks = [Ask(q.id, (("user", template.fill(question=q.as_text())),)) for q in questions]
         for question, reply in zip(questions, context.calls.ask(call, asks), strict=True):
             if reply.text is None:
