@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from harness.errors import HarnessError
-
-if TYPE_CHECKING:
-    from sweep.config import SweepFile
 
 logger = logging.getLogger("harness")
 
@@ -61,6 +57,7 @@ def run_command(
 ) -> None:
     """Run every step not yet done (shared steps once); a re-run goes on where the last one stopped."""
     from sweep.execute import run_sweep
+    from sweep.report import write_report
 
     sweep_file = _sweep_file(sweep_file, config)
     sweep = _load(sweep_file)
@@ -78,7 +75,7 @@ def run_command(
         return
     run_sweep(sweep, say, dry_run)
     if not dry_run and sweep.report.kind != "none":
-        sys.stdout.write(f"report: {_write_report(sweep)}\n")
+        sys.stdout.write(f"report: {write_report(sweep)}\n")
 
 
 def _submit(sweep, say) -> None:  # type: ignore[no-untyped-def]
@@ -141,62 +138,6 @@ def status_command(sweep_file: SweepArgument = None, config: ConfigOption = None
 def report_command(sweep_file: SweepArgument = None, config: ConfigOption = None) -> None:
     """Write the sweep's table or figure (report.md, and the table as CSV, LaTeX and HTML) from the
     finished eval steps."""
-    sys.stdout.write(f"{_write_report(_load(_sweep_file(sweep_file, config)))}\n")
+    from sweep.report import write_report
 
-
-def _write_report(sweep: SweepFile) -> Path:
-    from harness.files import write_text_atomically
-    from sweep.plan import plan_sweep
-    from sweep.report import build_table, read_reference, read_run, to_csv, to_html, to_latex, to_markdown
-    from sweep.steps import done_record
-
-    if sweep.report.kind == "none":
-        raise HarnessError(f"{sweep.path}: no report kind (report: {{kind: table3 | table4}})")
-    plan = plan_sweep(sweep)
-    runs = {}
-    for name, digest in plan.evals.items():
-        record = done_record(sweep.output_path, plan.steps[digest])
-        if record is not None:
-            runs[name] = read_run(Path(record["outputs"]["run"]))
-    unfinished = [name for name in plan.evals if name not in runs]
-    partial = (
-        f"Partial report: {len(unfinished)} of {len(plan.evals)} variants have no finished eval yet and "
-        f"are left out ({', '.join(unfinished)}); `harness sweep report` again once they finish."
-        if unfinished
-        else ""
-    )
-    if partial:
-        logger.warning(partial)
-    path = sweep.output_path / "report.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if sweep.report.kind in ("figure3", "figure4"):
-        from sweep.figures import figure3, figure4, read_labels
-
-        figure = sweep.output_path / sweep.report.kind
-        if sweep.report.kind == "figure3":
-            body = figure3(runs, figure)
-        else:
-            if not sweep.report.labels:
-                raise HarnessError(
-                    f"{sweep.path}: report.labels: name the folder `harness synth label` wrote"
-                )
-            body = figure4(runs, read_labels(sweep.resolve(sweep.report.labels)), figure)
-        top = f"{partial}\n\n" if partial else ""
-        write_text_atomically(
-            path, f"# {sweep.report.kind}\n\n{top}![{sweep.report.kind}]({figure.name}.png)\n\n{body}"
-        )
-        return path
-    reference_file = sweep.report.reference or f"{sweep.report.kind}_paper.csv"
-    reference_path = sweep.resolve(reference_file)
-    if not reference_path.exists():
-        from sweep.configs import SHIPPED
-
-        reference_path = SHIPPED / reference_file
-    reference = read_reference(reference_path)
-    table = build_table(sweep.report.kind, runs, sweep.report.base, reference, list(sweep.report.pairs))
-    if partial:
-        table = replace(table, notes=(partial, *table.notes))
-    for suffix, render in ((".csv", to_csv), (".tex", to_latex), (".html", to_html)):
-        write_text_atomically(path.with_name(sweep.report.kind + suffix), render(table))
-    write_text_atomically(path, to_markdown(table))
-    return path
+    sys.stdout.write(f"{write_report(_load(_sweep_file(sweep_file, config)))}\n")

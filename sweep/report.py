@@ -6,18 +6,24 @@ exact McNemar test (harness.scoring.stats) over the items both runs scored (stri
 
 from __future__ import annotations
 
-import csv
-import io
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
+from harness.files import write_text_atomically
 from harness.reference_tables import read_reference_csv
 from harness.runs.results import read_protocol_readings, read_sample_scores
 from harness.scoring.protocols import BenchmarkCredit
 from harness.scoring.stats import compare_paired_tasks
+from harness.table_formats import GroupedTable, SourcedRow, to_csv, to_html, to_latex, to_markdown
+
+if TYPE_CHECKING:
+    from sweep.config import SweepFile
+
+logger = logging.getLogger("harness")
 
 CATEGORIES = {
     "case": ("pceb_case_smcq", "pceb_case_mmcq"),
@@ -103,58 +109,32 @@ def paired(
     return f"{result.difference:+.2f} [{low:+.2f}, {high:+.2f}], McNemar p {p_value}, n {result.n}"
 
 
-@dataclass(frozen=True)
-class Row:
-    source: str  # "ours" or "paper"
-    group: str  # the paper's group heading ("" for none): "Ablation study on training stage", ...
-    cells: tuple[str, ...]  # setting, then the values
-
-
-@dataclass(frozen=True)
-class Table:
-    """A sweep table: each of the paper's settings with our row beside the paper's, under the paper's
-    group headings (our variants the paper has not, after them), one header, and the paired
-    comparisons against the base as notes."""
-
-    title: str
-    header: tuple[str, ...]
-    rows: tuple[Row, ...]
-    notes: tuple[str, ...]
-
-    def groups(self) -> list[tuple[str, list[Row]]]:
-        """The rows under their headings, in order ("" for rows before any heading)."""
-        grouped: list[tuple[str, list[Row]]] = []
-        for row in self.rows:
-            if not grouped or grouped[-1][0] != row.group:
-                grouped.append((row.group, []))
-            grouped[-1][1].append(row)
-        return grouped
-
-
 NOT_IN_PAPER = "not in the paper"
 
 
 def beside_the_paper(
     ours: dict[str, tuple[str, ...]], paper: list[tuple[str, str, tuple[str, ...]]]
-) -> tuple[Row, ...]:
+) -> tuple[SourcedRow, ...]:
     """Our rows (setting -> cells) and the paper's ((setting, group, cells), in its order) merged: each
     paper setting's group holds our row of that name, then the paper's; our settings the paper lacks
     come last, under their own heading."""
-    rows: list[Row] = []
+    rows: list[SourcedRow] = []
     for setting, group, cells in paper:
         if setting in ours:
-            rows.append(Row("ours", group, ours[setting]))
-        rows.append(Row("paper", group, cells))
+            rows.append(SourcedRow("ours", group, ours[setting]))
+        rows.append(SourcedRow("paper", group, cells))
     named = {setting for setting, _, _ in paper}
     rows += [
-        Row("ours", NOT_IN_PAPER if paper else "", cells)
+        SourcedRow("ours", NOT_IN_PAPER if paper else "", cells)
         for setting, cells in ours.items()
         if setting not in named
     ]
     return tuple(rows)
 
 
-def table3(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]) -> Table:
+def table3(
+    runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]
+) -> GroupedTable:
     if base not in runs:
         raise HarnessError(f"report: the base variant {base!r} has no finished eval")
     base_values = category_values(runs[base])
@@ -180,11 +160,8 @@ def table3(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[di
         paper.append((row["setting"], row.get("group") or "", tuple(cells)))
     header = ("setting", "Case", "Δ", "Moral", "Δ", "Theory", "Δ")
     notes += paper_inconsistencies(reference)
-    return Table(
-        "Table 3: training stages and rationale components",
-        header,
-        beside_the_paper(ours, paper),
-        tuple(notes),
+    return _table(
+        "Table 3: training stages and rationale components", header, beside_the_paper(ours, paper), notes
     )
 
 
@@ -219,7 +196,9 @@ TABLE4_COLUMNS = {
 }
 
 
-def table4(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]) -> Table:
+def table4(
+    runs: dict[str, dict[str, TaskResult]], base: str, reference: list[dict[str, str]]
+) -> GroupedTable:
     ours: dict[str, tuple[str, ...]] = {}
     notes = []
     for name, results in runs.items():
@@ -240,90 +219,7 @@ def table4(runs: dict[str, dict[str, TaskResult]], base: str, reference: list[di
         for row in reference
     ]
     header = ("setting", *(TABLE4_COLUMNS[task] for task in SUBTASKS), "Avg.")
-    return Table("Table 4: dataset compositions", header, beside_the_paper(ours, paper), tuple(notes))
-
-
-def to_markdown(table: Table) -> str:
-    width = len(table.header) + 1
-    lines = [
-        f"# {table.title}",
-        "",
-        "Ours beside the paper's, under the paper's headings (ours: PCEB's own protocol, credit over answered items):",
-        "",
-        "| " + " | ".join((table.header[0], "source", *table.header[1:])) + " |",
-        "|---|---|" + "---:|" * (width - 2),
-    ]
-    for group, rows in table.groups():
-        if group:
-            lines.append(f"| **{group}** |" + " |" * (width - 1))
-        lines += ["| " + " | ".join((row.cells[0], row.source, *row.cells[1:])) + " |" for row in rows]
-    if table.notes:
-        lines += [
-            "",
-            "Differences against the base (points, paired bootstrap 95% interval, strict per-item credit):",
-            "",
-        ]
-        lines += [f"- {note}" for note in table.notes]
-    return "\n".join(lines) + "\n"
-
-
-def to_csv(table: Table) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["source", "group", *table.header])
-    writer.writerows([row.source, row.group, *row.cells] for row in table.rows)
-    return buffer.getvalue()
-
-
-def to_latex(table: Table) -> str:
-    """A booktabs table: the paper's group headings, ours beside the paper's in each (the paper's in
-    grey italics; needs \\usepackage{booktabs})."""
-
-    def tex(cell: str) -> str:
-        return cell.replace("%", "\\%").replace("&", "\\&").replace("Δ", "$\\Delta$").replace("_", "\\_")
-
-    width = len(table.header) + 1
-    columns = "ll" + "r" * (width - 2)
-    lines = ["\\begin{table}[t]", "\\centering", "\\small", f"\\begin{{tabular}}{{{columns}}}", "\\toprule"]
-    lines.append(" & ".join(tex(cell) for cell in (table.header[0], "", *table.header[1:])) + " \\\\")
-    for group, rows in table.groups():
-        lines.append("\\midrule")
-        if group:
-            lines.append(f"\\multicolumn{{{width}}}{{l}}{{\\textbf{{{tex(group)}}}}} \\\\")
-        for row in rows:
-            cells = [row.cells[0], row.source, *row.cells[1:]]
-            if row.source == "paper":
-                cells = [f"\\textit{{{tex(cell)}}}" if cell else "" for cell in cells]
-            else:
-                cells = [tex(cell) for cell in cells]
-            lines.append(" & ".join(cells) + " \\\\")
-    lines += ["\\bottomrule", "\\end{tabular}", f"\\caption{{{tex(table.title)}}}", "\\end{table}"]
-    return "\n".join(lines) + "\n"
-
-
-def to_html(table: Table) -> str:
-    from html import escape
-
-    width = len(table.header) + 1
-    head = "".join(f"<th>{escape(cell)}</th>" for cell in (table.header[0], "source", *table.header[1:]))
-    body = ""
-    for group, rows in table.groups():
-        if group:
-            body += f'<tr class="group"><th colspan="{width}">{escape(group)}</th></tr>'
-        body += "".join(
-            f'<tr class="{row.source}">'
-            + "".join(f"<td>{escape(cell)}</td>" for cell in (row.cells[0], row.source, *row.cells[1:]))
-            + "</tr>"
-            for row in rows
-        )
-    notes = "".join(f"<li>{escape(note)}</li>" for note in table.notes)
-    return (
-        f"<!doctype html><meta charset=utf-8><title>{escape(table.title)}</title>"
-        "<style>td,th{padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
-        "tr.paper{color:#666}tr.group th{text-align:left;font-style:italic}</style>"
-        f"<h1>{escape(table.title)}</h1><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        f"<p>Grey rows: the paper's. Differences against the base:</p><ul>{notes}</ul>\n"
-    )
+    return _table("Table 4: dataset compositions", header, beside_the_paper(ours, paper), notes)
 
 
 def read_reference(path: Path) -> list[dict[str, str]]:
@@ -336,7 +232,7 @@ def build_table(
     base: str,
     reference: list[dict[str, str]],
     pairs: list[tuple[str, str]] = (),  # type: ignore[assignment]
-) -> Table:
+) -> GroupedTable:
     """The table, with the paired comparison of every variant against the base and of each of
     `pairs` (two variants) besides."""
     table = table3(runs, base, reference) if kind == "table3" else table4(runs, base, reference)
@@ -347,7 +243,20 @@ def build_table(
         if a in runs and b in runs
         for group, tasks in groups.items()
     ]
-    return Table(table.title, table.header, table.rows, (*table.notes, *extra))
+    return replace(table, notes=(*table.notes, *extra))
+
+
+def _table(
+    title: str, header: tuple[str, ...], rows: tuple[SourcedRow, ...], notes: list[str]
+) -> GroupedTable:
+    return GroupedTable(
+        title,
+        header,
+        rows,
+        tuple(notes),
+        intro="Ours beside the paper's, under the paper's headings (ours: PCEB's own protocol, credit over answered items):",
+        notes_heading="Differences against the base (points, paired bootstrap 95% interval, strict per-item credit):",
+    )
 
 
 def _number(value: Any) -> str:
@@ -356,3 +265,61 @@ def _number(value: Any) -> str:
 
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}%"
+
+
+def write_report(sweep: SweepFile) -> Path:
+    """The sweep's report from its finished eval steps: report.md and, for a table, the same table as
+    CSV, LaTeX and HTML beside it; variants without a finished eval are left out and named."""
+    from sweep.plan import plan_sweep
+    from sweep.steps import done_record
+
+    if sweep.report.kind == "none":
+        raise HarnessError(f"{sweep.path}: no report kind (report: {{kind: table3 | table4}})")
+    plan = plan_sweep(sweep)
+    runs = {}
+    for name, digest in plan.evals.items():
+        record = done_record(sweep.output_path, plan.steps[digest])
+        if record is not None:
+            runs[name] = read_run(Path(record["outputs"]["run"]))
+    unfinished = [name for name in plan.evals if name not in runs]
+    partial = (
+        f"Partial report: {len(unfinished)} of {len(plan.evals)} variants have no finished eval yet and "
+        f"are left out ({', '.join(unfinished)}); `harness sweep report` again once they finish."
+        if unfinished
+        else ""
+    )
+    if partial:
+        logger.warning(partial)
+    path = sweep.output_path / "report.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if sweep.report.kind in ("figure3", "figure4"):
+        from sweep.figures import figure3, figure4, read_labels
+
+        figure = sweep.output_path / sweep.report.kind
+        if sweep.report.kind == "figure3":
+            body = figure3(runs, figure)
+        else:
+            if not sweep.report.labels:
+                raise HarnessError(
+                    f"{sweep.path}: report.labels: name the folder `harness synth label` wrote"
+                )
+            body = figure4(runs, read_labels(sweep.resolve(sweep.report.labels)), figure)
+        top = f"{partial}\n\n" if partial else ""
+        write_text_atomically(
+            path, f"# {sweep.report.kind}\n\n{top}![{sweep.report.kind}]({figure.name}.png)\n\n{body}"
+        )
+        return path
+    reference_file = sweep.report.reference or f"{sweep.report.kind}_paper.csv"
+    reference_path = sweep.resolve(reference_file)
+    if not reference_path.exists():
+        from sweep.configs import SHIPPED
+
+        reference_path = SHIPPED / reference_file
+    reference = read_reference(reference_path)
+    table = build_table(sweep.report.kind, runs, sweep.report.base, reference, list(sweep.report.pairs))
+    if partial:
+        table = replace(table, notes=(partial, *table.notes))
+    for suffix, render in ((".csv", to_csv), (".tex", to_latex), (".html", to_html)):
+        write_text_atomically(path.with_name(sweep.report.kind + suffix), render(table))
+    write_text_atomically(path, to_markdown(table))
+    return path

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.files import write_text_atomically
+from harness.table_formats import markdown_table
 from synth.calls import entry_cost, read_ledger
 from synth.config import SynthConfig
 from synth.pipeline import STAGE_ORDER, stage_folder, stage_manifests
@@ -78,16 +79,21 @@ def write_report(config: SynthConfig) -> Path:
 
 
 def render_markdown(report: dict[str, Any]) -> str:
+    funnel = [
+        [
+            row["stage"],
+            _cell(row["in"]),
+            _cell(row["out"]),
+            "; ".join(f"{reason}: {count}" for reason, count in row["drops"].items()),
+            _cell(row["errors"]),
+        ]
+        for row in report["funnel"]
+    ]
     lines = [
         "# Synthesis funnel",
         "",
-        "| stage | in | out | dropped (reason: count) | in error |",
-        "|---|---:|---:|---|---:|",
+        *markdown_table(("stage", "in", "out", "dropped (reason: count)", "in error"), funnel, "lrrlr"),
     ]
-    for row in report["funnel"]:
-        drops = "; ".join(f"{reason}: {count}" for reason, count in row["drops"].items()) or ""
-        cells = [row["stage"], _cell(row["in"]), _cell(row["out"]), drops, _cell(row["errors"])]
-        lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"Challenging questions (D_pc): {report['challenging']}", ""]
     if report["dataset"]:
         counts = report["dataset"]["counts"]
@@ -98,17 +104,21 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"D_grpo = D_pc {counts['D_pc']} + D_cp {counts['D_cp']} = {report['dataset']['D_grpo']}",
             "",
         ]
-    lines += [
-        "## Calls, tokens and cost",
-        "",
-        "| stage | model | calls | cache hits | errors | tokens in | tokens out | cost (USD) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+    usage = [
+        [
+            row["stage"],
+            row["model"],
+            str(row["calls"]),
+            str(row["cache_hits"]),
+            str(row["errors"]),
+            _cell(row["tokens_in"], "unknown"),
+            _cell(row["tokens_out"], "unknown"),
+            "unknown" if row["cost"] is None else f"{row['cost']:.4f}",
+        ]
+        for row in report["usage"]
     ]
-    for row in report["usage"]:
-        cost = "unknown" if row["cost"] is None else f"{row['cost']:.4f}"
-        cells = [row["stage"], row["model"], str(row["calls"]), str(row["cache_hits"]), str(row["errors"])]
-        cells += [_cell(row["tokens_in"], "unknown"), _cell(row["tokens_out"], "unknown"), cost]
-        lines.append("| " + " | ".join(cells) + " |")
+    header = ("stage", "model", "calls", "cache hits", "errors", "tokens in", "tokens out", "cost (USD)")
+    lines += ["## Calls, tokens and cost", "", *markdown_table(header, usage, "llrrrrrr")]
     lines += ["", f"## Decontamination: {len(report['contaminated'])} item(s) dropped", ""]
     lines += [f"- {drop['item']}: {drop['reason']}" for drop in report["contaminated"]]
     return "\n".join(lines) + "\n"

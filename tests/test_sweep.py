@@ -849,7 +849,8 @@ def test_our_rows_stand_beside_the_papers_under_its_group_headings() -> None:
     """Each of the paper's settings: our row, then the paper's, under the paper's heading; a variant
     the paper has not comes last under a heading of its own; a setting we did not run shows the
     paper's row alone."""
-    from sweep.report import SUBTASKS, TaskResult, build_table, to_markdown
+    from harness.table_formats import to_markdown
+    from sweep.report import SUBTASKS, TaskResult, build_table
 
     def run(credit: float) -> dict[str, TaskResult]:
         return {task: TaskResult((credit,), {"d": credit}) for task in SUBTASKS}

@@ -18,6 +18,7 @@ from harness.leaderboard.headers import (
 from harness.leaderboard.layout import Benchmark
 from harness.leaderboard.render import abbreviations
 from harness.leaderboard.rows import Row, ranks, shown
+from harness.table_formats import tex_escape
 
 PREAMBLE = "% \\usepackage{booktabs,graphicx} \\usepackage[table]{xcolor}"
 # The paper's colours of first, second and third place, as xcolor tints of red, orange and yellow.
@@ -37,7 +38,7 @@ def to_latex(bench: Benchmark, rows: list[Row]) -> str:
         PLACE_COLOURS,
         "\\begin{table*}[t]",
         "\\centering",
-        f"\\caption{{{_tex(TABLE_NUMBER.sub('', bench.title))}}}",  # LaTeX numbers its tables
+        f"\\caption{{{tex_escape(TABLE_NUMBER.sub('', bench.title))}}}",  # LaTeX numbers its tables
         f"\\label{{tab:{bench.file_stem}}}",
         # The table is set in a box first, so that its notes can take its width and be scaled with it.
         "\\ifdefined\\harnesstable\\else\\newsavebox{\\harnesstable}\\fi",
@@ -48,13 +49,15 @@ def to_latex(bench: Benchmark, rows: list[Row]) -> str:
     for runs in header_levels(columns):
         cells, rules = ["", ""], []  # under Model and Param.
         for text, first, span in runs:
-            cells.append(f"\\multicolumn{{{span}}}{{c}}{{{_tex(text)}}}" if span > 1 else _tex(text))
+            cells.append(
+                f"\\multicolumn{{{span}}}{{c}}{{{tex_escape(text)}}}" if span > 1 else tex_escape(text)
+            )
             if text:
                 rules.append(f"\\cmidrule(lr){{{first + 3}-{first + 2 + span}}}")
         out.append(" & ".join(cells) + " \\\\")
         if rules:
             out.append(" ".join(rules))
-    out.append("Model & Param. & " + " & ".join(_tex(column.header) for column in columns) + " \\\\")
+    out.append("Model & Param. & " + " & ".join(tex_escape(column.header) for column in columns) + " \\\\")
     out.append("\\midrule")
     category = None
     for index, row in enumerate(rows):
@@ -62,13 +65,15 @@ def to_latex(bench: Benchmark, rows: list[Row]) -> str:
             if category is not None:
                 out.append("\\midrule")
             category = row.category
-            out.append(f"\\multicolumn{{{width}}}{{l}}{{\\textit{{{_tex(category_title(category))}}}}} \\\\")
+            out.append(
+                f"\\multicolumn{{{width}}}{{l}}{{\\textit{{{tex_escape(category_title(category))}}}}} \\\\"
+            )
         cells = [_cell(row, index, column.key, places, beside) for column in columns]
-        label = _tex(row.label) + (
+        label = tex_escape(row.label) + (
             f"\\textsuperscript{{{','.join(map(str, marks[index]))}}}" if marks[index] else ""
         )
         if not row.is_reference:
-            label += f" {{\\scriptsize ({_tex(row.source)})}}"
+            label += f" {{\\scriptsize ({tex_escape(row.source)})}}"
         out.append(f"{label} & {params_text(row)} & " + " & ".join(cells) + " \\\\")
     out += ["\\bottomrule", "\\end{tabular}}"]
     explained = [
@@ -84,7 +89,7 @@ def to_latex(bench: Benchmark, rows: list[Row]) -> str:
         "\\begin{tabular}{@{}l@{}}",
         "\\usebox{\\harnesstable} \\\\[6pt]",
         "\\parbox{\\wd\\harnesstable}{\\footnotesize\\raggedright",
-        " \\\\\n".join(_tex(line) for line in explained) + "}",
+        " \\\\\n".join(tex_escape(line) for line in explained) + "}",
         "\\end{tabular}}",
         "\\end{table*}",
     ]
@@ -116,8 +121,3 @@ def _cell(row: Row, index: int, key: str, places: dict[tuple[int, str], int], be
 
 def _coloured(text: str, place: int | None) -> str:
     return f"\\cellcolor{{{PLACE_NAMES[place]}}}{text}" if text and place else text
-
-
-def _tex(text: str) -> str:
-    replacements = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "_": "\\_", "#": "\\#", "$": "\\$"}
-    return "".join(replacements.get(char, char) for char in text)
