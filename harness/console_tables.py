@@ -4,7 +4,10 @@ the paper. They read the results as the runner returns them and print; nothing i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.runs.results_schema import JudgedTask
 
 COMPARE_PROTOCOLS = {
     "benchmark": "each benchmark's own protocol, as the leaderboard (items both runs answered)",
@@ -106,24 +109,33 @@ def print_results(results: dict[str, Any], name: str, include_paths: tuple[Path,
     cut (the number columns wrap their headers instead)."""
     from rich.table import Column, Table
 
+    from harness.runs.results_schema import GroupResult, ScoredTask, parse_results
     from harness.tasks.index import index_tasks
 
     def cell(value: Any) -> str:
         return "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
-    rows = [(task, values) for task, values in results["tasks"].items() if "dimensions" not in values]
-    rows += [(f"{group} (avg)", values) for group, values in results["groups"].items()]
-    for task, values in results["tasks"].items():
-        if "dimensions" in values:
-            print_judged(task, values, name)
+    def benchmark(values: ScoredTask | GroupResult) -> dict[str, Any]:
+        if isinstance(values, ScoredTask):
+            return values.benchmark.model_dump() if values.benchmark else {}
+        return dict(values.value("benchmark") or {})
+
+    run = parse_results(results, name)
+    rows: list[tuple[str, ScoredTask | GroupResult]] = [*run.scored().items()]
+    rows += [(f"{group} (avg)", values) for group, values in run.groups.items()]
+    for task, judged in run.judged().items():
+        print_judged(task, judged, name)
     if not rows:
         return
     registry = index_tasks(include_paths).registry
     reported = [
-        metric for _, values in rows for metric in values.get("metrics") or values if metric in registry
+        metric
+        for _, values in rows
+        for metric in (values.metrics if isinstance(values, ScoredTask) else values.model_extra or {})
+        if metric in registry
     ]
     metrics = registry.in_order(reported)
-    protocol = [m for m in metrics if any(m.name in (v.get("benchmark") or {}) for _, v in rows)]
+    protocol = [m for m in metrics if any(m.name in benchmark(values) for _, values in rows)]
     longest = max(len(task) for task, _ in rows)
     table = Table(
         Column("task", no_wrap=True, min_width=longest),
@@ -138,43 +150,42 @@ def print_results(results: dict[str, Any], name: str, include_paths: tuple[Path,
         else f"results: {name}",
     )
     for task, values in rows:
-        scored = f"{values.get('n_scored', values.get('n'))}/{values.get('n_expected', values.get('n'))}"
         table.add_row(
             task,
-            scored if "subtasks" not in values else cell(values.get("n")),
-            *(cell(values.get(m.name)) for m in metrics),
-            *(cell((values.get("benchmark") or {}).get(m.name)) for m in protocol),
-            *([cell((values.get("benchmark") or {}).get("n_answered"))] if protocol else []),
-            cell(values.get("n_failed")),
-            cell(values.get("n_missing")),
+            f"{values.n_scored}/{values.n_expected}" if isinstance(values, ScoredTask) else cell(values.n),
+            *(cell(values.value(m.name)) for m in metrics),
+            *(cell(benchmark(values).get(m.name)) for m in protocol),
+            *([cell(benchmark(values).get("n_answered"))] if protocol else []),
+            cell(values.n_failed if isinstance(values, ScoredTask) else None),
+            cell(values.n_missing if isinstance(values, ScoredTask) else None),
         )
     console().print(table)
-    for group, values in results["groups"].items():
-        official = (values.get("benchmark") or {}).get("official")
+    for group, values in run.groups.items():
+        official = benchmark(values).get("official")
         if official:
             console().print(
                 f"{group}, as CPsyExam's evaluate_submission.py scores it: MCQA {official['MCQA']:.2f}, "
                 f"MRQA {official['MRQA']:.2f}, Avg {official['Avg']:.2f} (over {len(official['by_subject'])} subjects)"
             )
-        if values.get("incomplete"):
-            console().print(f"{group}: no aggregate, incomplete ({'; '.join(values['incomplete'][:3])})")
+        if values.incomplete:
+            console().print(f"{group}: no aggregate, incomplete ({'; '.join(values.incomplete[:3])})")
 
 
-def print_judged(task: str, values: dict[str, Any], name: str) -> None:
+def print_judged(task: str, values: JudgedTask, name: str) -> None:
     """One judged task: each dimension's mean and 95% interval, per judge, and judge failures."""
     from rich.table import Table
 
-    by_judge = values.get("by_judge") or {values["judge"]: values}
-    table = Table("judge", "judged", "judge failed", *values["dimensions"], title=f"{task}: {name}")
+    by_judge = values.value("by_judge") or {values.judge: values.to_summary()}
+    table = Table("judge", "judged", "judge failed", *values.dimensions, title=f"{task}: {name}")
     for judge, summary in by_judge.items():
         cells = []
-        for key in values["dimensions"]:
+        for key in values.dimensions:
             mean, interval = summary.get(key), summary.get(f"{key}_ci95")
             cells.append("" if mean is None else f"{mean:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]")
         failed = ", ".join(f"{k} {v}" for k, v in summary["judge_failures"].items())
-        table.add_row(judge, f"{summary['n_judged']}/{values['n']}", failed or "0", *cells)
+        table.add_row(judge, f"{summary['n_judged']}/{values.n}", failed or "0", *cells)
     console().print(table)
-    for pair, dimensions in (values.get("agreement") or {}).items():
+    for pair, dimensions in (values.value("agreement") or {}).items():
         agreement = Table("dimension", "n", "Spearman", "quadratic kappa", title=f"judge agreement {pair}")
         for key, stats in dimensions.items():
             agreement.add_row(

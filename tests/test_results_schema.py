@@ -68,3 +68,32 @@ def test_a_results_file_of_the_wrong_shape_is_a_one_line_error(tmp_path: Path, c
     with pytest.raises(HarnessError, match=message) as raised:
         read_results(path)
     assert str(path) in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_run_is_read_back_as_typed_records(tmp_path: Path) -> None:
+    """Scored and judged tasks are told apart by their type, not by a key; each metric and the
+    benchmark block are read through the record."""
+    from fractions import Fraction
+
+    from harness.runs.results import read_results_file
+    from harness.runs.results_schema import BenchmarkBlock, GroupResult, ScoredTask
+    from harness.scoring.summary import task_value
+
+    evaluate(ALWAYS_B, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    run = read_results_file(tmp_path / "b" / "latest" / "results.json")
+    task = run.scored()["pceb_moral_smcq"]
+    assert isinstance(task, ScoredTask) and run.judged() == {}
+    assert isinstance(task.benchmark, BenchmarkBlock) and task.benchmark.protocol.startswith("pceb")
+    numerator, denominator = task.exact["acc"]
+    assert task_value(task, "acc") == Fraction(numerator, denominator) * 100
+    assert task.value("acc") == pytest.approx(100 * numerator / denominator)
+    assert all(isinstance(group, GroupResult) for group in run.groups.values())
+
+
+def test_results_json_holds_what_the_run_set_and_nothing_added(tmp_path: Path) -> None:
+    """The file is the typed record as built: no field the run did not set appears as null."""
+    evaluate(ALWAYS_B, ["pceb_moral_smcq"], RunOptions(output_dir=tmp_path))
+    written = json.loads((tmp_path / "b" / "latest" / "results.json").read_text(encoding="utf-8"))
+    assert "upgraded_from" not in written and "judges" not in written
+    assert written["backend"]["class"] == "mock"
+    assert "subset" not in written["tasks"]["pceb_moral_smcq"]

@@ -16,7 +16,8 @@ from harness.data.pceb import PCEB_LEVELS, pceb_level
 from harness.errors import HarnessError
 from harness.leaderboard.headers import shown_columns
 from harness.leaderboard.layout import Benchmark, benchmark
-from harness.runs.results import find_runs, read_results, read_samples
+from harness.runs.results import find_runs, read_results_file, read_samples
+from harness.runs.results_schema import JudgedTask, ScoredTask, TaskRecord
 from harness.scoring.protocols import BenchmarkCredit
 from harness.scoring.summary import incomplete_reason
 from harness.tasks.index import index_tasks
@@ -42,11 +43,9 @@ def breakdowns(
     layout = benchmark(index_tasks(include_paths), BREAKDOWNS[by]) if by != "topic" else None
     found = []
     for folder in find_runs(results_dir):
-        results = read_results(folder / "results.json")
-        label = str(
-            results.get("model", {}).get("display_name") or results.get("model", {}).get("name", folder.name)
-        )
-        tasks = results.get("tasks", {})
+        results = read_results_file(folder / "results.json")
+        label = str(results.model.get("display_name") or results.model.get("name", folder.name))
+        tasks = results.tasks
         partial = [reason for name, task in tasks.items() if (reason := incomplete_reason(name, task))]
         if partial:  # e.g. a --limit run: its breakdown covers part of each task
             label += f" (partial: {'; '.join(partial[:2])}{'; ...' if len(partial) > 2 else ''})"
@@ -60,7 +59,7 @@ def breakdowns(
 
 
 def _levels(
-    bench: Benchmark, folder: Path, tasks: dict[str, Any], label: str, protocol: str
+    bench: Benchmark, folder: Path, tasks: dict[str, TaskRecord], label: str, protocol: str
 ) -> list[Breakdown]:
     columns = [
         c for c in bench.columns if c.task in tasks and c.spec is not None and c.spec.scale == "fraction"
@@ -103,14 +102,19 @@ def _credit(reading: Any, scores: Any, metric: str, use_protocol: bool) -> float
     return float(scores[metric])
 
 
-def _subjects(bench: Benchmark, tasks: dict[str, Any], label: str, protocol: str) -> list[Breakdown]:
+def _subjects(bench: Benchmark, tasks: dict[str, TaskRecord], label: str, protocol: str) -> list[Breakdown]:
     if protocol != "benchmark":
         raise HarnessError(
             "--by subject reads the per-subject counts of CPsyExam's own protocol: use --protocol benchmark"
         )
-    columns = [c for c in bench.columns if c.metric == "acc" and isinstance(tasks.get(c.task), dict)]
-    counted = [(c, (tasks[c.task].get("benchmark") or {}).get("by_subject") or {}) for c in columns]
-    counted = [(c, counts) for c, counts in counted if counts]
+    counted = [
+        (column, task.benchmark.by_subject)
+        for column in bench.columns
+        if column.metric == "acc"
+        and isinstance(task := tasks.get(column.task), ScoredTask)
+        and task.benchmark is not None
+        and task.benchmark.by_subject
+    ]
     if not counted:
         return []
     subjects = sorted({subject for _, counts in counted for subject in counts})
@@ -132,12 +136,12 @@ def _subjects(bench: Benchmark, tasks: dict[str, Any], label: str, protocol: str
     ]
 
 
-def _topics(tasks: dict[str, Any], label: str, folder: Path) -> list[Breakdown]:
+def _topics(tasks: dict[str, TaskRecord], label: str, folder: Path) -> list[Breakdown]:
     task = tasks.get("cpsycoune")
-    if not isinstance(task, dict):
+    if not isinstance(task, JudgedTask):
         return []
-    dimensions = list(task.get("dimensions") or [])
-    by_judge = task.get("by_judge") or ({task["judge"]: task} if task.get("judge") else {})
+    dimensions = task.dimensions
+    by_judge = task.value("by_judge") or {task.judge: task.to_summary()}
     found = []
     for judge, summary in by_judge.items():
         topics = summary.get("by_topic") or {}

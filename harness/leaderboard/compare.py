@@ -13,7 +13,7 @@ from harness.leaderboard.build import in_table_order
 from harness.leaderboard.headers import shown_columns
 from harness.leaderboard.layout import benchmarks
 from harness.leaderboard.rows import reference_rows, run_row
-from harness.runs.results import read_protocol_readings, read_results, read_sample_scores, resolve_run
+from harness.runs.results import read_protocol_readings, read_results_file, read_sample_scores, resolve_run
 from harness.scoring.metric_registry import MetricSpec
 from harness.scoring.stats import PairedComparison, compare_paired, compare_paired_tasks
 from harness.tasks.index import TaskIndex, index_tasks
@@ -169,13 +169,13 @@ def compare_with_paper(
     gives it) against that row, column by column, in every benchmark that has the row and that the
     run touched. Our values follow `protocol` (the benchmark's own, as the paper's, by default)."""
     folder = resolve_run(results_dir, run)
-    results = read_results(folder / "results.json")
-    model = results.get("model", {})
+    results = read_results_file(folder / "results.json")
+    model = results.model
     label = str(model.get("display_name") or model.get("name", ""))
     found: list[AgainstPaper] = []
     for bench in in_table_order(benchmarks(index_tasks(include_paths))):
         paper = next((row for row in reference_rows(bench) if row.label.lower() == label.lower()), None)
-        if paper is None or not {c.task for c in bench.columns} & set(results.get("tasks", {})):
+        if paper is None or not {c.task for c in bench.columns} & set(results.tasks):
             continue
         ours = run_row(bench, folder, results, protocol)
         for column in shown_columns(bench):

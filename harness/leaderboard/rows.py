@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 from harness.errors import HarnessError
 from harness.leaderboard.layout import Benchmark
 from harness.reference_tables import read_reference_csv
 from harness.runs.listing import stale_scoring
-from harness.runs.results import find_runs, read_protocol_credits, read_results, read_sample_scores
+from harness.runs.results import find_runs, read_protocol_credits, read_results_file, read_sample_scores
+from harness.runs.results_schema import BenchmarkBlock, JudgedTask, ResultsFile, ScoredTask, TaskRecord
 from harness.scoring.stats import bootstrap_interval, stratified_bootstrap_interval
 from harness.scoring.summary import incomplete_reason, mean_of, task_value
 
@@ -105,19 +105,18 @@ def run_rows(bench: Benchmark, results_dir: Path, protocol: str = "benchmark") -
         raise HarnessError(f"--protocol {protocol!r}: use {' or '.join(PROTOCOLS)}")
     rows = []
     for folder in find_runs(results_dir):
-        results = read_results(folder / "results.json")
-        tasks = results.get("tasks", {})
+        results = read_results_file(folder / "results.json")
         needed = {c.task for c in bench.columns}
-        if not needed & set(tasks):
+        if not needed & set(results.tasks):
             continue
         rows.append(run_row(bench, folder, results, protocol))
     return rows
 
 
-def run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: str = "benchmark") -> Row:
+def run_row(bench: Benchmark, folder: Path, results: ResultsFile, protocol: str = "benchmark") -> Row:
     """One run folder's row of a benchmark's table."""
-    model = results.get("model", {})
-    tasks = results.get("tasks", {})
+    model = results.model
+    tasks = results.tasks
     values: dict[str, Fraction | None] = {}
     sizes: dict[str, int] = {}
     notes: list[str] = []
@@ -127,29 +126,26 @@ def run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: s
     for column in bench.columns:
         task = tasks.get(column.task)
         factor = column.spec.factor if column.spec else 1
-        scored = task
-        if protocol == "benchmark" and column.has_protocol and isinstance(task, dict):
-            scored = task.get("benchmark")
-            if not isinstance(scored, dict):
+        scored: TaskRecord | BenchmarkBlock | None = task
+        if protocol == "benchmark" and column.has_protocol and task is not None:
+            scored = task.benchmark if isinstance(task, ScoredTask) else None
+            if scored is None:
                 unscored.add(column.task)
-        values[column.key] = task_value(scored, column.metric, factor) if isinstance(scored, dict) else None
-        if isinstance(task, dict):
+        values[column.key] = task_value(scored, column.metric, factor) if scored is not None else None
+        if task is not None:
             # What the column's value is a mean over, so averages weigh it as the group does:
             # answered items under the benchmark protocol, every item under the strict one.
-            over_answered = scored is not task and isinstance(scored, dict)
-            sizes[column.key] = int(scored.get("n_answered", 0)) if over_answered else int(task.get("n", 0))
-            splits.add(task.get("split", "test"))
-            if task.get("limit"):
-                limits.add(task["limit"])
+            sizes[column.key] = scored.n_answered if isinstance(scored, BenchmarkBlock) else task.n
+            splits.add(task.split or "test")
+            if task.limit:
+                limits.add(task.limit)
     present = sorted({c.task for c in bench.columns if c.task in tasks})
     # Scored tasks with no number at all: their split withholds the gold answers (CPsyExam test
     # without --answer-key): nothing to show or rank, never 0.00.
     withheld = {
         name
         for name in present
-        if isinstance(tasks[name], dict)
-        and tasks[name].get("n_scored")
-        and all(values[c.key] is None for c in bench.columns if c.task == name)
+        if tasks[name].n_scored and all(values[c.key] is None for c in bench.columns if c.task == name)
     } - unscored
     if withheld:
         notes.append(
@@ -177,13 +173,11 @@ def run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: s
             f"scored under {'; '.join(stale)}, not ranked: re-score with `harness score --run {folder}`"
         )
     split = "/".join(sorted(splits)) or "test"
-    date = str(results.get("finished_at", ""))[:10]
+    date = (results.finished_at or "")[:10]
     source = f"ours, {date}" + (f", {split} split" if bench.split_matters else "")
     if limits:
         source += f", first {min(limits)} items per task"
-    subsets = {
-        task["subset"]["name"] for task in tasks.values() if isinstance(task, dict) and task.get("subset")
-    }
+    subsets = {task.subset["name"] for task in tasks.values() if task.subset}
     if subsets:
         source += f", {'/'.join(sorted(subsets))} items only"
         notes.append("a labelled subset of the items: shown, not ranked against whole-benchmark rows")
@@ -207,7 +201,7 @@ def run_row(bench: Benchmark, folder: Path, results: dict[str, Any], protocol: s
 
 
 def _intervals(
-    bench: Benchmark, folder: Path, protocol: str, tasks: dict[str, Any]
+    bench: Benchmark, folder: Path, protocol: str, tasks: dict[str, TaskRecord]
 ) -> dict[str, tuple[float, float]]:
     """95% bootstrap intervals of each column whose metric declares one, from the run's per-sample
     scores (in the column's unit; under the benchmark protocol, its credit over answered items),
@@ -223,7 +217,7 @@ def _intervals(
 
 
 def _column_scores(
-    bench: Benchmark, folder: Path, protocol: str, tasks: dict[str, Any]
+    bench: Benchmark, folder: Path, protocol: str, tasks: dict[str, TaskRecord]
 ) -> dict[str, list[float]]:
     """Per column with a bootstrap interval, the run's per-sample scores in the column's unit; a
     sample without a response counts 0, as in the task's value (an interval holds its value)."""
@@ -241,22 +235,21 @@ def _column_scores(
             credits = list(read_sample_scores(path, column.metric).values())
         scores = [factor * value for value in credits]
         recorded = tasks.get(column.task)
-        task: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
         if not (protocol == "benchmark" and column.has_protocol):
             # strict: a sample without a score (its request failed) counts 0, as in the value;
             # the benchmark protocol's credits already count it
-            scores += [0.0] * max(0, int(task.get("n", 0)) - len(scores))
+            scores += [0.0] * max(0, (recorded.n if recorded else 0) - len(scores))
         if scores:
             found[column.key] = scores
     return found
 
 
-def _judged_intervals(bench: Benchmark, tasks: dict[str, Any]) -> dict[str, tuple[float, float]]:
+def _judged_intervals(bench: Benchmark, tasks: dict[str, TaskRecord]) -> dict[str, tuple[float, float]]:
     """Judge-scored columns carry their interval in results.json (bootstrapped over samples or dialogues)."""
     intervals = {}
     for column in bench.columns:
         task = tasks.get(column.task)
-        interval = task.get(f"{column.metric}_ci95") if isinstance(task, dict) else None
+        interval = task.value(f"{column.metric}_ci95") if isinstance(task, JudgedTask) else None
         if isinstance(interval, list) and len(interval) == 2:
             intervals[column.key] = (float(interval[0]), float(interval[1]))
     return intervals

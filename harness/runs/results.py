@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.files import read_text_file, write_text_atomically
-from harness.runs.results_schema import validate_results
+from harness.runs.results_schema import GroupResult, ResultsFile, TaskRecord, parse_results, validate_results
 from harness.runs.sample import Sample
 from harness.scoring.protocols import NO_RESPONSE, BenchmarkCredit
 
@@ -118,6 +118,12 @@ def read_results(path: Path) -> dict[str, Any]:
     return validate_results(read_json_file(path, "results"), str(path))
 
 
+def read_results_file(path: Path) -> ResultsFile:
+    """A results.json read into its model (older versions upgraded), or a HarnessError naming the
+    file and what is wrong with it."""
+    return parse_results(read_json_file(path, "results"), str(path))
+
+
 def read_json_file(path: Path, what: str) -> Any:
     """JSON from a file the harness wrote, or a HarnessError naming it (missing, damaged, not UTF-8)."""
     try:
@@ -130,26 +136,27 @@ def read_json_file(path: Path, what: str) -> Any:
 
 
 def merge_results(
-    folder: Path, results: dict[str, Any], groups_of: Callable[[dict[str, Any]], dict[str, Any]]
-) -> dict[str, Any]:
+    folder: Path,
+    results: ResultsFile,
+    groups_of: Callable[[dict[str, TaskRecord]], dict[str, GroupResult]],
+) -> ResultsFile:
     """Write results.json under the run's lock, keeping the tasks other processes (or earlier runs
     of the same spec) wrote there; groups are computed over the merged tasks. A damaged existing
     file stops with one line. Returns what was written."""
     path = folder / "results.json"
     with locked(folder):
+        tasks = dict(results.tasks)
         if path.exists():
-            previous = read_results(path)
-            results["tasks"] = {**previous.get("tasks", {}), **results["tasks"]}
-        results["groups"] = groups_of(results["tasks"])
-        results = validate_results(results, f"{path} (as about to be written)")
-        write_text_atomically(path, json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    return results
+            tasks = {**read_results_file(path).tasks, **tasks}
+        merged = results.model_copy(update={"tasks": tasks, "groups": groups_of(tasks)})
+        write_text_atomically(path, json.dumps(merged.to_json(), ensure_ascii=False, indent=2) + "\n")
+    return merged
 
 
 def check_existing_files(folder: Path) -> None:
     """Before any work: the run's results.json, submission and cache must be readable."""
     if (folder / "results.json").exists():
-        read_results(folder / "results.json")
+        read_results_file(folder / "results.json")
     submission = folder / "cpsyexam_submission.json"
     if submission.exists() and not isinstance(read_json_file(submission, "the submission"), dict):
         raise HarnessError(f"{submission}: expected a JSON object; the file is damaged")

@@ -64,6 +64,10 @@ class BenchmarkBlock(BaseModel):
     n_repeated_ids: int | None = None
     official: dict[str, Any] | None = Field(None, description="CPsyExam's evaluate_submission.py numbers")
 
+    def value(self, metric: str) -> Any:
+        """A protocol metric's value (acc, acc_elastic), or None."""
+        return getattr(self, metric, None) if metric in type(self).model_fields else None
+
 
 class ScoredTask(_TaskRecord):
     """A task scored by answer extraction and metrics; each reported metric is a top-level number."""
@@ -76,6 +80,10 @@ class ScoredTask(_TaskRecord):
     benchmark: BenchmarkBlock | None = Field(
         None, description="the benchmark's own protocol, where it has one"
     )
+
+    def value(self, metric: str) -> Any:
+        """A reported metric's value (a top-level number, or None)."""
+        return (self.model_extra or {}).get(metric)
 
     @model_validator(mode="after")
     def _metrics_are_numbers(self) -> ScoredTask:
@@ -96,12 +104,23 @@ class JudgedTask(_TaskRecord):
     n_judged: int
     judge_failures: dict[str, int] = Field(default_factory=dict)
 
+    def value(self, key: str) -> Any:
+        """A dimension's mean, its `_ci95` interval, or another summary field (by_judge, agreement)."""
+        return (self.model_extra or {}).get(key)
+
+    def to_summary(self) -> dict[str, Any]:
+        """The entry as results.json holds it (a judge's summary, as `by_judge` holds each)."""
+        summary: dict[str, Any] = self.model_dump(mode="json", exclude_unset=True)
+        return summary
+
 
 def _task_kind(value: Any) -> str:
     if isinstance(value, dict):
         return "judged" if "dimensions" in value else "scored"
     return "judged" if isinstance(value, JudgedTask) else "scored"
 
+
+TaskRecord = ScoredTask | JudgedTask
 
 TaskEntry = Annotated[
     Annotated[ScoredTask, Tag("scored")] | Annotated[JudgedTask, Tag("judged")], Discriminator(_task_kind)
@@ -117,6 +136,10 @@ class GroupResult(BaseModel):
     n: int = 0
     complete: bool = False
     incomplete: list[str] = Field(default_factory=list)
+
+    def value(self, key: str) -> Any:
+        """An aggregate's value (a metric, its weighting, the benchmark block), or None."""
+        return (self.model_extra or {}).get(key)
 
 
 class ResultsFile(BaseModel):
@@ -143,10 +166,30 @@ class ResultsFile(BaseModel):
         "prompts, backend), generation, judging, scoring, writing (samples and submission files)",
     )
 
+    def scored(self) -> dict[str, ScoredTask]:
+        """The tasks scored by extraction and metrics."""
+        return {name: task for name, task in self.tasks.items() if isinstance(task, ScoredTask)}
+
+    def judged(self) -> dict[str, JudgedTask]:
+        """The tasks scored by LLM judges."""
+        return {name: task for name, task in self.tasks.items() if isinstance(task, JudgedTask)}
+
+    def to_json(self) -> dict[str, Any]:
+        """The file's JSON data: every field that was set (as built or as read), nothing added."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude_unset=True)
+        return data
+
 
 def validate_results(data: Any, where: str) -> dict[str, Any]:
     """A results mapping checked against the schema (older versions upgraded first); returns it as
     plain JSON data. A HarnessError names the file and the first problem."""
+    parse_results(data, where)
+    return upgrade(data)
+
+
+def parse_results(data: Any, where: str) -> ResultsFile:
+    """A results mapping read into the model (older versions upgraded first). A HarnessError names
+    the file and the first problem."""
     if not isinstance(data, dict) or data.get("schema_version") not in READABLE_SCHEMAS:
         versions = " or ".join(map(str, READABLE_SCHEMAS))
         raise HarnessError(f"{where}: not a psyche-harness results file (schema_version {versions})")
@@ -154,12 +197,10 @@ def validate_results(data: Any, where: str) -> dict[str, Any]:
         value = data.get(section, {})
         if not isinstance(value, dict) or not all(isinstance(entry, dict) for entry in value.values()):
             raise HarnessError(f"{where}: '{section}' should map names to objects; the file is damaged")
-    upgraded = upgrade(data)
     try:
-        ResultsFile.model_validate(upgraded)
+        return ResultsFile.model_validate(upgrade(data))
     except ValidationError as error:
         raise HarnessError(f"{where}: {describe_validation_error(error)}; the file is damaged") from None
-    return upgraded
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:

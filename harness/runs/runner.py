@@ -48,7 +48,7 @@ from harness.runs.results import (
     check_writable,
     model_dir,
     prepare_folder,
-    read_results,
+    read_results_file,
     read_samples,
     run_dir,
 )
@@ -190,9 +190,9 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     """Score a run folder again from its stored responses (after an extraction or metric change),
     in place: same spec, same responses, current scoring. Judge-scored tasks are kept as they are."""
     folder = folder.resolve()  # a `latest` link names the run it points at, not itself
-    results = read_results(folder / "results.json")
-    spec_record = results.get("spec") or {}
-    stored = {name for name, task in results["tasks"].items() if "dimensions" not in task}
+    results = read_results_file(folder / "results.json")
+    spec_record = results.spec
+    stored = results.scored()
     if not stored:
         raise HarnessError(f"{folder}: no task scored by extraction to re-score")
     rerun = RunOptions(
@@ -210,18 +210,18 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
     for leaf in leaves:
         path = folder / "samples" / f"{leaf.name}.jsonl"
         samples = read_samples(path)
-        check_stored_samples(path, samples, leaf, results["tasks"][leaf.name])
+        check_stored_samples(path, samples, leaf, stored[leaf.name])
         for sample in samples:
             key = (leaf.name, sample.doc_id)
             if sample.response is not None:
                 responses[key] = sample.response
             if sample.prompt:
                 prompts[key] = sample.prompt
-    if not results.get("model") or not spec_record:
+    if not results.model or not spec_record:
         raise HarnessError(f"{folder}/results.json: written by an older harness without a spec; run it again")
-    spec = ModelSpec.model_validate(results["model"])
+    spec = ModelSpec.model_validate(results.model)
     # the recorded decoding; a predictions run records none the harness used ({"decoding": ...})
-    settings = generation_settings(spec, rerun) | dict(results.get("generation") or {})
+    settings = generation_settings(spec, rerun) | results.generation
     subset = recorded_subset(folder, spec_record.get("subset"), leaves)
     planned = [
         plan_task(task, rerun.limit, lambda m: json.dumps(m, ensure_ascii=False), spec, settings, subset)
@@ -233,7 +233,8 @@ def rescore_run(folder: Path, options: RunOptions, progress: ProgressFactory | N
             for doc, request in zip(task.docs, task.requests, strict=True)
         ]
     run_spec = RunSpec(**{**spec_record, "judges": tuple(spec_record.get("judges", ()))})
-    recorded: dict[str, Any] = {key: results[key] for key in ("backend", "judges") if key in results}
+    recorded: dict[str, Any] = results.to_json()
+    recorded = {key: recorded[key] for key in ("backend", "judges") if key in recorded}
     plan = RunPlan(spec, run_spec, folder, planned, groups, rerun, in_place=True)
     return run(plan, StoredResponses(responses, recorded), [], progress)
 

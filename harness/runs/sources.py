@@ -19,6 +19,7 @@ from harness.runs.planning import PlannedTask
 from harness.runs.predictions import PredictionKey
 from harness.runs.responses import ProgressFactory, fetch_responses
 from harness.runs.results import read_samples
+from harness.runs.results_schema import ScoredTask
 from harness.runs.sample import Sample
 from harness.scoring.summary import FAILED, MISSING
 from harness.tasks.catalog import LeafTask
@@ -168,7 +169,7 @@ def stored_answers(folder: Path, planned: list[PlannedTask]) -> dict[str, str]:
     return answers
 
 
-def check_stored_samples(path: Path, samples: list[Sample], task: LeafTask, recorded: dict[str, Any]) -> None:
+def check_stored_samples(path: Path, samples: list[Sample], task: LeafTask, recorded: ScoredTask) -> None:
     """Before a re-score rewrites anything: the stored samples must be the ones results.json
     counted, each for a doc of the task as the data stands (else one line, nothing rewritten)."""
     known = {str(doc["doc_id"]) for doc in task.docs}
@@ -178,8 +179,8 @@ def check_stored_samples(path: Path, samples: list[Sample], task: LeafTask, reco
             f"{path}: {len(strangers)} sample(s) for docs the task {task.name} does not have (first: "
             f"{strangers[0]!r}): the samples do not match the data; nothing was re-scored or rewritten"
         )
-    counted = recorded.get("n")
-    if isinstance(counted, int) and len(samples) != counted:
+    counted = recorded.n
+    if len(samples) != counted:
         raise HarnessError(
             f"{path}: holds {len(samples)} samples where results.json counted {counted} (cut short or "
             "edited?); nothing was re-scored or rewritten"

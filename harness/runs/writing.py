@@ -23,7 +23,14 @@ from harness.runs.lm_eval_format import lm_eval_results
 from harness.runs.options import RunOptions
 from harness.runs.planning import PlannedTask
 from harness.runs.results import locked, merge_results, point_latest, write_samples
-from harness.runs.results_schema import SCHEMA_VERSION
+from harness.runs.results_schema import (
+    SCHEMA_VERSION,
+    GroupResult,
+    JudgedTask,
+    ResultsFile,
+    ScoredTask,
+    TaskRecord,
+)
 from harness.runs.sample import Sample
 from harness.runs.spec import RunSpec
 from harness.runs.submissions import READERS, submission_writer
@@ -51,7 +58,7 @@ def score_and_write(
     clock = clock or PhaseClock()
     provenance = collect(checkout_root()) | {"data_dir": options.data_path}
     file_hashes: dict[str, str] = {}
-    task_summaries: dict[str, dict[str, Any]] = {}
+    task_records: dict[str, TaskRecord] = {}
     scored_samples: dict[str, list[Sample]] = {}
     for plan in planned:
         samples = []
@@ -86,7 +93,8 @@ def score_and_write(
             "finished_at": now(),
             "provenance": provenance,
         }
-        task_summaries[plan.task.name] = summary
+        record = JudgedTask if plan.task.rubric else ScoredTask
+        task_records[plan.task.name] = record(**summary)
     clock.lap("scoring")
     for plan in planned:  # a submission file already there is checked before anything is written
         if plan.task.submission and plan.task.split == "test" and plan.task.submission in READERS:
@@ -99,21 +107,21 @@ def score_and_write(
                 write = submission_writer(plan.task.submission, plan.task.name)
                 write(folder, plan.task.name, plan.task.shots, plan.docs, scored_samples[plan.task.name])
     clock.lap("writing")
-    results = {
-        "schema_version": SCHEMA_VERSION,
-        "spec_hash": run_spec.digest,
-        "spec": run_spec.to_json(),
-        "model": spec.recorded(),
-        "generation": run_spec.generation,
-        "tasks": task_summaries,
-        "groups": {},
-        "provenance": provenance,
-        "started_at": started,
-        "finished_at": now(),
-        "timings": clock.laps,
-    } | extra
+    built = ResultsFile(
+        schema_version=SCHEMA_VERSION,
+        spec_hash=run_spec.digest,
+        spec=run_spec.to_json(),
+        model=spec.recorded(),
+        generation=run_spec.generation,
+        tasks=task_records,
+        provenance=provenance,
+        started_at=started,
+        finished_at=now(),
+        timings=clock.laps,
+        **extra,
+    )
     # Groups are computed over every task the run folder holds (this write's and earlier ones').
-    results = merge_results(folder, results, lambda tasks: _groups_over(groups, tasks))
+    results = merge_results(folder, built, lambda tasks: _groups_over(groups, tasks)).to_json()
     metrics = {metric.name: metric for plan in planned for metric in plan.task.metrics}
     write_text_atomically(
         folder / LM_EVAL_FILE,
@@ -127,7 +135,7 @@ def score_and_write(
 BUILTIN_BY_NAME = {metric.name: metric for metric in BUILTIN_METRICS}
 
 
-def _groups_over(groups: list[GroupSpec], tasks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _groups_over(groups: list[GroupSpec], tasks: dict[str, TaskRecord]) -> dict[str, GroupResult]:
     return {group.name: summarize_group(group, tasks) for group in groups if group.metrics}
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from harness.runs.results_schema import BenchmarkBlock, GroupResult, JudgedTask, ScoredTask, TaskRecord
 from harness.runs.sample import FAILED, MISSING, SCORED, Sample
 from harness.scoring.metric_registry import MetricSpec
 from harness.scoring.protocols import BenchmarkCredit, official_numbers, summarize_protocol
@@ -88,13 +89,15 @@ def exact_score(value: float) -> Fraction:
     return Fraction(value).limit_denominator(1000)
 
 
-def task_value(task: dict[str, Any], metric: str, factor: int = 100) -> Fraction | None:
-    """A task's metric in its reported unit, exactly: from `exact` (a fraction, times `factor`)
-    where the run kept it, else from the stored number."""
-    pair = (task.get("exact") or {}).get(metric)
-    if isinstance(pair, list) and len(pair) == 2:
+def task_value(
+    record: ScoredTask | JudgedTask | BenchmarkBlock, metric: str, factor: int = 100
+) -> Fraction | None:
+    """A task's (or its benchmark block's) metric in its reported unit, exactly: from `exact` (a
+    fraction, times `factor`) where the run kept it, else from the stored number."""
+    pair = None if isinstance(record, JudgedTask) else record.exact.get(metric)
+    if pair is not None and pair[1]:
         return Fraction(int(pair[0]), int(pair[1])) * factor
-    value = task.get(metric)
+    value = record.value(metric)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return Fraction(value).limit_denominator(10**8)
@@ -112,25 +115,25 @@ def mean_of(parts: Sequence[tuple[Fraction | None, int]], weighted: bool) -> Fra
     return sum((value * size for value, size in values), Fraction(0)) / total if total else None
 
 
-def incomplete_reason(name: str, task: dict[str, Any] | None) -> str | None:
+def incomplete_reason(name: str, task: TaskRecord | None) -> str | None:
     """Why a task cannot stand in an aggregate (None when it is complete)."""
     if task is None:
         return f"{name}: not run"
-    if task.get("complete", True):
+    if task.complete:
         return None
-    parts = [f"{task.get('n_scored', 0)} of {task.get('n_expected', task.get('n'))} items scored"]
-    for key in ("n_failed", "n_missing"):
-        if task.get(key):
-            parts.append(f"{task[key]} {key[2:]}")
+    parts = [f"{task.n_scored} of {task.n_expected} items scored"]
+    parts += [
+        f"{count} {what}" for count, what in ((task.n_failed, "failed"), (task.n_missing, "missing")) if count
+    ]
     return f"{name}: " + ", ".join(parts)
 
 
-def summarize_group(group: GroupSpec, tasks: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def summarize_group(group: GroupSpec, tasks: Mapping[str, TaskRecord]) -> GroupResult:
     """A group's aggregates (unweighted mean of subtasks, or micro mean by items), only when every
     subtask is complete; otherwise None with the reasons."""
     summary: dict[str, Any] = {
         "subtasks": list(group.subtasks),
-        "n": sum(tasks[t]["n"] for t in group.subtasks if t in tasks),
+        "n": sum(tasks[t].n for t in group.subtasks if t in tasks),
     }
     reasons = [reason for t in group.subtasks if (reason := incomplete_reason(t, tasks.get(t)))]
     summary["complete"] = not reasons
@@ -140,32 +143,31 @@ def summarize_group(group: GroupSpec, tasks: dict[str, dict[str, Any]]) -> dict[
         name = metric.name
         summary[f"{name}_weighting"] = "micro (by items)" if weighted else "unweighted mean of subtasks"
         parts = [
-            (task_value(tasks[task], name, metric.factor), tasks[task]["n"])
+            (task_value(tasks[task], name, metric.factor), tasks[task].n)
             for task in group.subtasks
             if task in tasks
         ]
         mean = None if reasons else mean_of(parts, weighted)
         summary[name] = None if mean is None else float(mean)
     blocks = [
-        block for task in group.subtasks if isinstance(block := tasks.get(task, {}).get("benchmark"), dict)
+        task.benchmark
+        for name in group.subtasks
+        if isinstance(task := tasks.get(name), ScoredTask) and task.benchmark is not None
     ]
     if blocks and len(blocks) == len(group.subtasks) and not reasons:
         summary["benchmark"] = _benchmark_over(group, blocks)
-    return summary
+    return GroupResult(**summary)
 
 
-def _benchmark_over(group: GroupSpec, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+def _benchmark_over(group: GroupSpec, blocks: list[BenchmarkBlock]) -> dict[str, Any]:
     """A group's benchmark-protocol aggregates, weighted as its strict ones (micro: by answered
     items, the protocol's denominators)."""
-    summary: dict[str, Any] = {"protocol": blocks[0].get("protocol")}
+    summary: dict[str, Any] = {"protocol": blocks[0].protocol}
     for metric, weighted in group.metrics:
-        parts = [
-            (task_value(block, metric.name, metric.factor), int(block.get("n_answered", 0)))
-            for block in blocks
-        ]
+        parts = [(task_value(block, metric.name, metric.factor), block.n_answered) for block in blocks]
         mean = mean_of(parts, weighted)
         summary[metric.name] = None if mean is None else float(mean)
-    subjects = {name: counts for block in blocks for name, counts in (block.get("by_subject") or {}).items()}
+    subjects = {name: list(counts) for block in blocks for name, counts in (block.by_subject or {}).items()}
     if subjects:
         summary["official"] = official_numbers(subjects)
     return summary
