@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.location import resolve_data_dir
+from harness.data.records import DocRow
 from harness.resources import builtin_tasks_dir
 from harness.scoring.scorers import MCQ_SCORER, OPEN_SCORER
 
-Rows = list[dict[str, Any]]
+Rows = list[DocRow]
 
 
 def dataset_loader(rows: Callable[..., Rows]) -> Callable[..., Any]:
@@ -100,7 +101,7 @@ def mcq_dataset(path: str | Path, **_: Any) -> Rows:
     return [doc.to_row() for doc in read_mcq_file(Path(path))]
 
 
-def process_judged(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+def process_judged(doc: DocRow, results: list[str]) -> dict[str, float]:
     """lm-eval process_results for judge-scored tasks. Stock lm-eval only generates and reports the
     reply length: the judge scores come from `harness eval` (concurrent, cached, retried)."""
     return {"response_chars": float(len(results[0]))}
@@ -117,7 +118,7 @@ def total(values: list[float]) -> float:
     return float(sum(values))
 
 
-def as_dataset(rows: list[dict[str, Any]]) -> Any:
+def as_dataset(rows: Rows) -> Any:
     """Rows as the {"test": Dataset} a task file's custom_dataset returns."""
     import datasets
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.data.records import DocRow
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
 from harness.runs.responses import ProgressFactory
@@ -87,7 +88,7 @@ def label_tasks(
     return written
 
 
-def _question(row: dict[str, Any], task: str) -> Question:
+def _question(row: DocRow, task: str) -> Question:
     options = {option["label"]: option["text"] for option in row["options"] if option.get("text")}
     return Question(
         id=str(row["doc_id"]),

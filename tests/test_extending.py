@@ -343,3 +343,26 @@ def test_listing_tasks_reads_no_data_and_imports_no_lm_eval(tmp_path: Path) -> N
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_task_whose_docs_lack_a_doc_id_stops_in_one_line_naming_it(toy: Path, tmp_path: Path) -> None:
+    """Every doc row has a doc_id (harness/data/records.py DocRow): a task module that gives rows
+    without one is named before any generation, not a KeyError deep in scoring."""
+    without_ids = """\
+from harness.lmeval_tasks import dataset_loader, process_mcq
+
+__all__ = ["process_mcq", "toy_dataset"]
+
+
+@dataset_loader
+def toy_dataset(**_):
+    options = [{"label": "A", "text": "评判"}, {"label": "B", "text": "理解"}]
+    return [{"question": "共情的核心是？", "options": options, "answer": "B", "multi": False}]
+"""
+    (toy / "utils.py").write_text(without_ids, encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "--model", "always-b", "--tasks", "toy_mcq",
+                                      "--output-dir", str(tmp_path / "out"), "--models-file",
+                                      str(tmp_path / "models.yaml"), "--include-path", str(toy)])  # fmt: skip
+    assert isinstance(result.exception, HarnessError), result.output
+    assert "doc 1 has no doc_id" in str(result.exception) and "utils.toy_dataset" in str(result.exception)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("results.json"))

@@ -6,10 +6,67 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict, cast
 
 from harness.errors import HarnessError
 from harness.files import read_text_file
+
+
+class OptionRow(TypedDict):
+    label: str
+    text: str
+
+
+class ExemplarRow(TypedDict):
+    question: str
+    options: list[OptionRow]
+    answer: str
+    options_text: str
+
+
+class TurnRow(TypedDict):
+    role: str  # system, user or assistant
+    content: str
+
+
+class DocRow(TypedDict, total=False):
+    """One doc as lm-eval, the prompt templates, the scorers, the protocols and the judges read it:
+    a question (`Doc.to_row`) or a counselor turn to write (`DialogueDoc.to_row`). `doc_id` is always
+    there; a task's own docs (--include-path) may hold keys of their own besides, which only its
+    templates and scorer read. The fields are `Doc`'s and `DialogueDoc`'s, lists where they hold
+    tuples (as a `datasets` Dataset gives them back)."""
+
+    doc_id: Required[str]
+    source: str
+    # a question
+    subject: str
+    question: str
+    answer: str
+    multi: bool
+    options: list[OptionRow]
+    case_info: str
+    case_text: str
+    exemplars: list[ExemplarRow]
+    subject_name: str
+    context: str
+    answer_withheld: bool
+    answer_as_written: str
+    options_text: str
+    option_keys: str
+    # a counselor turn
+    topic: str
+    dialogue_id: str
+    turn: int
+    history: list[TurnRow]
+    reference: str
+
+
+def doc_rows(rows: list[dict[str, Any]], where: str) -> list[DocRow]:
+    """A task's rows as docs: each must have a doc_id (a HarnessError naming the task and row)."""
+    for number, row in enumerate(rows, 1):
+        if "doc_id" not in row:
+            raise HarnessError(f"{where}: doc {number} has no doc_id (every doc needs one)")
+    return cast(list[DocRow], rows)
 
 
 @dataclass(frozen=True)
@@ -49,11 +106,10 @@ class Doc:
     options_text: str = ""  # the options as the benchmark's own code renders them into its prompt
     option_keys: str = ""  # the option letters the record has, empty texts included (A-Z order)
 
-    def to_row(self) -> dict[str, Any]:
+    def to_row(self) -> DocRow:
         """A plain dict row (what lm-eval and the prompt templates read), lists where the record
         holds tuples, as a `datasets` Dataset gives them back."""
-        row: dict[str, Any] = plain(self)
-        return row
+        return cast(DocRow, plain(self))
 
 
 @dataclass
@@ -149,8 +205,8 @@ class DialogueDoc:
     reference: str = ""
     source: str = ""  # the file it was read from (its sha256 is recorded with the results)
 
-    def to_row(self) -> dict[str, Any]:
-        row: dict[str, Any] = plain(self)
+    def to_row(self) -> DocRow:
+        row = cast(DocRow, plain(self))
         row["history"] = [{"role": role, "content": content} for role, content in self.history]
         return row
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from string import Template
 from typing import Any, Literal
@@ -12,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from harness.backends.base import Message
+from harness.data.records import TurnRow
 from harness.errors import HarnessError, describe_validation_error
 from harness.replies import json_objects, without_fence
 
@@ -54,7 +56,7 @@ class Rubric:
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    def messages(self, history: list[dict[str, str]], response: str) -> list[Message]:
+    def messages(self, history: Sequence[TurnRow], response: str) -> list[Message]:
         """The judge's prompt for one counselor turn written after `history`."""
         transcript = "\n".join(
             f"{SPEAKERS[turn['role']]}：{turn['content']}" for turn in history if turn["role"] in SPEAKERS

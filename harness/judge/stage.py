@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend, GenerationRequest
+from harness.data.records import DocRow
 from harness.judge.rubric import Rubric
 from harness.judge.run import JudgeItem, Verdict, judge_settings, run_judge
 from harness.models import ModelSpec, resolve_model
 from harness.runs.cache import ResponseCache
 
 Verdicts = dict[str, dict[str, Verdict]]  # judge name -> "<task>/<doc_id>" -> verdict
-ResponseFor = Callable[[str, GenerationRequest, dict[str, Any]], str | None]
+ResponseFor = Callable[[str, GenerationRequest, DocRow], str | None]
 
 
 @dataclass
@@ -63,7 +64,7 @@ def judges_besides(
 
 def judge_tasks(
     judges: list[Judge],
-    tasks: list[tuple[Rubric, list[dict[str, Any]], list[GenerationRequest]]],
+    tasks: list[tuple[Rubric, list[DocRow], list[GenerationRequest]]],
     response_for: ResponseFor,
     cache: ResponseCache,
     use_cache: bool,
@@ -75,7 +76,7 @@ def judge_tasks(
         for doc, request in zip(docs, requests, strict=True):
             response = response_for(rubric.task, request, doc)
             if response is not None:
-                messages = rubric.messages(list(doc["history"]), response)
+                messages = rubric.messages(doc["history"], response)
                 items.append(JudgeItem(f"{rubric.task}/{doc['doc_id']}", rubric, messages))
     return {
         judge.spec.name: run_judge(judge.spec, judge.backend, items, cache, use_cache, progress)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import GenerationRequest
+from harness.data.records import DocRow
 from harness.errors import HarnessError
 from harness.models import ModelSpec
 from harness.runs.cache import request_key
@@ -22,7 +23,7 @@ from harness.tasks.subsets import Subset, load_subset
 @dataclass
 class PlannedTask:
     task: LeafTask
-    docs: list[dict[str, Any]]
+    docs: list[DocRow]
     requests: list[GenerationRequest] = field(default_factory=list)
     expected: int = 0  # the docs a complete run scores: the task's, or its labelled subset's
     subset: dict[str, str] | None = None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.backends.base import Backend, GenerationRequest
+from harness.data.records import DocRow
 from harness.errors import HarnessError
 from harness.judge.stage import ResponseFor
 from harness.runs.cache import ResponseCache
@@ -89,7 +90,7 @@ class ModelResponses:
                 f"the answers {plan.folder} already held for them were kept"
             )
 
-        def response_for(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
+        def response_for(task: str, request: GenerationRequest, doc: DocRow) -> str | None:
             return responses.get(request.key)
 
         return Answers(response_for, list(failures.values()))
@@ -113,7 +114,7 @@ class PredictionResponses:
     def answers(
         self, plan: RunPlan, cache: ResponseCache | None, progress: ProgressFactory | None
     ) -> Answers:
-        def response_for(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
+        def response_for(task: str, request: GenerationRequest, doc: DocRow) -> str | None:
             return self.matched.get((task, str(doc["doc_id"]), str(doc.get("subject") or "")))
 
         return Answers(response_for)
@@ -138,7 +139,7 @@ class StoredResponses:
     def answers(
         self, plan: RunPlan, cache: ResponseCache | None, progress: ProgressFactory | None
     ) -> Answers:
-        def response_for(task: str, request: GenerationRequest, doc: dict[str, Any]) -> str | None:
+        def response_for(task: str, request: GenerationRequest, doc: DocRow) -> str | None:
             return self.responses.get((task, str(doc["doc_id"])))
 
         return Answers(response_for)

@@ -8,15 +8,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.data.records import DocRow
 from harness.errors import HarnessError
 from harness.files import write_text_atomically
 from harness.runs.sample import Sample
 
-SubmissionWriter = Callable[[Path, str, int, Sequence[dict[str, Any]], Sequence[Sample]], None]
+SubmissionWriter = Callable[[Path, str, int, Sequence[DocRow], Sequence[Sample]], None]
 
 
 def write_cpsyexam_submission(
-    folder: Path, task: str, shots: int, docs: Sequence[dict[str, Any]], samples: Sequence[Sample]
+    folder: Path, task: str, shots: int, docs: Sequence[DocRow], samples: Sequence[Sample]
 ) -> None:
     """CPsyExam's submission, as its merge_answers.py writes it: {"zero_shot"|"five_shot": {subject:
     [{question_id, question, options, prediction, n_shot}]}}, the prediction read by CPsyExam's own

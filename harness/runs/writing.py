@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import GenerationRequest
+from harness.data.records import DocRow
 from harness.files import write_text_atomically
 from harness.judge.stage import ResponseFor, Verdicts
 from harness.judge.summary import summarize_judged
@@ -140,7 +141,7 @@ def _groups_over(groups: list[GroupSpec], tasks: dict[str, TaskRecord]) -> dict[
 
 
 def _scored_sample(
-    task: LeafTask, doc: dict[str, Any], request: GenerationRequest, response: str | None, status: str
+    task: LeafTask, doc: DocRow, request: GenerationRequest, response: str | None, status: str
 ) -> Sample:
     scored = task.scoring.score(doc, response) if response is not None and task.scoring else None
     benchmark = None
@@ -160,7 +161,7 @@ def _scored_sample(
 
 def _judged_sample(
     task: str,
-    doc: dict[str, Any],
+    doc: DocRow,
     request: GenerationRequest,
     response: str | None,
     verdicts: Verdicts,
@@ -195,7 +196,7 @@ def _prompt_hash(plan: PlannedTask, settings: dict[str, Any]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _docs_hash(docs: list[dict[str, Any]]) -> str:
+def _docs_hash(docs: list[DocRow]) -> str:
     """A hash of every doc of the task, gold answers included: a data change shows in results. Where
     a doc was read from is not part of it (the same data elsewhere hashes the same)."""
     digest = hashlib.sha256()
@@ -205,7 +206,7 @@ def _docs_hash(docs: list[dict[str, Any]]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _data_files(docs: list[dict[str, Any]], data_dir: str | None, hashes: dict[str, str]) -> dict[str, str]:
+def _data_files(docs: list[DocRow], data_dir: str | None, hashes: dict[str, str]) -> dict[str, str]:
     """The sha256 of each file the task's docs were read from, by path (relative to the data
     directory where the file lies under it); `hashes` keeps each file's digest for the run."""
     found = {}

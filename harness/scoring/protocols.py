@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
+from harness.data.records import DocRow
 from harness.errors import HarnessError
 
 PROTOCOL_VERSION = "1"  # bump when any protocol's per-item result can change
@@ -125,7 +126,7 @@ def cpsyexam_extract(response: str, choices: str, multi: bool) -> str:
     return "".join(letter for letter in capitals if letter in choices)
 
 
-def benchmark_credit(protocol: Mapping[str, Any], doc: Mapping[str, Any], response: str) -> BenchmarkCredit:
+def benchmark_credit(protocol: Mapping[str, Any], doc: DocRow, response: str) -> BenchmarkCredit:
     """One response scored by the task's benchmark protocol."""
     name = protocol.get("name")
     gold = str(doc.get("answer_as_written") or doc.get("answer") or "")

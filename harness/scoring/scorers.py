@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.data.records import DocRow
 from harness.errors import HarnessError
 from harness.scoring.answers import EXTRACTOR_VERSION, extract_choices
 from harness.scoring.metrics import METRICS_VERSION, elastic_accuracy, standard_accuracy, text_scores
@@ -32,12 +33,12 @@ class SampleScore:
     metrics: dict[str, float]
 
 
-def option_letters(doc: dict[str, Any]) -> str:
+def option_letters(doc: DocRow) -> str:
     """The option labels of a doc row ("ABCD")."""
     return "".join(option["label"] for option in doc.get("options") or [])
 
 
-def score_mcq(doc: dict[str, Any], response: str) -> SampleScore:
+def score_mcq(doc: DocRow, response: str) -> SampleScore:
     """Standard and elastic accuracy of one MCQ response; NaN accuracies when the gold is withheld."""
     extracted = extract_choices(response, option_letters(doc), multi=bool(doc.get("multi")))
     gold = doc.get("answer") or ""
@@ -54,7 +55,7 @@ def score_mcq(doc: dict[str, Any], response: str) -> SampleScore:
     )
 
 
-def score_open(doc: dict[str, Any], response: str) -> SampleScore:
+def score_open(doc: DocRow, response: str) -> SampleScore:
     """ROUGE-1, ROUGE-L and BLEU-4 (x100) of one open answer against the reference."""
     scores = text_scores(response, doc.get("answer") or "")
     return SampleScore(None, {"rouge1": scores.rouge1, "rougeL": scores.rougeL, "bleu4": scores.bleu4})
@@ -68,9 +69,9 @@ class Scorer:
 
     name: str
     metrics: tuple[str, ...] | None
-    score: Callable[[dict[str, Any], str], SampleScore] = field(repr=False)
+    score: Callable[[DocRow, str], SampleScore] = field(repr=False)
 
-    def __call__(self, doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+    def __call__(self, doc: DocRow, results: list[str]) -> dict[str, float]:
         """lm-eval's process_results(doc, results): the metrics of the one generated response."""
         return dict(self.score(doc, results[0]).metrics)
 
@@ -83,7 +84,7 @@ JUDGE = "judge"  # scored by LLM judges (harness/judge/), not per response here
 SCORER_NAMES = (*BUILTIN_SCORERS, OWN_PROCESS_RESULTS, JUDGE)
 
 
-PerResponse = Callable[[dict[str, Any], str], "Mapping[str, float] | SampleScore"]
+PerResponse = Callable[[DocRow, str], "Mapping[str, float] | SampleScore"]
 
 
 def scorer(*, metrics: Sequence[str], name: str | None = None) -> Callable[[PerResponse], Scorer]:
@@ -101,7 +102,7 @@ def scorer(*, metrics: Sequence[str], name: str | None = None) -> Callable[[PerR
     def wrap(function: PerResponse) -> Scorer:
         label = name or function.__name__
 
-        def score(doc: dict[str, Any], response: str) -> SampleScore:
+        def score(doc: DocRow, response: str) -> SampleScore:
             value = function(doc, response)
             result = value if isinstance(value, SampleScore) else SampleScore(None, dict(value))
             missing = [metric for metric in declared if metric not in result.metrics]
@@ -118,11 +119,11 @@ def scorer(*, metrics: Sequence[str], name: str | None = None) -> Callable[[PerR
 
 
 def process_results_scorer(
-    process_results: Callable[[dict[str, Any], list[str]], Mapping[str, Any]],
+    process_results: Callable[[DocRow, list[str]], Mapping[str, Any]],
 ) -> Scorer:
     """A task's lm-eval `process_results(doc, [response]) -> {metric: value}` as a scorer."""
 
-    def score(doc: dict[str, Any], response: str) -> SampleScore:
+    def score(doc: DocRow, response: str) -> SampleScore:
         values = process_results(doc, [response])
         return SampleScore(None, {name: float(value) for name, value in dict(values).items()})
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harness.backends.base import Message
+from harness.data.records import DocRow, doc_rows
 from harness.errors import HarnessError, did_you_mean
 from harness.judge.rubric import Rubric, rubric_from_metadata
 from harness.scoring.metric_registry import MetricSpec
@@ -66,7 +67,7 @@ class PromptTemplate:
             return None
         return cls.compile(description, text, lm_task.features, fewshot_as_chat)
 
-    def messages(self, doc: dict[str, Any]) -> list[Message]:
+    def messages(self, doc: DocRow) -> list[Message]:
         messages: list[Message] = []
         if self.system is not None:
             system = self.system.render(**doc)
@@ -81,7 +82,9 @@ class PromptTemplate:
                     {"role": "user", "content": user_turn},
                     {"role": "assistant", "content": assistant_turn},
                 ]
-        user = str(doc[self.user_field]) if self.user_field else self.user.render(**doc)
+        user = (
+            str(cast(Mapping[str, Any], doc)[self.user_field]) if self.user_field else self.user.render(**doc)
+        )
         messages.append({"role": "user", "content": user})
         return messages
 
@@ -94,7 +97,7 @@ class LeafTask:
     version: str
     scorer: str
     stop: tuple[str, ...]
-    docs: list[dict[str, Any]]
+    docs: list[DocRow]
     lm_task: Any = field(default=None, repr=False)  # the lm-eval task, where lm-eval built it
     metrics: tuple[MetricSpec, ...] = ()
     rubric: Rubric | None = None  # judge-scored tasks only
@@ -107,7 +110,7 @@ class LeafTask:
     description: str | None = None  # the task's system text (a dialogue doc's first message)
     scoring: Scorer | None = field(default=None, repr=False)  # what scores a response (None: judged)
 
-    def messages(self, doc: dict[str, Any], layout: str | None = None) -> list[Message]:
+    def messages(self, doc: DocRow, layout: str | None = None) -> list[Message]:
         """The chat messages for a doc, rendered from the task file, in the task's layout unless
         `layout` (a model's choice) says otherwise: joined sends the system and user texts as one
         user message. Dialogue docs are their history as real chat turns, after the task's
@@ -125,7 +128,7 @@ class LeafTask:
         return messages
 
 
-def lmeval_messages(lm_task: Any, doc: dict[str, Any]) -> list[Message]:
+def lmeval_messages(lm_task: Any, doc: DocRow) -> list[Message]:
     """The chat messages lm-eval itself renders for a doc (zero-shot, as chat turns)."""
     import json
 
@@ -239,7 +242,7 @@ def _load_through_lm_eval(
                 entry,
                 index,
                 metadata,
-                docs=list(task.eval_docs),
+                docs=doc_rows(list(task.eval_docs), str(entry.path)),
                 stop=tuple((config.generation_kwargs or {}).get("until") or ()),
                 template=PromptTemplate.of(task, _fewshot_as_chat(name, dict(entry.metadata))),
                 description=config.description if isinstance(config.description, str) else None,
@@ -284,7 +287,7 @@ def _leaf(
     entry: TaskEntry,
     index: TaskIndex,
     run_metadata: dict[str, Any],
-    docs: list[dict[str, Any]],
+    docs: list[DocRow],
     stop: tuple[str, ...],
     template: PromptTemplate | None,
     description: str | None,

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from harness.data.records import DocRow, doc_rows
 from harness.errors import HarnessError
 from harness.tasks.index import FunctionTag, TaskEntry
 
@@ -51,7 +52,7 @@ def can_build_directly(entry: TaskEntry) -> bool:
     )
 
 
-def direct_docs(entry: TaskEntry, run_metadata: dict[str, Any]) -> list[dict[str, Any]]:
+def direct_docs(entry: TaskEntry, run_metadata: dict[str, Any]) -> list[DocRow]:
     """The task's docs as lm-eval's eval_docs holds them: its custom_dataset called with the task's
     metadata, the run's and the file's path (as lm-eval's TaskFactory merges them), then its
     dataset_kwargs; the `test_split` rows."""
@@ -68,9 +69,9 @@ def direct_docs(entry: TaskEntry, run_metadata: dict[str, Any]) -> list[dict[str
             if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
                 raise HarnessError(f"{what} returned {type(rows).__name__}, not a list of docs (dicts)")
             if _uniform(rows):
-                return rows
+                return doc_rows(rows, what)
         dataset = loader(**metadata, **dataset_kwargs)
-        return [dict(row) for row in dataset[split]]
+        return doc_rows([dict(row) for row in dataset[split]], what)
     except HarnessError:
         raise
     except Exception as error:  # noqa: BLE001 - a task module's own failure, named in one line
