@@ -25,11 +25,21 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("harness")
 
-CATEGORIES = {
-    "case": ("pceb_case_smcq", "pceb_case_mmcq"),
-    "moral": ("pceb_moral_smcq", "pceb_moral_mmcq"),
-    "theory": ("pceb_theory_smcq", "pceb_theory_mmcq"),
-}
+
+def pceb_categories() -> dict[str, tuple[str, ...]]:
+    """Table 3's categories as PCEB's own task file lays out its leaderboard (tasks/pceb/pceb.yaml):
+    each column group of standard accuracy (case, moral, theory), its multiple-choice tasks in order."""
+    from harness.leaderboard.layout import benchmark
+    from harness.tasks.index import index_tasks
+
+    found: dict[str, list[str]] = {}
+    for column in benchmark(index_tasks(()), "pceb").columns:
+        if column.metric == "acc":
+            found.setdefault(column.group.lower(), []).append(column.task)
+    return {category: tuple(tasks) for category, tasks in found.items()}
+
+
+CATEGORIES = pceb_categories()
 SUBTASKS = tuple(task for tasks in CATEGORIES.values() for task in tasks)
 # PCEB's items per task (all of its files): Table 3's categories are micro over them.
 PCEB_ITEMS = {

@@ -871,3 +871,15 @@ def test_our_rows_stand_beside_the_papers_under_its_group_headings() -> None:
     assert lines[heading + 1].startswith("| +GRPO | paper | 36.69 |")
     assert lines[heading + 2].startswith("| +SFT | ours | 100.00 |")
     assert "| **Ablation study on rationale optimization** |" in "\n".join(lines)
+
+
+def test_table3s_categories_are_pcebs_own_layout() -> None:
+    """Case, Moral and Theory come from tasks/pceb/pceb.yaml's leaderboard columns, not a copy."""
+    from sweep.report import CATEGORIES, SUBTASKS, pceb_categories
+
+    assert pceb_categories() == CATEGORIES == {
+        "case": ("pceb_case_smcq", "pceb_case_mmcq"),
+        "moral": ("pceb_moral_smcq", "pceb_moral_mmcq"),
+        "theory": ("pceb_theory_smcq", "pceb_theory_mmcq"),
+    }
+    assert len(SUBTASKS) == 6
