@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from harness.backends.base import GenerationRequest
 from harness.data.records import DocRow
+from harness.errors import HarnessError, describe_validation_error
 from harness.files import write_text_atomically
 from harness.judge.stage import ResponseFor, Verdicts
 from harness.judge.summary import summarize_judged
@@ -95,7 +98,13 @@ def score_and_write(
             "provenance": provenance,
         }
         record = JudgedTask if plan.task.rubric else ScoredTask
-        task_records[plan.task.name] = record(**summary)
+        try:
+            task_records[plan.task.name] = record(**summary)
+        except ValidationError as error:  # a task's own scorer gave what results.json cannot hold
+            raise HarnessError(
+                f"{plan.task.name}: its results cannot be recorded ({describe_validation_error(error)}); "
+                "nothing was written"
+            ) from None
     clock.lap("scoring")
     for plan in planned:  # a submission file already there is checked before anything is written
         if plan.task.submission and plan.task.split == "test" and plan.task.submission in READERS:
