@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.table_formats import markdown_table
 from sweep.report import SUBTASKS, TaskResult
 
 LABELS = {
@@ -68,10 +69,9 @@ def figure3(runs: dict[str, dict[str, TaskResult]], path: Path) -> str:
         for name, results in runs.items()
     }
     _bars(rows, [LABELS[t] for t in SUBTASKS], "accuracy (%)", path)
-    header = "| variant | " + " | ".join(LABELS[t] for t in SUBTASKS) + " |"
-    lines = [header, "|---|" + "---:|" * len(SUBTASKS)]
-    lines += ["| " + " | ".join([name, *(_cell(v) for v in values)]) + " |" for name, values in rows.items()]
-    return "\n".join(lines) + "\n"
+    header = ("variant", *(LABELS[t] for t in SUBTASKS))
+    cells = [(name, *(_cell(v) for v in values)) for name, values in rows.items()]
+    return "\n".join(markdown_table(header, cells, "l" + "r" * len(SUBTASKS))) + "\n"
 
 
 def figure4(runs: dict[str, dict[str, TaskResult]], labels: dict[str, dict[str, bool]], path: Path) -> str:
@@ -102,16 +102,9 @@ def figure4(runs: dict[str, dict[str, TaskResult]], labels: dict[str, dict[str, 
         + ".",
     ]
     for title, rows in panels.items():
-        lines += [
-            "",
-            f"{title}:",
-            "",
-            "| model | " + " | ".join(label for _, _, label in FIGURE4_COLUMNS) + " |",
-        ]
-        lines.append("|---|" + "---:|" * len(FIGURE4_COLUMNS))
-        lines += [
-            "| " + " | ".join([name, *(_cell(v) for v in values)]) + " |" for name, values in rows.items()
-        ]
+        header = ("model", *(label for _, _, label in FIGURE4_COLUMNS))
+        cells = [(name, *(_cell(v) for v in values)) for name, values in rows.items()]
+        lines += ["", f"{title}:", "", *markdown_table(header, cells, "l" + "r" * len(FIGURE4_COLUMNS))]
     return "\n".join(lines) + "\n"
 
 

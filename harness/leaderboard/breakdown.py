@@ -20,6 +20,7 @@ from harness.runs.results import find_runs, read_results_file, read_samples
 from harness.runs.results_schema import JudgedTask, ScoredTask, TaskRecord
 from harness.scoring.protocols import BenchmarkCredit
 from harness.scoring.summary import incomplete_reason
+from harness.table_formats import markdown_table
 from harness.tasks.index import index_tasks
 
 BREAKDOWNS = {"level": "pceb", "subject": "cpsyexam", "topic": "cpsycoune"}
@@ -176,9 +177,12 @@ def to_markdown(tables: list[Breakdown]) -> str:
         return "No run has the tasks this breakdown reads.\n"
     out = []
     for table in tables:
-        out += [f"## {table.title}", "", f"| {table.by} | " + " | ".join(table.columns) + " |"]
-        out.append("|---|" + "---|" * len(table.columns))
-        out += [f"| {key} | " + " | ".join(cells) + " |" for key, cells in table.rows]
+        rows = [(key, *cells) for key, cells in table.rows]
+        out += [
+            f"## {table.title}",
+            "",
+            *markdown_table((table.by, *table.columns), rows, "l" * (len(table.columns) + 1)),
+        ]
         out.append("")
     return "\n".join(out)
 
