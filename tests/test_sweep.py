@@ -877,9 +877,13 @@ def test_table3s_categories_are_pcebs_own_layout() -> None:
     """Case, Moral and Theory come from tasks/pceb/pceb.yaml's leaderboard columns, not a copy."""
     from sweep.report import CATEGORIES, SUBTASKS, pceb_categories
 
-    assert pceb_categories() == CATEGORIES == {
-        "case": ("pceb_case_smcq", "pceb_case_mmcq"),
-        "moral": ("pceb_moral_smcq", "pceb_moral_mmcq"),
-        "theory": ("pceb_theory_smcq", "pceb_theory_mmcq"),
-    }
+    assert (
+        pceb_categories()
+        == CATEGORIES
+        == {
+            "case": ("pceb_case_smcq", "pceb_case_mmcq"),
+            "moral": ("pceb_moral_smcq", "pceb_moral_mmcq"),
+            "theory": ("pceb_theory_smcq", "pceb_theory_mmcq"),
+        }
+    )
     assert len(SUBTASKS) == 6
